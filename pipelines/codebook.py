@@ -1,0 +1,112 @@
+"""Per-wave codebooks: how a wave's raw columns map onto the canonical questionnaire.
+
+A codebook is a TOML file ``pipelines/codebooks/<wave>.toml``. Adding a wave
+needs only its delivery folder and such a file: everything a wave may differ in
+(column names, which variables it asked, narrower code lists, the municipality
+numbering of ``kommunenr``, the weighting cells) is data here, not code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pipelines import questionnaire
+
+CODEBOOK_DIR = Path(__file__).parent / "codebooks"
+
+# Numberings the reference data can resolve `kommunenr` in (see sql/reference).
+MUNICIPALITY_NUMBERINGS = (2018, 2019, 2024)
+WEIGHTING_CELL_COLUMNS = ("sektor", "virksomhetstype", "landsdel")
+
+
+@dataclass(frozen=True)
+class Codebook:
+    wave: int
+    municipality_numbering: int
+    weighting_cells: tuple[str, ...]
+    # raw column name -> canonical variable name, in delivery order
+    columns: dict[str, str]
+    # canonical variable -> the codes this wave allows (narrower than the questionnaire)
+    codes: dict[str, tuple[int, ...]]
+    path: Path
+
+    @property
+    def canonical(self) -> tuple[str, ...]:
+        """Canonical variables the wave asked, in questionnaire order."""
+        asked = set(self.columns.values())
+        return tuple(v.name for v in questionnaire.VARIABLES if v.name in asked)
+
+    def asked(self, name: str) -> bool:
+        return name in self.columns.values()
+
+    def allowed_codes(self, name: str) -> tuple[int, ...]:
+        if name in self.codes:
+            return self.codes[name]
+        return tuple(questionnaire.variable(name).codes)
+
+    @property
+    def raw_for(self) -> dict[str, str]:
+        """canonical name -> raw column name."""
+        return {canon: raw for raw, canon in self.columns.items()}
+
+
+class CodebookError(ValueError):
+    pass
+
+
+def codebook_path(wave: int, directory: Path = CODEBOOK_DIR) -> Path:
+    return directory / f"{wave}.toml"
+
+
+def available_waves(directory: Path = CODEBOOK_DIR) -> tuple[int, ...]:
+    return tuple(sorted(int(p.stem) for p in directory.glob("*.toml") if p.stem.isdigit()))
+
+
+@cache
+def load(wave: int, directory: Path = CODEBOOK_DIR) -> Codebook:
+    path = codebook_path(wave, directory)
+    if not path.exists():
+        raise CodebookError(
+            f"{path}: no codebook for wave {wave}; add one to map the delivery's columns"
+        )
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    book = Codebook(
+        wave=int(raw["wave"]),
+        municipality_numbering=int(raw["municipality_numbering"]),
+        weighting_cells=tuple(raw["weighting_cells"]),
+        columns=dict(raw["columns"]),
+        codes={k: tuple(int(c) for c in v) for k, v in raw.get("codes", {}).items()},
+        path=path,
+    )
+    _check(book)
+    return book
+
+
+def _check(book: Codebook) -> None:
+    where = str(book.path)
+    if book.wave != int(book.path.stem):
+        raise CodebookError(f"{where}: wave = {book.wave} but the file is named {book.path.name}")
+    if book.municipality_numbering not in MUNICIPALITY_NUMBERINGS:
+        raise CodebookError(
+            f"{where}: municipality_numbering {book.municipality_numbering} is not one of "
+            f"{MUNICIPALITY_NUMBERINGS} that the reference data resolves"
+        )
+    for cell in book.weighting_cells:
+        if cell not in WEIGHTING_CELL_COLUMNS:
+            raise CodebookError(f"{where}: weighting cell {cell!r} not in {WEIGHTING_CELL_COLUMNS}")
+    targets = list(book.columns.values())
+    for canon in targets:
+        questionnaire.variable(canon)
+    duplicated = {c for c in targets if targets.count(c) > 1}
+    if duplicated:
+        raise CodebookError(f"{where}: several raw columns map to {sorted(duplicated)}")
+    for required in ("resp_id", "kommunenr", "forvaltningsniva", "sektor", "virksomhetstype"):
+        if required not in targets:
+            raise CodebookError(f"{where}: the codebook must map a column to {required!r}")
+    for name, codes in book.codes.items():
+        unknown = set(codes) - set(questionnaire.variable(name).codes)
+        if unknown:
+            raise CodebookError(f"{where}: codes {sorted(unknown)} of {name} are not in the questionnaire")

@@ -1,0 +1,25 @@
+"""Where the pipeline reads and writes, from environment variables with defaults.
+
+Resolved at call time, not import time, so tests and runs can point them elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def raw_dir() -> Path:
+    return Path(os.environ.get("BAROMETER_RAW_DIR", "data/raw")).resolve()
+
+
+def marts_dir() -> Path:
+    return Path(os.environ.get("BAROMETER_MARTS_DIR", "data/marts")).resolve()
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("BAROMETER_WAREHOUSE", "data/warehouse.duckdb")).resolve()
+
+
+def reference_dir() -> Path:
+    return raw_dir() / "reference"
