@@ -1,0 +1,108 @@
+"""Label tables for SQL, derived from the questionnaire.
+
+``label_item`` names every item of every measure of marts.md §3 with its Norwegian
+label and, where the item stands for one answer code of a question, that code (the
+marts join on it, so the item -> code mapping is defined here only).
+``label_group`` names every group of every breakdown of marts.md §4.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines import questionnaire as q
+
+NOVELTY_ITEMS = {"improvement": 1, "new_approach": 2, "dont_know": 9}
+FAILURE_TYPE_ITEMS = {"tjeneste": 1, "produkt": 2, "prosess": 3, "kommunikasjon": 4}
+PRESSURE_ITEMS = {"more": 1, "same": 2, "less": 3, "dont_know": 9}
+INDEX_BANDS = {"0-2": "0–2 utsagn", "3": "3 utsagn", "4": "4 utsagn", "5": "5 utsagn"}
+
+GROUPS: dict[str, dict[str, str]] = {
+    "total": {"all": "Alle"},
+    "sector": {str(code): label for code, label in q.SEKTORER.items()},
+    "municipality_size": {
+        "<5k": "Under 5 000 innbyggere",
+        "5k-20k": "5 000–19 999 innbyggere",
+        "20k-50k": "20 000–49 999 innbyggere",
+        "50k+": "50 000 innbyggere eller flere",
+        "county": "Fylkeskommune",
+    },
+    "centrality": {
+        "central": "Sentrale kommuner (sentralitetsklasse 1–2)",
+        "intermediate": "Mellomsentrale kommuner (sentralitetsklasse 3–4)",
+        "peripheral": "Minst sentrale kommuner (sentralitetsklasse 5–6)",
+        "county": "Fylkeskommune",
+    },
+    "region": {
+        "NO02": "Innlandet",
+        "NO06": "Trøndelag",
+        "NO07": "Nord-Norge",
+        "NO08": "Oslo og Viken",
+        "NO09": "Agder og Sør-Østlandet",
+        "NO0A": "Vestlandet",
+    },
+    "employees": {str(code): label for code, label in q.ANSATTE.items()},
+    "economy": {
+        "low": "Lave frie disponible inntekter",
+        "medium": "Middels frie disponible inntekter",
+        "high": "Høye frie disponible inntekter",
+        "county": "Fylkeskommune",
+    },
+    "innovation_status": {
+        "innovator": "Har innført innovasjon",
+        "developing": "Ikke innført, men utvikling pågår",
+        "neither": "Verken innført eller under utvikling",
+    },
+    "merger": {
+        "merging": "I kommune eller fylkeskommune som slo seg sammen 1.1.2020",
+        "not_merging": "Ikke i sammenslått kommune eller fylkeskommune",
+    },
+    "government_level": {str(code): label for code, label in q.FORVALTNINGSNIVAER.items()},
+}
+
+
+def item_rows() -> list[tuple[str, str, str, int | None]]:
+    """(measure, item, item_label, code) for every item of every measure."""
+    factors = [(item, label, code) for code, (item, label) in q.FACTORS.items()]
+    rows: list[tuple[str, str, str, int | None]] = [
+        ("innovative", "", "", None),
+        ("development_underway", "", "", None),
+        ("multi_type", "", "", None),
+        ("core_task", "", "", None),
+        ("failed_attempt", "", "", None),
+        ("mean_index", "", "", None),
+        ("in_merging_unit", "", "", None),
+    ]
+    rows += [("innovation_type", item, label, None) for item, label in q.INNOVATION_TYPES.items()]
+    rows += [("novelty", item, q.NYHET[code], code) for item, code in NOVELTY_ITEMS.items()]
+    for measure in ("promoted", "inhibited", "mean_score", "biggest_inhibitor"):
+        rows += [(measure, item, label, code) for item, label, code in factors]
+    rows += [
+        ("failure_type", item, q.MISLYKKET_TYPE[code], code)
+        for item, code in FAILURE_TYPE_ITEMS.items()
+    ]
+    rows += [("failure_reason", item, label, None) for item, label in q.REASONS.items()]
+    rows += [("agree", item, label, None) for item, label in q.CULTURE_STATEMENTS.items()]
+    rows += [("index_distribution", str(k), f"{k} av 5 utsagn", k) for k in range(6)]
+    rows += [("innovative_by_index", band, label, None) for band, label in INDEX_BANDS.items()]
+    rows += [("pressure", item, q.REFORM_TRYKK[code], code) for item, code in PRESSURE_ITEMS.items()]
+    return rows
+
+
+def group_rows() -> list[tuple[str, str, str]]:
+    return [(b, code, label) for b, groups in GROUPS.items() for code, label in groups.items()]
+
+
+def write_label_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE OR REPLACE TABLE label_item "
+        "(measure VARCHAR, item VARCHAR, item_label VARCHAR, code INTEGER, "
+        "PRIMARY KEY (measure, item))"
+    )
+    con.executemany("INSERT INTO label_item VALUES (?, ?, ?, ?)", item_rows())
+    con.execute(
+        "CREATE OR REPLACE TABLE label_group "
+        "(breakdown VARCHAR, group_code VARCHAR, group_label VARCHAR, "
+        "PRIMARY KEY (breakdown, group_code))"
+    )
+    con.executemany("INSERT INTO label_group VALUES (?, ?, ?)", group_rows())

@@ -1,0 +1,29 @@
+"""The reference dimensions in the warehouse, built from the SSB files in data/raw/reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines import labels
+from pipelines.sql_runner import run_model
+
+
+def build_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
+    """Create ``ref_municipality`` and the label tables (replacing earlier ones)."""
+    missing = [
+        name
+        for name in (
+            "municipalities_2019.csv",
+            "municipalities_2020.csv",
+            "municipalities_2024.csv",
+            "municipality_changes_2019_2020.csv",
+            "counties.csv",
+        )
+        if not (reference_dir / name).is_file()
+    ]
+    if missing:
+        raise FileNotFoundError(f"{reference_dir}: reference file(s) missing: {', '.join(missing)}")
+    run_model(con, "reference/ref_municipality", reference_dir=str(reference_dir))
+    labels.write_label_tables(con)
