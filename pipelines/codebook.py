@@ -109,4 +109,6 @@ def _check(book: Codebook) -> None:
     for name, codes in book.codes.items():
         unknown = set(codes) - set(questionnaire.variable(name).codes)
         if unknown:
-            raise CodebookError(f"{where}: codes {sorted(unknown)} of {name} are not in the questionnaire")
+            raise CodebookError(
+                f"{where}: codes {sorted(unknown)} of {name} are not in the questionnaire"
+            )

@@ -85,7 +85,9 @@ def item_rows() -> list[tuple[str, str, str, int | None]]:
     rows += [("agree", item, label, None) for item, label in q.CULTURE_STATEMENTS.items()]
     rows += [("index_distribution", str(k), f"{k} av 5 utsagn", k) for k in range(6)]
     rows += [("innovative_by_index", band, label, None) for band, label in INDEX_BANDS.items()]
-    rows += [("pressure", item, q.REFORM_TRYKK[code], code) for item, code in PRESSURE_ITEMS.items()]
+    rows += [
+        ("pressure", item, q.REFORM_TRYKK[code], code) for item, code in PRESSURE_ITEMS.items()
+    ]
     return rows
 
 

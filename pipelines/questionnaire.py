@@ -169,7 +169,12 @@ NYHET = {
     9: "Vet ikke",
 }
 
-MISLYKKET_TYPE = {1: "Tjeneste", 2: "Produkt", 3: "Prosess eller organisatorisk", 4: "Kommunikasjon"}
+MISLYKKET_TYPE = {
+    1: "Tjeneste",
+    2: "Produkt",
+    3: "Prosess eller organisatorisk",
+    4: "Kommunikasjon",
+}
 
 REFORM_TRYKK = {
     1: "Større innovasjonstrykk",
@@ -183,7 +188,9 @@ def _variables() -> tuple[Variable, ...]:
     v: list[Variable] = [
         Variable("resp_id", "id", "Respondent-ID", group="bakgrunn"),
         Variable("kommunenr", "municipality", "Kommunen arbeidsplassen ligger i", group="bakgrunn"),
-        Variable("forvaltningsniva", "code", "Forvaltningsnivå", FORVALTNINGSNIVAER, group="bakgrunn"),
+        Variable(
+            "forvaltningsniva", "code", "Forvaltningsnivå", FORVALTNINGSNIVAER, group="bakgrunn"
+        ),
         Variable("sektor", "code", "Sektor", SEKTORER, group="bakgrunn"),
         Variable(
             "virksomhetstype",

@@ -1,0 +1,50 @@
+"""Runs the SQL transformations of one wave: weights, respondents, then the marts."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines import codebook
+from pipelines.sql_runner import run_model
+
+MARTS = ("innovation", "factors", "failures", "culture_index", "reform_pressure")
+DEFAULT_MIN_CELL_SIZE = 10
+SMALLEST_MIN_CELL_SIZE = 5
+
+
+def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """Shared macros and the tables the transformations fill (idempotent)."""
+    run_model(con, "warehouse/macros")
+    run_model(con, "warehouse/tables")
+    run_model(con, "warehouse/estimate")
+
+
+def build_respondents(con: duckdb.DuckDBPyConnection, wave: int) -> None:
+    book = codebook.load(wave)
+    run_model(con, "staging/weights", wave=wave, numbering=book.municipality_numbering)
+    run_model(
+        con,
+        "staging/respondents",
+        wave=wave,
+        numbering=book.municipality_numbering,
+        asks_reform=book.asked("reform_trykk"),
+    )
+
+
+def build_mart(
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int = DEFAULT_MIN_CELL_SIZE
+) -> int:
+    """Replace the wave's rows of one mart; returns how many rows it now has."""
+    if mart not in MARTS:
+        raise ValueError(f"unknown mart {mart!r}; the marts are {', '.join(MARTS)}")
+    if min_cell_size < SMALLEST_MIN_CELL_SIZE:
+        raise ValueError(
+            f"minimum cell size {min_cell_size} is below {SMALLEST_MIN_CELL_SIZE}, "
+            "the smallest the privacy rules allow"
+        )
+    run_model(con, f"marts/{mart}", wave=wave, min_cell_size=min_cell_size)
+    [(rows,)] = con.execute(
+        "SELECT count(*) FROM mart_estimates WHERE mart = $mart AND wave = $wave",
+        {"mart": mart, "wave": wave},
+    ).fetchall()
+    return rows

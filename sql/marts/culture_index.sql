@@ -1,0 +1,53 @@
+-- culture_index mart of wave $wave (marts.md §3): agreement with five statements about the
+-- workplace's culture, the index that counts them, and innovation along the index.
+CREATE OR REPLACE TEMP TABLE culture_index_observations AS
+WITH
+answers AS (
+    SELECT r.*, p.innovator, p.culture_index
+    FROM responses AS r
+    JOIN respondents AS p USING (wave, resp_id)
+    WHERE r.wave = $wave
+),
+
+statements AS (
+    UNPIVOT (SELECT wave, resp_id, COLUMNS('^kultur_') FROM answers)
+    ON COLUMNS('^kultur_') INTO NAME question VALUE answer
+),
+
+measured AS (
+    -- agree: helt or delvis enig
+    SELECT wave, resp_id, 'agree' AS measure, replace(question, 'kultur_', '') AS item,
+           CAST(answer IN (1, 2) AS INTEGER) AS value,
+           false AS total_only
+    FROM statements
+
+    UNION ALL
+    SELECT a.wave, a.resp_id, 'index_distribution', l.item,
+           CAST(a.culture_index = l.code AS INTEGER), false
+    FROM answers AS a
+    JOIN label_item AS l ON l.measure = 'index_distribution'
+    WHERE a.culture_index IS NOT NULL
+
+    UNION ALL
+    SELECT wave, resp_id, 'mean_index', '', culture_index, false
+    FROM answers
+    WHERE culture_index IS NOT NULL
+
+    UNION ALL
+    -- innovative_by_index: share innovative within each band of the index, total only
+    SELECT wave, resp_id, 'innovative_by_index',
+           CASE WHEN culture_index <= 2 THEN '0-2' ELSE CAST(culture_index AS VARCHAR) END,
+           CAST(innovator AS INTEGER), true
+    FROM answers
+    WHERE culture_index IS NOT NULL AND innovator IS NOT NULL
+)
+
+SELECT m.* EXCLUDE (total_only), g.breakdown, g.group_code
+FROM measured AS m
+JOIN respondent_groups AS g USING (wave, resp_id)
+WHERE NOT m.total_only OR g.breakdown = 'total';
+
+DELETE FROM mart_estimates WHERE mart = 'culture_index' AND wave = $wave;
+
+INSERT INTO mart_estimates
+SELECT 'culture_index', * FROM estimate('culture_index_observations', $min_cell_size);

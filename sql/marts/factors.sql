@@ -1,0 +1,51 @@
+-- factors mart of wave $wave (marts.md §3): what promoted and inhibited the newest
+-- innovation, and the biggest inhibitor for workplaces that tried but did not innovate.
+CREATE OR REPLACE TEMP TABLE factors_observations AS
+WITH
+answers AS (
+    SELECT r.*, p.innovator
+    FROM responses AS r
+    JOIN respondents AS p USING (wave, resp_id)
+    WHERE r.wave = $wave
+),
+
+-- one row per innovator and factor answered (1-6 on the scale, 7 Ikke relevant, 9 Vet ikke)
+factor_answers AS (
+    UNPIVOT (SELECT wave, resp_id, COLUMNS('^f_') FROM answers WHERE innovator)
+    ON COLUMNS('^f_') INTO NAME question VALUE answer
+),
+
+measured AS (
+    SELECT wave, resp_id, 'promoted' AS measure, substr(question, 3) AS item,
+           CAST(answer IN (5, 6) AS INTEGER) AS value
+    FROM factor_answers
+
+    UNION ALL
+    SELECT wave, resp_id, 'inhibited', substr(question, 3), CAST(answer IN (1, 2) AS INTEGER)
+    FROM factor_answers
+
+    UNION ALL
+    -- mean_score: the scale only, so "Ikke relevant" and "Vet ikke" are left out
+    SELECT wave, resp_id, 'mean_score', substr(question, 3), answer
+    FROM factor_answers
+    WHERE answer BETWEEN 1 AND 6
+
+    UNION ALL
+    -- biggest_inhibitor: non-innovators with development under way; one row per factor
+    SELECT a.wave, a.resp_id, 'biggest_inhibitor', l.item,
+           CAST(a.storste_hemmer = l.code AS INTEGER)
+    FROM answers AS a
+    JOIN label_item AS l ON l.measure = 'biggest_inhibitor'
+    WHERE NOT a.innovator AND a.utvikling = 1 AND a.storste_hemmer IS NOT NULL
+)
+
+SELECT m.*, g.breakdown, g.group_code
+FROM measured AS m
+JOIN respondent_groups AS g USING (wave, resp_id)
+-- the denominators are defined by innovation status, so it is no breakdown of them
+WHERE g.breakdown <> 'innovation_status';
+
+DELETE FROM mart_estimates WHERE mart = 'factors' AND wave = $wave;
+
+INSERT INTO mart_estimates
+SELECT 'factors', * FROM estimate('factors_observations', $min_cell_size);

@@ -1,0 +1,33 @@
+-- reform_pressure mart of wave $wave (marts.md §3): workplaces in municipalities or counties
+-- merged on 1 Jan 2020, and whether the reform gave them more pressure to innovate. Only a
+-- wave that asked about the reform has merger status (respondents.in_merging_unit), so other
+-- waves get no rows.
+CREATE OR REPLACE TEMP TABLE reform_pressure_observations AS
+WITH
+answers AS (
+    SELECT r.*, p.in_merging_unit
+    FROM responses AS r
+    JOIN respondents AS p USING (wave, resp_id)
+    WHERE r.wave = $wave AND p.in_merging_unit IS NOT NULL
+),
+
+measured AS (
+    SELECT wave, resp_id, 'in_merging_unit' AS measure, '' AS item,
+           CAST(in_merging_unit AS INTEGER) AS value
+    FROM answers
+
+    UNION ALL
+    SELECT a.wave, a.resp_id, 'pressure', l.item, CAST(a.reform_trykk = l.code AS INTEGER)
+    FROM answers AS a
+    JOIN label_item AS l ON l.measure = 'pressure'
+    WHERE a.in_merging_unit AND a.reform_trykk IS NOT NULL
+)
+
+SELECT m.*, g.breakdown, g.group_code
+FROM measured AS m
+JOIN respondent_groups AS g USING (wave, resp_id);
+
+DELETE FROM mart_estimates WHERE mart = 'reform_pressure' AND wave = $wave;
+
+INSERT INTO mart_estimates
+SELECT 'reform_pressure', * FROM estimate('reform_pressure_observations', $min_cell_size);

@@ -1,0 +1,83 @@
+-- estimate(observations, min_cell_size): the one estimator behind every mart (marts.md §2).
+--
+-- `observations` names a table with one row per respondent in a measure's denominator and
+-- in one group of one breakdown: wave, resp_id, measure, item, breakdown, group_code, value
+-- (y = 0 or 1 for a share; the answer itself for a mean_* measure). The respondent's
+-- post-stratification weight comes from `respondents`. Returns the rows of marts.md §1.
+CREATE OR REPLACE MACRO estimate(observations, min_cell_size) AS TABLE
+WITH
+weighted AS (
+    SELECT o.wave, o.measure, o.item, o.breakdown, o.group_code, o.value, r.weight AS w
+    FROM query_table(observations) AS o
+    JOIN respondents AS r USING (wave, resp_id)
+),
+
+sums AS (
+    SELECT
+        wave, measure, item, breakdown, group_code,
+        count(*) AS n,
+        sum(w) AS sum_w,
+        sum(w * w) AS sum_w2,
+        sum(w * value) AS sum_wx,
+        sum(w * value * value) AS sum_wx2
+    FROM weighted
+    GROUP BY wave, measure, item, breakdown, group_code
+),
+
+point AS (
+    SELECT
+        *,
+        -- a share p = Σw·y / Σw, or the weighted mean
+        sum_wx / sum_w AS est,
+        -- Kish effective size
+        sum_w * sum_w / sum_w2 AS n_eff,
+        starts_with(measure, 'mean_') AS is_mean,
+        1.959964 AS z
+    FROM sums
+),
+
+spread AS (
+    SELECT
+        *,
+        -- weighted variance of a mean: Σw(x − mean)² / Σw, written as Σwx²/Σw − mean²;
+        -- rounding can take it a hair below zero for constant answers
+        greatest(sum_wx2 / sum_w - est * est, 0) AS var_w,
+        -- Wilson score interval with n_eff in place of n
+        (est + z * z / (2 * n_eff)) / (1 + z * z / n_eff) AS wilson_centre,
+        z * sqrt(est * (1 - est) / n_eff + z * z / (4 * n_eff * n_eff))
+            / (1 + z * z / n_eff) AS wilson_half
+    FROM point
+),
+
+intervals AS (
+    SELECT
+        *,
+        CASE WHEN is_mean THEN est - z * sqrt(var_w / n_eff)
+             ELSE wilson_centre - wilson_half END AS lower,
+        CASE WHEN is_mean THEN est + z * sqrt(var_w / n_eff)
+             ELSE wilson_centre + wilson_half END AS upper,
+        -- privacy: no estimate for a cell with fewer respondents than the minimum
+        n < CASE WHEN min_cell_size < 5
+                 THEN error('the minimum cell size ' || min_cell_size || ' is below 5')
+                 ELSE min_cell_size END AS suppressed
+    FROM spread
+)
+
+SELECT
+    i.wave,
+    i.measure,
+    i.item,
+    coalesce(li.item_label,
+             error('no label for item ''' || i.item || ''' of measure ' || i.measure)) AS item_label,
+    i.breakdown,
+    i.group_code,
+    coalesce(lg.group_label,
+             error('no label for group ''' || i.group_code || ''' of ' || i.breakdown)) AS group_label,
+    CAST(i.n AS INTEGER) AS n,
+    CASE WHEN i.suppressed THEN NULL ELSE i.est END AS estimate,
+    CASE WHEN i.suppressed THEN NULL ELSE i.lower END AS ci_lower,
+    CASE WHEN i.suppressed THEN NULL ELSE i.upper END AS ci_upper,
+    i.suppressed
+FROM intervals AS i
+LEFT JOIN label_item AS li USING (measure, item)
+LEFT JOIN label_group AS lg USING (breakdown, group_code);

@@ -1,0 +1,80 @@
+-- Tables the transformations fill one wave at a time (each wave's rows are replaced in one
+-- transaction). Created once; the ingest tables (responses, frame, quarantine,
+-- routing_warnings) are the ingest's own.
+
+-- One row per accepted respondent: post-stratification weight, derived flags and the group
+-- of every breakdown of marts.md §4 (NULL = not in any group of that breakdown).
+CREATE TABLE IF NOT EXISTS respondents (
+    wave INTEGER NOT NULL,
+    resp_id VARCHAR NOT NULL,
+    weight DOUBLE NOT NULL,
+    innovator BOOLEAN,
+    in_merging_unit BOOLEAN,
+    culture_index INTEGER,
+    -- breakdown groups
+    total VARCHAR NOT NULL,
+    sector VARCHAR,
+    municipality_size VARCHAR,
+    centrality VARCHAR,
+    region VARCHAR,
+    employees VARCHAR,
+    economy VARCHAR,
+    innovation_status VARCHAR,
+    merger VARCHAR,
+    government_level VARCHAR,
+    PRIMARY KEY (wave, resp_id)
+);
+
+-- Each respondent's weighting cell (the frame row it falls in) and weight.
+CREATE TABLE IF NOT EXISTS weights (
+    wave INTEGER NOT NULL,
+    resp_id VARCHAR NOT NULL,
+    sektor SMALLINT,
+    virksomhetstype SMALLINT,
+    landsdel VARCHAR,
+    n_population BIGINT NOT NULL,
+    n_respondents BIGINT NOT NULL,
+    weight DOUBLE NOT NULL,
+    PRIMARY KEY (wave, resp_id)
+);
+
+-- Every estimate of every mart, in the shape of marts.md §1 plus the mart's name; the
+-- views mart_<name> below are what publishing and the quality gate read.
+CREATE TABLE IF NOT EXISTS mart_estimates (
+    mart VARCHAR NOT NULL,
+    wave INTEGER NOT NULL,
+    measure VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,
+    item_label VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    group_code VARCHAR NOT NULL,
+    group_label VARCHAR NOT NULL,
+    n INTEGER NOT NULL,
+    estimate DOUBLE,
+    ci_lower DOUBLE,
+    ci_upper DOUBLE,
+    suppressed BOOLEAN NOT NULL,
+    PRIMARY KEY (mart, wave, measure, item, breakdown, group_code)
+);
+CREATE OR REPLACE VIEW mart_innovation AS
+    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'innovation';
+CREATE OR REPLACE VIEW mart_factors AS
+    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'factors';
+CREATE OR REPLACE VIEW mart_failures AS
+    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'failures';
+CREATE OR REPLACE VIEW mart_culture_index AS
+    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'culture_index';
+CREATE OR REPLACE VIEW mart_reform_pressure AS
+    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'reform_pressure';
+
+-- Each respondent in each of their breakdown groups, one row per (breakdown, group);
+-- UNPIVOT leaves out the breakdowns where the respondent has no group.
+CREATE OR REPLACE VIEW respondent_groups AS
+UNPIVOT (
+    SELECT wave, resp_id, total, sector, municipality_size, centrality, region, employees,
+           economy, innovation_status, merger, government_level
+    FROM respondents
+)
+ON total, sector, municipality_size, centrality, region, employees, economy,
+   innovation_status, merger, government_level
+INTO NAME breakdown VALUE group_code;
