@@ -1,0 +1,55 @@
+"""Small hand-made warehouses: the ingest's tables filled with a few respondents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines import questionnaire, transform
+from pipelines.reference import build_reference
+
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "raw" / "reference"
+
+_SQL_TYPES = {
+    "id": "VARCHAR",
+    "municipality": "VARCHAR",
+    "text": "VARCHAR",
+    "timestamp": "TIMESTAMP",
+}
+
+
+def warehouse(
+    respondents: list[dict], frame: list[dict], waves: tuple[int, ...]
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse holding ``respondents`` (canonical answers; absent = NULL)
+    and ``frame`` rows, with reference data and the transformations run for ``waves``."""
+    con = duckdb.connect()
+    build_reference(con, REFERENCE_DIR)
+    columns = ", ".join(
+        f"{v.name} {_SQL_TYPES.get(v.kind, 'SMALLINT')}" for v in questionnaire.VARIABLES
+    )
+    con.execute(
+        f"CREATE TABLE responses (wave INTEGER, source_file VARCHAR, source_row BIGINT, {columns})"
+    )
+    con.execute(
+        "CREATE TABLE frame (wave INTEGER, sektor SMALLINT, virksomhetstype SMALLINT, "
+        "landsdel VARCHAR, n_population BIGINT)"
+    )
+    for row, answers in enumerate(respondents, start=2):
+        record = {"source_file": "responses.csv", "source_row": row, **answers}
+        names = ", ".join(record)
+        con.execute(
+            f"INSERT INTO responses ({names}) VALUES ({', '.join('?' * len(record))})",
+            list(record.values()),
+        )
+    for cell in frame:
+        names = ", ".join(cell)
+        con.execute(
+            f"INSERT INTO frame ({names}) VALUES ({', '.join('?' * len(cell))})",
+            list(cell.values()),
+        )
+    transform.prepare_warehouse(con)
+    for wave in waves:
+        transform.build_respondents(con, wave)
+    return con
