@@ -52,10 +52,12 @@ spread AS (
 intervals AS (
     SELECT
         *,
+        -- at p = 0 or 1 the Wilson bound equals p exactly; clamping keeps rounding from
+        -- putting it a hair outside [0, 1] or on the wrong side of the estimate
         CASE WHEN is_mean THEN est - z * sqrt(var_w / n_eff)
-             ELSE wilson_centre - wilson_half END AS lower,
+             ELSE least(est, greatest(0, wilson_centre - wilson_half)) END AS lower,
         CASE WHEN is_mean THEN est + z * sqrt(var_w / n_eff)
-             ELSE wilson_centre + wilson_half END AS upper,
+             ELSE greatest(est, least(1, wilson_centre + wilson_half)) END AS upper,
         -- privacy: no estimate for a cell with fewer respondents than the minimum
         n < CASE WHEN min_cell_size < 5
                  THEN error('the minimum cell size ' || min_cell_size || ' is below 5')

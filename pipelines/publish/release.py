@@ -1,0 +1,226 @@
+"""Publish one wave's marts as an immutable, versioned Parquet release.
+
+A version is built in `<release>/.staging`, its manifest written last, then the
+folder is renamed to `vNNNN` and `LATEST` replaced to name it — both single
+`rename(2)` calls on one filesystem, so a reader sees the old version or the new
+one, never part of one. A run that crashes leaves at most the staging folder,
+which the next run of the wave removes; a crash between the rename and the
+pointer leaves a complete version that the next run points LATEST at.
+
+Publishing again with identical inputs, code, minimum cell size and data makes
+no new version: the Parquet bytes are deterministic (rows ordered by the key,
+fixed writer settings, no time inside the files), so equal data has equal sha256.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.publish.layout import (
+    LATEST,
+    LOCK,
+    MANIFEST,
+    STAGING,
+    latest_version,
+    read_manifest,
+    release_dir,
+    version_name,
+    version_number,
+    versions,
+)
+from pipelines.publish.marts import COLUMNS, MARTS, read_wave, warehouse_table
+from pipelines.publish.privacy import check_min_cell_size, refuse_small_cells
+from pipelines.quality.gate import GateResult, QualityGateError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MANIFEST_FORMAT = 1
+# Part of a version's identity: changing any of these changes the files' sha256.
+PARQUET_OPTIONS = {
+    "compression": "zstd",
+    "compression_level": 9,
+    "row_group_size": 1_000_000,
+    "data_page_size": 1 << 20,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+}
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+# (mart, one wave of it as a DataFrame, minimum cell size) -> result; e.g.
+# functools.partial(pipelines.quality.run_gate, docs_dir=marts_dir / "quality").
+Gate = Callable[[str, "pd.DataFrame", int], GateResult]
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Release:
+    wave: int
+    version: str
+    path: Path
+    manifest_path: Path
+    created_new: bool
+    gate_results: tuple[GateResult, ...]
+
+
+def publish_wave(
+    con: duckdb.DuckDBPyConnection,
+    wave: int,
+    *,
+    marts_dir: Path,
+    inputs: dict[str, str],
+    code_version: str,
+    run_id: str,
+    min_cell_size: int,
+    gate: Gate,
+) -> Release:
+    """Publish the marts of `wave` from the warehouse `con` as a release version.
+
+    Every mart with rows for the wave is read from DuckDB to Arrow, refused if
+    it discloses a small cell, validated by `gate`, then written. Returns the
+    version LATEST names afterwards; `created_new` is False when the data and
+    provenance equal the newest version's, which is then kept.
+    """
+    check_min_cell_size(min_cell_size)
+    _check_fingerprints(inputs, code_version)
+    tables = {mart: read_wave(con, mart, wave) for mart in MARTS}
+    published = {mart: table for mart, table in tables.items() if table.num_rows}
+    if not published:
+        raise PublishError(f"no mart table has rows for wave {wave}: nothing to publish")
+    for mart, table in published.items():
+        refuse_small_cells(table, f"{warehouse_table(mart)} (wave {wave})", min_cell_size)
+    results = tuple(gate(mart, t.to_pandas(), min_cell_size) for mart, t in published.items())
+    if not all(r.success for r in results):
+        raise QualityGateError(tuple(r for r in results if not r.success))
+
+    release = release_dir(marts_dir, wave)
+    release.mkdir(parents=True, exist_ok=True)
+    with _publishing(release):
+        staging = release / STAGING
+        if staging.exists():
+            shutil.rmtree(staging)
+        existing = versions(release)
+        staging.mkdir()
+        files = [
+            {"mart": mart, **_write_parquet(table, staging / f"{mart}.parquet")}
+            for mart, table in published.items()
+        ]
+        manifest = {
+            "manifest_format": MANIFEST_FORMAT,
+            "wave": wave,
+            "version": version_name(version_number(existing[-1]) + 1 if existing else 1),
+            "previous_version": existing[-1] if existing else None,
+            "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "run_id": run_id,
+            "code_version": code_version,
+            "min_cell_size": min_cell_size,
+            "inputs": dict(sorted(inputs.items())),
+            "schema": [{"name": name, "type": sql_type} for name, sql_type, _ in COLUMNS],
+            "parquet": {**PARQUET_OPTIONS, "writer": pa.__version__},
+            "files": files,
+            "marts_without_rows": [mart for mart in MARTS if mart not in published],
+            "quality_gate": {"passed": True, "marts": {r.mart: r.summary() for r in results}},
+        }
+        newest = read_manifest(release / existing[-1]) if existing else None
+        if newest is not None and _identity(newest) == _identity(manifest):
+            shutil.rmtree(staging)
+            version, created_new = newest["version"], False
+        else:
+            version, created_new = manifest["version"], True
+            _write_manifest(staging / MANIFEST, manifest)
+            _fsync(staging)
+            staging.rename(release / version)
+            _fsync(release)
+        if latest_version(release) != version:
+            _point_latest(release, version)
+    return Release(
+        wave=wave,
+        version=version,
+        path=release / version,
+        manifest_path=release / version / MANIFEST,
+        created_new=created_new,
+        gate_results=results,
+    )
+
+
+def _identity(manifest: dict) -> tuple:
+    """What makes two versions the same: data, schema and everything it was made from."""
+    keys = ("inputs", "code_version", "min_cell_size", "schema", "parquet", "files")
+    return tuple(json.dumps(manifest[k], sort_keys=True) for k in keys)
+
+
+def _check_fingerprints(inputs: dict[str, str], code_version: str) -> None:
+    if not inputs:
+        raise PublishError("inputs is empty: a release must record what it was made from")
+    for name, digest in [*inputs.items(), ("code_version", code_version)]:
+        if not isinstance(digest, str) or not _SHA256.match(digest):
+            raise PublishError(f"fingerprint {name!r} = {digest!r} is not a sha256 hex digest")
+
+
+def _write_parquet(table: pa.Table, path: Path) -> dict:
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer, **PARQUET_OPTIONS)
+    data = buffer.getvalue().to_pybytes()
+    _write_durably(path, data)
+    return {
+        "path": path.name,
+        "bytes": len(data),
+        "rows": table.num_rows,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+
+def _write_manifest(path: Path, manifest: dict) -> None:
+    _write_durably(path, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
+
+
+def _point_latest(release: Path, version: str) -> None:
+    pointer = release / f".{LATEST}.tmp"
+    _write_durably(pointer, f"{version}\n".encode("ascii"), exclusive=False)
+    os.replace(pointer, release / LATEST)
+    _fsync(release)
+
+
+def _write_durably(path: Path, data: bytes, exclusive: bool = True) -> None:
+    with path.open("xb" if exclusive else "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _publishing(release: Path) -> Iterator[None]:
+    """Hold the wave's lock: only one run publishes a wave at a time, so staging is ours."""
+    with (release / LOCK).open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise PublishError(f"{release}: another run is publishing this wave") from e
+        yield

@@ -1,0 +1,5 @@
+"""The quality gate run on every mart before it is published (see docs/publishing.md)."""
+
+from pipelines.quality.gate import GateFailure, GateResult, QualityGateError, run_gate
+
+__all__ = ["GateFailure", "GateResult", "QualityGateError", "run_gate"]

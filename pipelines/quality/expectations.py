@@ -1,0 +1,179 @@
+"""The rules of the quality gate, as Great Expectations expectations per mart.
+
+What a mart may contain is marts.md §3 (measures) and §4 (breakdowns); its
+shape is `pipelines.publish.marts`. GX is imported inside `expectations_for`
+only: importing it takes seconds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipelines.publish.marts import COLUMN_NAMES, KEY, VALUE_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MEASURES = {
+    "innovation": (
+        "innovative",
+        "innovation_type",
+        "development_underway",
+        "multi_type",
+        "core_task",
+        "novelty",
+    ),
+    "factors": ("promoted", "inhibited", "mean_score", "biggest_inhibitor"),
+    "failures": ("failed_attempt", "failure_type", "failure_reason"),
+    "culture_index": ("agree", "index_distribution", "mean_index", "innovative_by_index"),
+    "reform_pressure": ("in_merging_unit", "pressure"),
+}
+BREAKDOWNS = (
+    "total",
+    "sector",
+    "municipality_size",
+    "centrality",
+    "region",
+    "employees",
+    "economy",
+    "innovation_status",
+    "merger",
+    "government_level",
+)
+# Measures whose estimate is a mean on a scale, not a share: measure -> (min, max).
+MEAN_RANGES = {"mean_score": (1, 6), "mean_index": (0, 5)}
+# Measures whose items split the denominator: their estimates add up to 1 per group.
+DISTRIBUTIONS = ("novelty", "failure_type", "pressure", "index_distribution")
+DISTRIBUTION_TOLERANCE = 1e-9
+_NOT_NULL = tuple(c for c in COLUMN_NAMES if c not in VALUE_COLUMNS)
+
+# Helper column the gate adds before validation. GX has no expectation for a sum
+# over groups of rows, so the sum is computed per row here and GX checks its value.
+DISTRIBUTION_SUM = "_gate_distribution_sum"
+GATE_COLUMNS = (*COLUMN_NAMES, DISTRIBUTION_SUM)
+
+
+def with_helper_columns(mart: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `mart` with DISTRIBUTION_SUM appended.
+
+    For an unsuppressed row of a distribution measure it is the sum of
+    `estimate` over the items of its (wave, measure, breakdown, group_code);
+    elsewhere it is NULL, which GX's column expectations skip. A frame missing
+    a column the sum needs gets an all-NULL helper, and the column-set
+    expectation reports what is missing.
+    """
+    group = ["wave", "measure", "breakdown", "group_code"]
+    if not {*group, "estimate", "suppressed"} <= set(mart.columns):
+        return mart.assign(**{DISTRIBUTION_SUM: float("nan")})
+    in_scope = mart["measure"].isin(DISTRIBUTIONS) & mart["suppressed"].eq(False)
+    sums = mart[in_scope].groupby(group, dropna=False)["estimate"].transform("sum")
+    return mart.assign(**{DISTRIBUTION_SUM: sums.reindex(mart.index)})
+
+
+def expectations_for(mart: str, min_cell_size: int) -> list:
+    """The expectations of `mart`'s suite, each with its rule in words as description."""
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    measures = MEASURES[mart]
+    small = Column("n") < min_cell_size
+    large = Column("n") >= min_cell_size
+    shares = Column("measure").is_not_in(list(MEAN_RANGES))
+    rules = [
+        gxe.ExpectTableColumnsToMatchOrderedList(
+            column_list=list(GATE_COLUMNS),
+            description=(
+                f"exactly the mart columns of marts.md §1 in order "
+                f"(plus the gate's helper {DISTRIBUTION_SUM})"
+            ),
+        ),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=list(KEY), description="the key (" + ", ".join(KEY) + ") is unique"
+        ),
+        *(
+            gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is never NULL")
+            for c in _NOT_NULL
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="measure", value_set=list(measures), description=f"a measure of {mart}"
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="breakdown", value_set=list(BREAKDOWNS), description="a breakdown of §4"
+        ),
+        *(
+            gxe.ExpectColumnValuesToBeBetween(
+                column=c,
+                min_value=0,
+                max_value=1,
+                row_condition=shares,
+                description=f"{c} of a share is in [0, 1]",
+            )
+            for c in VALUE_COLUMNS
+        ),
+        *(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="estimate",
+                min_value=low,
+                max_value=high,
+                row_condition=Column("measure") == measure,
+                description=f"the {measure} estimate is in [{low}, {high}]",
+            )
+            for measure, (low, high) in MEAN_RANGES.items()
+            if measure in measures
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="estimate",
+            column_B="ci_lower",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description="ci_lower <= estimate",
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="ci_upper",
+            column_B="estimate",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description="estimate <= ci_upper",
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="suppressed",
+            value_set=[True],
+            row_condition=small,
+            description=f"suppressed when n < {min_cell_size}",
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="suppressed",
+            value_set=[False],
+            row_condition=large,
+            description=f"not suppressed when n >= {min_cell_size}",
+        ),
+        *(
+            gxe.ExpectColumnValuesToBeNull(
+                column=c, row_condition=small, description=f"{c} is NULL when n < {min_cell_size}"
+            )
+            for c in VALUE_COLUMNS
+        ),
+        *(
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=c,
+                row_condition=large,
+                description=f"{c} is present when n >= {min_cell_size}",
+            )
+            for c in VALUE_COLUMNS
+        ),
+    ]
+    if set(DISTRIBUTIONS) & set(measures):
+        rules.append(
+            gxe.ExpectColumnValuesToBeBetween(
+                column=DISTRIBUTION_SUM,
+                min_value=1 - DISTRIBUTION_TOLERANCE,
+                max_value=1 + DISTRIBUTION_TOLERANCE,
+                description=(
+                    "the estimates of a distribution measure ("
+                    + ", ".join(d for d in DISTRIBUTIONS if d in measures)
+                    + f") sum to 1 within {DISTRIBUTION_TOLERANCE:g} per "
+                    "(wave, breakdown, group_code), among unsuppressed groups"
+                ),
+            )
+        )
+    return rules

@@ -1,0 +1,110 @@
+"""Small hand-made marts that satisfy every rule of marts.md, for the publishing tests.
+
+`good_marts(wave)` gives, per mart, rows as dicts: shares with their interval,
+distributions summing to 1, means on their scale, and one suppressed group.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from pipelines.publish.marts import ARROW_SCHEMA, COLUMNS, MARTS, warehouse_table
+
+MIN_CELL_SIZE = 10
+# breakdown, group_code, group_label, n: the last group is below the minimum cell size.
+GROUPS = (
+    ("total", "all", "Alle", 120),
+    ("sector", "1", "Helse og omsorg", 70),
+    ("sector", "5", "Teknisk", 7),
+)
+INDEX_DISTRIBUTION = (0.05, 0.1, 0.15, 0.2, 0.25, 0.25)
+# mart -> (measure, item, estimate per group other than the suppressed one), by measure.
+ESTIMATES = {
+    "innovation": [
+        ("innovative", "", 0.75),
+        ("novelty", "improvement", 0.5),
+        ("novelty", "new_approach", 0.3),
+        ("novelty", "dont_know", 0.2),
+    ],
+    "factors": [
+        ("promoted", "ny_teknologi", 0.6),
+        ("mean_score", "ny_teknologi", 4.25),
+    ],
+    "failures": [
+        ("failed_attempt", "", 0.25),
+        ("failure_type", "tjeneste", 0.4),
+        ("failure_type", "produkt", 0.0),
+        ("failure_type", "prosess", 0.35),
+        ("failure_type", "kommunikasjon", 0.25),
+    ],
+    "culture_index": [
+        ("agree", "ideer", 0.8),
+        *(("index_distribution", str(k), p) for k, p in enumerate(INDEX_DISTRIBUTION)),
+        ("mean_index", "", 3.1),
+    ],
+    "reform_pressure": [
+        ("in_merging_unit", "", 0.3),
+        ("pressure", "more", 0.45),
+        ("pressure", "same", 0.4),
+        ("pressure", "less", 0.05),
+        ("pressure", "dont_know", 0.1),
+    ],
+}
+
+
+def good_rows(mart: str, wave: int, bump: float = 0.0) -> list[dict]:
+    """The rows of `mart` for `wave`; `bump` moves the first estimate (a corrected figure)."""
+    rows = []
+    for i, (measure, item, estimate) in enumerate(ESTIMATES[mart]):
+        value = estimate + (bump if i == 0 else 0.0)
+        if measure.startswith("mean_"):
+            interval = (value - 0.3, value + 0.3)
+        else:
+            interval = (max(0.0, value - 0.05), min(1.0, value + 0.05))
+        for breakdown, group_code, group_label, n in GROUPS:
+            suppressed = n < MIN_CELL_SIZE
+            rows.append(
+                {
+                    "wave": wave,
+                    "measure": measure,
+                    "item": item,
+                    "item_label": f"Etikett {item}" if item else "",
+                    "breakdown": breakdown,
+                    "group_code": group_code,
+                    "group_label": group_label,
+                    "n": n,
+                    "estimate": None if suppressed else value,
+                    "ci_lower": None if suppressed else interval[0],
+                    "ci_upper": None if suppressed else interval[1],
+                    "suppressed": suppressed,
+                }
+            )
+    return rows
+
+
+def good_frame(mart: str, wave: int = 2020) -> pd.DataFrame:
+    """One wave of a mart as the gate receives it (through Arrow, in the published types)."""
+    return pa.Table.from_pylist(good_rows(mart, wave), schema=ARROW_SCHEMA).to_pandas()
+
+
+def asked(mart: str, wave: int) -> bool:
+    return mart != "reform_pressure" or wave == 2020
+
+
+def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: float = 0.0) -> None:
+    """Create (or replace) the mart tables of a warehouse file holding `waves`."""
+    con = duckdb.connect(str(path))
+    try:
+        for mart in MARTS:
+            rows = [r for w in waves if asked(mart, w) for r in good_rows(mart, w, bump)]
+            con.register("new_rows", pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
+            columns = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
+            con.execute(f"CREATE OR REPLACE TABLE {warehouse_table(mart)} ({columns})")
+            con.execute(f"INSERT INTO {warehouse_table(mart)} SELECT * FROM new_rows")
+            con.unregister("new_rows")
+    finally:
+        con.close()

@@ -1,0 +1,306 @@
+"""The quality gate: every rule passes a good mart and fails a mart that breaks it.
+
+One GX context (per Data Docs folder) is shared by the whole module, so GX is
+imported and set up once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+from mart_fixtures import MIN_CELL_SIZE, good_frame, write_warehouse
+
+from pipelines.publish import code_version, publish_wave
+from pipelines.publish.layout import release_dir, versions
+from pipelines.publish.marts import MARTS, warehouse_table
+from pipelines.quality import QualityGateError, run_gate
+
+# Expectations per suite: 26 common ones, a mean range where the mart has a mean,
+# the distribution sum where it has a distribution.
+SUITE_SIZES = {
+    "innovation": 27,
+    "factors": 27,
+    "failures": 27,
+    "culture_index": 28,
+    "reform_pressure": 27,
+}
+
+
+@pytest.fixture(scope="module")
+def docs_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("quality")
+
+
+def gate(mart, frame, min_cell_size=MIN_CELL_SIZE):
+    # Without Data Docs: rendering them takes longer than validating.
+    return run_gate(mart, frame, min_cell_size, None)
+
+
+def failed(result):
+    return {(f.expectation, f.column) for f in result.failures}
+
+
+def at(frame, **where):
+    """Boolean mask of the rows matching all `where` column values."""
+    mask = pd.Series(True, index=frame.index)
+    for column, value in where.items():
+        mask &= frame[column] == value
+    assert mask.sum() >= 1, where
+    return mask
+
+
+TOTAL_INNOVATIVE = {"measure": "innovative", "breakdown": "total"}
+SMALL_INNOVATIVE = {"measure": "innovative", "group_code": "5"}
+
+
+def test_data_docs_are_written_and_their_index_returned(docs_dir):
+    passed = run_gate("factors", good_frame("factors"), MIN_CELL_SIZE, docs_dir)
+    failing = good_frame("failures").assign(fritekst_nyeste="x")
+    failed_result = run_gate("failures", failing, MIN_CELL_SIZE, docs_dir)
+    assert passed.docs_index == failed_result.docs_index == docs_dir.resolve() / "index.html"
+    index = passed.docs_index.read_text()
+    assert f"factors_min_cell_size_{MIN_CELL_SIZE}" in index
+    assert f"failures_min_cell_size_{MIN_CELL_SIZE}" in index
+    assert len(list((docs_dir / "validations").rglob("*.html"))) == 2
+    assert f"(Data Docs: {failed_result.docs_index})" in str(failed_result)
+
+
+def _set(frame, where, **values):
+    frame = frame.copy()
+    mask = at(frame, **where)
+    for column, value in values.items():
+        frame.loc[mask, column] = value
+    return frame
+
+
+def _extra_column(frame):
+    return frame.assign(fritekst_nyeste="navn og annet")
+
+
+def _duplicate_key(frame):
+    return pd.concat([frame, frame[at(frame, **TOTAL_INNOVATIVE)]], ignore_index=True)
+
+
+def _index_sum_off(frame):
+    where = {"measure": "index_distribution", "item": "5", "breakdown": "total"}
+    return _set(frame, where, estimate=0.24)
+
+
+BETWEEN = "expect_column_values_to_be_between"
+NOT_NULL = "expect_column_values_to_not_be_null"
+IN_SET = "expect_column_values_to_be_in_set"
+PAIR = "expect_column_pair_values_a_to_be_greater_than_b"
+
+# (case, mart, break the good frame, the failing (expectation, column)s, text in the message)
+BAD = [
+    (
+        "column outside the spec",
+        "innovation",
+        _extra_column,
+        {("expect_table_columns_to_match_ordered_list", "(table)")},
+        "fritekst_nyeste",
+    ),
+    (
+        "duplicate key",
+        "innovation",
+        _duplicate_key,
+        {("expect_compound_columns_to_be_unique", "wave, measure, item, breakdown, group_code")},
+        "measure='innovative'",
+    ),
+    (
+        "NULL measure",
+        "failures",
+        lambda f: _set(f, {"measure": "failed_attempt", "breakdown": "total"}, measure=None),
+        {(NOT_NULL, "measure")},
+        "group_code='all'",
+    ),
+    (
+        "NULL group_code",
+        "innovation",
+        lambda f: _set(f, TOTAL_INNOVATIVE, group_code=None),
+        {(NOT_NULL, "group_code")},
+        "measure='innovative'",
+    ),
+    (
+        "NULL n",
+        "innovation",
+        lambda f: _set(f, TOTAL_INNOVATIVE, n=None),
+        {(NOT_NULL, "n")},
+        "measure='innovative'",
+    ),
+    (
+        "measure of another mart",
+        "innovation",
+        lambda f: _set(f, TOTAL_INNOVATIVE, measure="agree"),
+        {(IN_SET, "measure")},
+        "'agree'",
+    ),
+    (
+        "unknown breakdown",
+        "factors",
+        lambda f: _set(f, {"measure": "promoted", "breakdown": "total"}, breakdown="kommune"),
+        {(IN_SET, "breakdown")},
+        "breakdown='kommune'",
+    ),
+    (
+        "share above 1",
+        "innovation",
+        lambda f: _set(f, TOTAL_INNOVATIVE, estimate=1.2, ci_lower=1.1, ci_upper=1.3),
+        {(BETWEEN, "estimate"), (BETWEEN, "ci_lower"), (BETWEEN, "ci_upper")},
+        "estimate=1.2",
+    ),
+    (
+        "interval bound below 0",
+        "failures",
+        lambda f: _set(f, {"item": "produkt", "breakdown": "total"}, ci_lower=-0.01),
+        {(BETWEEN, "ci_lower")},
+        "ci_lower=-0.01",
+    ),
+    (
+        "mean_score below its scale",
+        "factors",
+        lambda f: _set(
+            f, {"measure": "mean_score", "breakdown": "total"}, estimate=0.5, ci_lower=0.2
+        ),
+        {(BETWEEN, "estimate")},
+        "the mean_score estimate is in [1, 6]",
+    ),
+    (
+        "mean_index above its scale",
+        "culture_index",
+        lambda f: _set(
+            f, {"measure": "mean_index", "breakdown": "total"}, estimate=5.5, ci_upper=5.8
+        ),
+        {(BETWEEN, "estimate")},
+        "the mean_index estimate is in [0, 5]",
+    ),
+    (
+        "ci_lower above the estimate",
+        "innovation",
+        lambda f: _set(f, TOTAL_INNOVATIVE, ci_lower=0.8),
+        {(PAIR, "estimate, ci_lower")},
+        "estimate=0.75, ci_lower=0.8",
+    ),
+    (
+        "ci_upper below the estimate",
+        "culture_index",
+        lambda f: _set(f, {"measure": "agree", "breakdown": "total"}, ci_upper=0.7),
+        {(PAIR, "ci_upper, estimate")},
+        "ci_upper=0.7, estimate=0.8",
+    ),
+    (
+        "small cell not flagged suppressed",
+        "innovation",
+        lambda f: _set(f, SMALL_INNOVATIVE, suppressed=False),
+        {(IN_SET, "suppressed")},
+        f"suppressed when n < {MIN_CELL_SIZE}",
+    ),
+    (
+        "large cell flagged suppressed",
+        "innovation",
+        lambda f: _set(f, TOTAL_INNOVATIVE, suppressed=True),
+        {(IN_SET, "suppressed")},
+        f"not suppressed when n >= {MIN_CELL_SIZE}",
+    ),
+    (
+        "estimate shown for a small cell",
+        "innovation",
+        lambda f: _set(f, SMALL_INNOVATIVE, estimate=0.7),
+        {("expect_column_values_to_be_null", "estimate")},
+        "group_code='5'",
+    ),
+    (
+        "interval missing for a large cell",
+        "reform_pressure",
+        lambda f: _set(f, {"measure": "in_merging_unit", "breakdown": "total"}, ci_upper=None),
+        {(NOT_NULL, "ci_upper")},
+        "measure='in_merging_unit'",
+    ),
+    (
+        "distribution not summing to 1",
+        "culture_index",
+        _index_sum_off,
+        {(BETWEEN, "_gate_distribution_sum")},
+        "breakdown='total'",
+    ),
+    (
+        "distribution item missing",
+        "innovation",
+        lambda f: f[~at(f, measure="novelty", item="dont_know", group_code="1")],
+        {(BETWEEN, "_gate_distribution_sum")},
+        "group_code='1'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mart", "breaking", "expected", "shown"),
+    [case[1:] for case in BAD],
+    ids=[case[0] for case in BAD],
+)
+def test_each_rule_fails_the_mart_that_breaks_it(mart, breaking, expected, shown):
+    result = gate(mart, breaking(good_frame(mart)))
+    assert not result.success
+    assert failed(result) == expected
+    assert shown in str(result)
+
+
+def test_missing_column_is_reported_by_the_column_rule():
+    result = gate("innovation", good_frame("innovation").drop(columns="group_label"))
+    assert not result.success
+    assert ("expect_table_columns_to_match_ordered_list", "(table)") in failed(result)
+    assert "group_label" in str(result)
+
+
+def test_suppression_rules_follow_the_minimum_cell_size():
+    frame = good_frame("innovation")  # the group of n = 7 is suppressed, right for 10
+    assert gate("innovation", frame, min_cell_size=10).success
+    result = gate("innovation", frame, min_cell_size=5)
+    assert failed(result) == {
+        (IN_SET, "suppressed"),
+        (NOT_NULL, "estimate"),
+        (NOT_NULL, "ci_lower"),
+        (NOT_NULL, "ci_upper"),
+    }
+    assert "not suppressed when n >= 5" in str(result)
+
+
+def test_good_marts_pass_every_rule_and_a_bad_one_is_not_published(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    write_warehouse(warehouse, waves=(2020,))
+    marts_dir = tmp_path / "marts"
+    publish = functools.partial(
+        publish_wave,
+        marts_dir=marts_dir,
+        inputs={"2020/frame.csv": "a" * 64},
+        code_version=code_version(),
+        run_id="run-1",
+        min_cell_size=MIN_CELL_SIZE,
+        gate=functools.partial(run_gate, docs_dir=None),
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        release = publish(con, 2020)
+        manifest = json.loads(release.manifest_path.read_text())
+        assert manifest["quality_gate"] == {
+            "passed": True,
+            "marts": {
+                mart: {"success": True, "expectations": SUITE_SIZES[mart], "failed": []}
+                for mart in MARTS
+            },
+        }
+        con.execute(
+            f"UPDATE {warehouse_table('factors')} SET estimate = 7.5, ci_upper = 7.8 "
+            "WHERE measure = 'mean_score' AND breakdown = 'total'"
+        )
+        with pytest.raises(QualityGateError) as raised:
+            publish(con, 2020)
+    message = str(raised.value)
+    assert "factors: 1 of 27 expectations failed" in message
+    assert "the mean_score estimate is in [1, 6]" in message
+    assert "group_code='all'" in message and "estimate=7.5" in message
+    assert [r.mart for r in raised.value.results] == ["factors"]
+    assert versions(release_dir(marts_dir, 2020)) == ["v0001"]
