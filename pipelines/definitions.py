@@ -1,0 +1,22 @@
+"""The Dagster code location: every asset, check, job, sensor and schedule of the pipeline."""
+
+import dagster as dg
+
+from pipelines.defs import automation, ingest, marts, publish, warehouse
+from pipelines.defs.resources import resources
+
+defs = dg.Definitions(
+    assets=[
+        ingest.raw_delivery,
+        ingest.validated_responses,
+        warehouse.reference_dimensions,
+        warehouse.respondents,
+        *marts.mart_assets,
+        publish.release,
+    ],
+    asset_checks=[ingest.responses_schema, *marts.mart_checks],
+    jobs=[automation.wave_job],
+    sensors=[automation.delivery_sensor],
+    schedules=[automation.annual_rebuild],
+    resources=resources(),
+)

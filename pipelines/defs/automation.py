@@ -1,0 +1,71 @@
+"""What runs by itself: the wave job, the delivery sensor and the annual schedule."""
+
+import hashlib
+import json
+
+import dagster as dg
+
+from pipelines import paths
+from pipelines.defs.partitions import waves
+from pipelines.ingest.delivery import discover_waves
+from pipelines.ingest.errors import DeliveryError
+from pipelines.publish.fingerprint import wave_fingerprints
+
+# Validate -> transform -> gate -> publish in one run, so blocking checks gate publishing.
+wave_job = dg.define_asset_job(
+    "wave_job",
+    selection=dg.AssetSelection.all(),
+    partitions_def=waves,
+    description="Ingest, validate, transform, check and publish one wave.",
+)
+
+
+def delivery_digest(wave: int) -> str:
+    """One hash over the wave's delivery files, its codebook and the reference data."""
+    prints = wave_fingerprints(paths.raw_dir(), wave)
+    return hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()
+
+
+@dg.sensor(
+    job=wave_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Registers each complete wave folder in BAROMETER_RAW_DIR as a partition and "
+    "runs the wave when its files (or its codebook, or the reference data) change.",
+)
+def delivery_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    try:
+        found = discover_waves(paths.raw_dir())
+    except DeliveryError as error:
+        return dg.SkipReason(str(error))
+    # The cursor holds the digest of each wave as last requested: same files, no new run.
+    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    digests = {str(wave): delivery_digest(wave) for wave in found}
+    changed = [wave for wave, digest in digests.items() if seen.get(wave) != digest]
+    if not changed:
+        return dg.SkipReason(f"no new or changed deliveries among waves {sorted(digests)}")
+    known = set(context.instance.get_dynamic_partitions(waves.name))
+    new = [wave for wave in changed if wave not in known]
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(run_key=f"{wave}-{digests[wave]}", partition_key=wave) for wave in changed
+        ],
+        dynamic_partitions_requests=[waves.build_add_request(new)] if new else [],
+        cursor=json.dumps({**seen, **digests}, sort_keys=True),
+    )
+
+
+@dg.schedule(
+    job=wave_job,
+    cron_schedule="0 6 1 3 *",
+    execution_timezone="Europe/Oslo",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every 1 March at 06:00: rebuild and republish every wave present. "
+    "Unchanged inputs publish no new version.",
+)
+def annual_rebuild(context: dg.ScheduleEvaluationContext):
+    known = set(context.instance.get_dynamic_partitions(waves.name))
+    present = [str(wave) for wave in discover_waves(paths.raw_dir()) if str(wave) in known]
+    if not present:
+        return dg.SkipReason("no registered wave has a complete delivery folder")
+    return [dg.RunRequest(partition_key=wave) for wave in present]

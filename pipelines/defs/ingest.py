@@ -1,0 +1,80 @@
+"""Raw deliveries and their validation into the private warehouse."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines import paths
+from pipelines.defs.metadata import table_metadata
+from pipelines.defs.partitions import wave_of, waves
+from pipelines.ingest import ingest_wave, locate_delivery
+from pipelines.ingest.schemas import validate_wave_schema
+from pipelines.publish.fingerprint import sha256_file
+
+SHOWN_FAILURES = 20
+
+
+@dg.asset(group_name="raw_deliveries", partitions_def=waves, kinds={"file"})
+def raw_delivery(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """The vendor's files of one wave (delivery contract §1), as found in BAROMETER_RAW_DIR."""
+    delivery = locate_delivery(paths.raw_dir(), wave_of(context))
+    files = {
+        delivery.name(path): {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
+        for path in (delivery.responses, delivery.frame)
+    }
+    return dg.MaterializeResult(
+        metadata={
+            "folder": dg.MetadataValue.path(str(delivery.folder)),
+            "format": delivery.format,
+            "files": dg.MetadataValue.json(files),
+        }
+    )
+
+
+@dg.asset(
+    group_name="validated",
+    partitions_def=waves,
+    deps=[raw_delivery, "reference_dimensions"],
+    pool="warehouse",
+    kinds={"duckdb"},
+)
+def validated_responses(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """The wave's responses read, checked (contract §5) and loaded into the warehouse:
+    canonical typed rows in `responses`, refused rows in `quarantine`, ignored answers in
+    `routing_warnings`, the weighting frame in `frame`. A refused delivery changes nothing."""
+    wave = wave_of(context)
+    with warehouse.get_connection() as con:
+        report = ingest_wave(con, paths.raw_dir(), wave)
+        metadata = table_metadata(con, "responses", wave, hidden=("resp_id", "fritekst_nyeste"))
+    ingest = report.as_metadata()
+    metadata["preview"] = dg.MetadataValue.md(ingest.pop("preview"))
+    for name in ("quarantine_by_rule", "routing_warnings_by_question", "extra_columns"):
+        metadata[name] = dg.MetadataValue.json(ingest.pop(name))
+    metadata.update({k: v for k, v in ingest.items() if v is not None})
+    if report.rows_quarantined:
+        context.log.warning(
+            f"wave {wave}: {report.rows_quarantined} row(s) quarantined {report.quarantine_by_rule}"
+        )
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset_check(
+    asset=validated_responses,
+    name="responses_schema",
+    blocking=True,
+    description="pandera schema generated from the questionnaire and the wave's codebook "
+    "(types, codes, routing), run lazily over the loaded rows.",
+)
+def responses_schema(
+    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
+) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        failures = validate_wave_schema(con, wave_of(context))
+    return dg.AssetCheckResult(
+        passed=not failures,
+        metadata={
+            "failures": len(failures),
+            "first failures": dg.MetadataValue.json(failures[:SHOWN_FAILURES]),
+        },
+    )

@@ -1,0 +1,33 @@
+"""Dagster metadata for a warehouse table: row count, column schema and a preview."""
+
+import dagster as dg
+import duckdb
+
+PREVIEW_ROWS = 10
+
+
+def table_metadata(
+    con: duckdb.DuckDBPyConnection, relation: str, wave: int, *, hidden: tuple[str, ...] = ()
+) -> dict:
+    """Metadata of one wave of ``relation`` (a table or view name of the warehouse).
+
+    ``hidden`` columns (respondent ids, free text) are left out of the preview, which the
+    Dagster UI shows to anyone who can open it.
+    """
+    rows = con.table(relation).filter(
+        duckdb.ColumnExpression("wave") == duckdb.ConstantExpression(wave)
+    )
+    schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn(name, str(type_))
+            for name, type_ in zip(rows.columns, rows.types, strict=True)
+        ]
+    )
+    shown = [c for c in rows.columns if c not in hidden]
+    preview = rows.select(*[duckdb.ColumnExpression(c) for c in shown]).limit(PREVIEW_ROWS).df()
+    [(count,)] = rows.aggregate("count(*)").fetchall()
+    return {
+        "dagster/row_count": count,
+        "dagster/column_schema": schema,
+        "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+    }

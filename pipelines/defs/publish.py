@@ -1,0 +1,49 @@
+"""Publishing a wave's marts as an immutable release, and the analyst catalog over them."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines import paths, transform
+from pipelines.defs.gate import gate_once
+from pipelines.defs.partitions import wave_of, waves
+from pipelines.defs.resources import BarometerSettings
+from pipelines.publish import build_catalog, code_version, publish_wave, wave_fingerprints
+
+
+@dg.asset(
+    group_name="published",
+    partitions_def=waves,
+    deps=list(transform.MARTS),
+    pool="warehouse",
+    kinds={"parquet"},
+)
+def release(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
+) -> dg.MaterializeResult:
+    """The wave's marts as versioned Parquet with a manifest (docs/publishing.md), and the
+    read-only analyst catalog rebuilt over the latest releases."""
+    wave = wave_of(context)
+    marts_dir = paths.marts_dir()
+    with warehouse.get_connection() as con:
+        published = publish_wave(
+            con,
+            wave,
+            marts_dir=marts_dir,
+            inputs=wave_fingerprints(paths.raw_dir(), wave),
+            code_version=code_version(),
+            run_id=context.run.run_id,
+            min_cell_size=settings.min_cell_size,
+            gate=gate_once,
+        )
+    catalog = build_catalog(marts_dir)
+    return dg.MaterializeResult(
+        metadata={
+            "version": published.version,
+            "new version": published.created_new,
+            "manifest": dg.MetadataValue.path(str(published.manifest_path)),
+            "catalog": dg.MetadataValue.path(str(catalog)),
+            "data_docs": dg.MetadataValue.path(
+                str(published.gate_results[0].docs_index) if published.gate_results else ""
+            ),
+        }
+    )

@@ -1,0 +1,58 @@
+"""Warehouse assets: the reference dimensions and each wave's weighted respondents."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines import paths, transform
+from pipelines.defs.metadata import table_metadata
+from pipelines.defs.partitions import wave_of, waves
+from pipelines.reference import build_reference
+
+
+@dg.asset(group_name="warehouse", pool="warehouse", kinds={"duckdb"})
+def reference_dimensions(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """SSB municipalities per numbering with the breakdown groups of marts.md §4, and the
+    label tables derived from the questionnaire."""
+    with warehouse.get_connection() as con:
+        build_reference(con, paths.reference_dir())
+        counts = dict(
+            con.execute(
+                "SELECT CAST(numbering AS VARCHAR), count(*) FROM ref_municipality GROUP BY ALL"
+            ).fetchall()
+        )
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": sum(counts.values()), "municipalities by numbering": counts}
+    )
+
+
+@dg.asset(
+    group_name="warehouse",
+    partitions_def=waves,
+    deps=["validated_responses", reference_dimensions],
+    pool="warehouse",
+    kinds={"duckdb"},
+)
+def respondents(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """Each accepted respondent's post-stratification weight, derived flags and breakdown
+    groups (sql/staging/weights.sql, sql/staging/respondents.sql)."""
+    wave = wave_of(context)
+    with warehouse.get_connection() as con:
+        transform.prepare_warehouse(con)
+        transform.build_respondents(con, wave)
+        unrepresented = con.execute(
+            "SELECT sektor, virksomhetstype, landsdel, n_population FROM frame_coverage "
+            "WHERE wave = $wave AND n_respondents = 0",
+            {"wave": wave},
+        ).df()
+        metadata = table_metadata(con, "respondents", wave, hidden=("resp_id",))
+    if len(unrepresented):
+        context.log.warning(
+            f"wave {wave}: {len(unrepresented)} frame cell(s) without respondents; "
+            "their population is not represented by the weights"
+        )
+    metadata["frame cells without respondents"] = dg.MetadataValue.md(
+        unrepresented.to_markdown(index=False) if len(unrepresented) else "none"
+    )
+    return dg.MaterializeResult(metadata=metadata)

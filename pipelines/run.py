@@ -1,0 +1,79 @@
+"""``make run``: materialize every wave found in the raw folder, publish it, and summarise.
+
+Runs the same job the sensor and the schedule launch, in-process, against the Dagster
+instance of DAGSTER_HOME (the project root under ``make``, so the runs show in ``make ui``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import dagster as dg
+import duckdb
+
+from pipelines import paths
+from pipelines.definitions import defs
+from pipelines.defs.partitions import waves
+from pipelines.ingest.delivery import discover_waves
+
+# Published figures shown after a run: (mart, measure, item, what it is).
+HEADLINES = (
+    ("innovation", "innovative", "", "innovative workplaces"),
+    ("innovation", "innovation_type", "prosess", "process or organisational innovation"),
+    ("factors", "promoted", "ny_teknologi", "new technology promoted the newest innovation"),
+    ("factors", "inhibited", "okonomi", "limited finances inhibited it"),
+    ("failures", "failed_attempt", "", "an attempt that failed"),
+    ("reform_pressure", "in_merging_unit", "", "in a merging municipality or county"),
+)
+
+
+def _instance() -> dg.DagsterInstance:
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def main() -> int:
+    found = discover_waves(paths.raw_dir())
+    if not found:
+        print(f"no complete wave folder in {paths.raw_dir()}")
+        return 1
+    instance = _instance()
+    instance.add_dynamic_partitions(waves.name, [str(w) for w in found])
+    job = defs.resolve_job_def("wave_job")
+    failed = []
+    for wave in found:
+        result = job.execute_in_process(
+            partition_key=str(wave), instance=instance, raise_on_error=False
+        )
+        if not result.success:
+            failed.append(wave)
+            print(f"wave {wave}: FAILED (run {result.run_id}); see the Dagster UI or the log above")
+    print(summary())
+    return 1 if failed else 0
+
+
+def summary() -> str:
+    catalog = paths.marts_dir() / "barometer.duckdb"
+    lines = [f"Analyst catalog: {catalog} (open read-only: duckdb -readonly {catalog})"]
+    with duckdb.connect(str(catalog), read_only=True) as con:
+        releases = con.sql(
+            "SELECT wave, mart, version, rows FROM releases WHERE is_latest ORDER BY wave, mart"
+        ).fetchall()
+        for wave, mart, version, rows in releases:
+            lines.append(f"  {wave} {mart:<16} {version}  {rows:>6} rows")
+        lines.append("Headline figures (total, 95 % interval):")
+        for mart, measure, item, what in HEADLINES:
+            rows = con.execute(
+                f"SELECT wave, estimate, ci_lower, ci_upper FROM {mart} "
+                "WHERE measure = $measure AND item = $item AND breakdown = 'total' ORDER BY wave",
+                {"measure": measure, "item": item},
+            ).fetchall()
+            for wave, estimate, lower, upper in rows:
+                lines.append(f"  {wave} {what}: {estimate:.1%} ({lower:.1%}–{upper:.1%})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
