@@ -17,6 +17,10 @@ wave_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     partitions_def=waves,
     description="Ingest, validate, transform, check and publish one wave.",
+    # In-process by default: a step costs ~4.5 s less than in a process of its own.
+    # The Launchpad can switch a run to {"multiprocess": {}}.
+    executor_def=dg.multi_or_in_process_executor,
+    config={"execution": {"config": {"in_process": {}}}},
 )
 
 
