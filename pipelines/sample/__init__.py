@@ -1,0 +1,11 @@
+"""Deterministic generator of synthetic sample deliveries (delivery contract, "Sample deliveries").
+
+The real microdata are not public. This package writes deliveries in the vendors'
+exact formats whose answers are set so that the published KS figures come out of the
+marts within sampling error, with a few planted defects listed beside the delivery.
+Run it as ``python -m pipelines.sample`` (see ``__main__.py``).
+"""
+
+from pipelines.sample.generator import generate
+
+__all__ = ["generate"]

@@ -1,0 +1,441 @@
+"""An independent pandas/numpy implementation of the marts (shared/spec/marts.md).
+
+Written from the spec text alone: it shares no code with the project's SQL and does not
+import the pipeline's questionnaire or codebook, so the SQL marts can be checked against
+it row by row. Input: the cleaned canonical responses of one wave (quarantined rows
+removed, answers given against routing blanked), the wave's frame and the SSB reference
+files. Output: every row of every mart, keyed by (wave, measure, item, breakdown,
+group_code).
+
+Where the spec leaves room, this implementation decides (and the docs should say so):
+- Innovator = any innov_* = 1; a respondent who answered none of the innov_* items is
+  neither innovator nor non-innovator: outside `innovative` (whose denominator is those
+  who answered at least one innov_* item), outside every denominator restricted to
+  innovators or non-innovators, and in no `innovation_status` group.
+- `multi_type` counts an innovator who answered at least one nyeste_* item (empty = not
+  chosen).
+- `innovation_status`: innovator; developing = non-innovator with utvikling = 1;
+  neither = other non-innovators (including an empty utvikling).
+- Size bands: <5k is population < 5 000, 5k-20k is 5 000 ≤ population < 20 000, and so on.
+- A wave has merger data (and reform_pressure rows) when it carries reform_trykk answers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+Z = 1.959964
+MIN_CELL_SIZE = 10
+MARTS = ("innovation", "factors", "failures", "culture_index", "reform_pressure")
+COLUMNS = [
+    "wave", "measure", "item", "breakdown", "group_code",
+    "n", "estimate", "ci_lower", "ci_upper", "suppressed",
+]  # fmt: skip
+BREAKDOWNS = (
+    "total", "sector", "municipality_size", "centrality", "region",
+    "employees", "economy", "innovation_status", "merger", "government_level",
+)  # fmt: skip
+
+# Contract §2: the municipality numbering each wave's kommunenr uses.
+NUMBERING = {2018: 2018, 2020: 2019, 2024: 2024}
+RINDAL_2018, RINDAL_2019 = "1567", "5061"
+
+INNOVATION_TYPES = ("tjeneste", "produkt", "prosess", "kommunikasjon")
+# factor code = position + 1
+FACTORS = (
+    "forsvarlig_drift", "feilhandtering", "internt_samarbeid", "ny_teknologi", "okonomi",
+    "medarbeidere", "brukere", "politikk", "offentlig_samarbeid", "lover_krav", "organisasjon",
+)  # fmt: skip
+REASONS = ("samarbeid", "planlegging", "okonomi", "forankring", "kompetanse", "teknologi", "annet")
+STATEMENTS = ("ideer", "laere_av_feil", "gjenbruk", "nye_veier", "pilot_til_drift")
+NOVELTY = {"improvement": 1, "new_approach": 2, "dont_know": 9}
+FAILURE_TYPES = {"tjeneste": 1, "produkt": 2, "prosess": 3, "kommunikasjon": 4}
+PRESSURE = {"more": 1, "same": 2, "less": 3, "dont_know": 9}
+INDEX_BANDS = {"0-2": (0, 1, 2), "3": (3,), "4": (4,), "5": (5,)}
+ECONOMY = {
+    **{f"EKG{g:02d}": "low" for g in (1, 4, 7, 9, 10, 11, 12, 14)},
+    **{f"EKG{g:02d}": "medium" for g in (2, 5, 8, 13, 16)},
+    **{f"EKG{g:02d}": "high" for g in (3, 6, 15, 17)},
+}
+
+
+def estimate_marts(
+    responses: pd.DataFrame,
+    frame: pd.DataFrame,
+    reference_dir: Path,
+    wave: int,
+    min_cell_size: int = MIN_CELL_SIZE,
+) -> dict[str, pd.DataFrame]:
+    """Every mart of ``wave`` as a DataFrame with the columns of ``COLUMNS``."""
+    data = responses.reset_index(drop=True).copy()
+    municipality = municipality_attributes(reference_dir, NUMBERING[wave])
+    unknown = ~data["kommunenr"].isin(municipality.index)
+    if unknown.any():
+        raise ValueError(
+            f"kommunenr not in the reference: {sorted(data.loc[unknown, 'kommunenr'])}"
+        )
+    place = municipality.loc[data["kommunenr"]].reset_index(drop=True)
+    data["weight"] = weights(data, place, frame)
+    innov = _num(data, [f"innov_{t}" for t in INNOVATION_TYPES if f"innov_{t}" in data])
+    data["innovator"] = innov.eq(1).any(axis=1)
+    data["non_innovator"] = innov.notna().any(axis=1) & ~data["innovator"]
+    county_level = data["forvaltningsniva"].astype(float) == 2
+    data["merging"] = np.where(county_level, place["county_merged_2020"], place["merged_2020"])
+    groups = _groups(data, place, county_level)
+    has_merger = _asked(data, "reform_trykk")
+    rows = _estimate(_observations(data), data["weight"], groups, has_merger, min_cell_size)
+    rows.insert(0, "wave", wave)
+    out = {}
+    for mart in MARTS:
+        table = rows[rows["mart"] == mart]
+        out[mart] = (
+            table[COLUMNS]
+            .sort_values(["measure", "item", "breakdown", "group_code"], ignore_index=True)
+            .astype({"wave": "int64", "n": "int64", "suppressed": "bool"})
+        )
+    return out
+
+
+def municipality_attributes(reference_dir: Path, numbering: int) -> pd.DataFrame:
+    """Per kommunenr of ``numbering``: population, landsdel, centrality class, economy
+    group and the 2020 merger flags (marts.md §4, contract §6)."""
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(reference_dir / name, dtype=str, keep_default_na=False)
+
+    counties = read("counties.csv")
+    counties_2020 = set(counties.loc[counties["structure"] == "2020", "county_code"])
+    if numbering in (2018, 2019):
+        table = read("municipalities_2019.csv")
+        kostra_2020 = read("municipalities_2020.csv").set_index("municipality_code")["kostra_group"]
+        changes = read("municipality_changes_2019_2020.csv")
+        merged = set(
+            changes.loc[changes["change_type"].isin(["merged", "split"]), "municipality_code_2019"]
+        )
+        out = pd.DataFrame(
+            {
+                "population": table["population_2019_01_01"].astype(int),
+                "landsdel": table["landsdel_nuts2_code"],
+                "centrality": table["centrality_class_ssb2018"].astype(int),
+                "kostra": table["municipality_code_2020"].str.split("|").str[0].map(kostra_2020),
+                "merged_2020": table["municipality_code"].isin(merged),
+                "county_merged_2020": ~table["county_code"].isin(counties_2020),
+            }
+        )
+        codes = table["municipality_code"]
+        if numbering == 2018:
+            codes = codes.replace(RINDAL_2019, RINDAL_2018)
+    elif numbering == 2024:
+        table = read("municipalities_2024.csv")
+        out = pd.DataFrame(
+            {
+                "population": table["population_2024_01_01"].astype(int),
+                "landsdel": table["landsdel_nuts2_code"],
+                "centrality": table["centrality_class_ssb2024"].astype(int),
+                "kostra": table["kostra_group"],
+                "merged_2020": False,
+                "county_merged_2020": False,
+            }
+        )
+        codes = table["municipality_code"]
+    else:
+        raise ValueError(f"no municipality list for numbering {numbering}")
+    out["economy"] = out["kostra"].map(ECONOMY)
+    out.index = pd.Index(codes, name="kommunenr")
+    return out
+
+
+def weights(data: pd.DataFrame, place: pd.DataFrame, frame: pd.DataFrame) -> pd.Series:
+    """w = N_cell / n_cell, cells being the frame's columns other than n_population."""
+    cells = [c for c in frame.columns if c != "n_population"]
+    keys = pd.DataFrame(index=data.index)
+    for cell in cells:
+        if cell == "landsdel":
+            keys[cell] = place["landsdel"].to_numpy()
+        else:
+            keys[cell] = data[cell].astype(float).astype(int).to_numpy()
+    population = frame.copy()
+    for cell in cells:
+        if cell != "landsdel":
+            population[cell] = population[cell].astype(int)
+    n_cell = keys.groupby(cells).size().rename("n_cell").reset_index()
+    table = keys.merge(n_cell, on=cells, how="left").merge(population, on=cells, how="left")
+    missing = table["n_population"].isna()
+    if missing.any():
+        raise ValueError(
+            f"respondent cells without a frame count: {keys[missing.to_numpy()].drop_duplicates()}"
+        )
+    return pd.Series(
+        table["n_population"].to_numpy(float) / table["n_cell"].to_numpy(float), index=data.index
+    )
+
+
+class Observation:
+    """One measure/item: who is in the denominator and each one's y (or value for means)."""
+
+    def __init__(self, mart: str, measure: str, item: str, denominator, value, kind="share"):
+        self.mart, self.measure, self.item, self.kind = mart, measure, item, kind
+        self.denominator = np.asarray(denominator, dtype=bool)
+        self.value = np.asarray(value, dtype=float)
+
+
+def _observations(data: pd.DataFrame) -> list[Observation]:
+    obs: list[Observation] = []
+    innovator = data["innovator"].to_numpy()
+    non_innovator = data["non_innovator"].to_numpy()
+    everyone = np.ones(len(data), dtype=bool)
+
+    def col(name: str) -> np.ndarray:
+        return _num(data, [name])[name].to_numpy()
+
+    def answered(name: str) -> np.ndarray:
+        return ~np.isnan(col(name))
+
+    # innovation
+    innov = [f"innov_{t}" for t in INNOVATION_TYPES if _asked(data, f"innov_{t}")]
+    if innov:
+        any_answered = _num(data, innov).notna().any(axis=1).to_numpy()
+        obs.append(Observation("innovation", "innovative", "", any_answered, innovator))
+    for t in INNOVATION_TYPES:
+        if _asked(data, f"innov_{t}"):
+            name = f"innov_{t}"
+            obs.append(
+                Observation("innovation", "innovation_type", t, answered(name), col(name) == 1)
+            )
+    if _asked(data, "utvikling"):
+        obs.append(
+            Observation(
+                "innovation", "development_underway", "",
+                non_innovator & answered("utvikling"), col("utvikling") == 1,
+            )
+        )  # fmt: skip
+    newest = [f"nyeste_{t}" for t in INNOVATION_TYPES if _asked(data, f"nyeste_{t}")]
+    if newest:
+        flags = _num(data, newest)
+        obs.append(
+            Observation(
+                "innovation", "multi_type", "",
+                innovator & flags.notna().any(axis=1).to_numpy(),
+                flags.eq(1).sum(axis=1).to_numpy() >= 2,
+            )
+        )  # fmt: skip
+    if _asked(data, "kjerne"):
+        core = np.isin(col("kjerne"), (1, 2))
+        obs.append(Observation("innovation", "core_task", "", innovator & answered("kjerne"), core))
+        if _asked(data, "nyhet"):
+            for item, code in NOVELTY.items():
+                obs.append(
+                    Observation(
+                        "innovation", "novelty", item,
+                        innovator & core & answered("nyhet"), col("nyhet") == code,
+                    )
+                )  # fmt: skip
+    # factors
+    for factor in FACTORS:
+        name = f"f_{factor}"
+        if not _asked(data, name):
+            continue
+        x = col(name)
+        routed = innovator & answered(name)
+        obs.append(Observation("factors", "promoted", factor, routed, np.isin(x, (5, 6))))
+        obs.append(Observation("factors", "inhibited", factor, routed, np.isin(x, (1, 2))))
+        scale = innovator & np.isin(x, (1, 2, 3, 4, 5, 6))
+        obs.append(Observation("factors", "mean_score", factor, scale, x, kind="mean"))
+    if _asked(data, "storste_hemmer"):
+        developing = non_innovator & (col("utvikling") == 1) & answered("storste_hemmer")
+        for code, factor in enumerate(FACTORS, start=1):
+            obs.append(
+                Observation(
+                    "factors",
+                    "biggest_inhibitor",
+                    factor,
+                    developing,
+                    col("storste_hemmer") == code,
+                )
+            )
+    # failures
+    if _asked(data, "mislykket"):
+        failed = col("mislykket") == 1
+        obs.append(Observation("failures", "failed_attempt", "", answered("mislykket"), failed))
+        if _asked(data, "mislykket_type"):
+            for item, code in FAILURE_TYPES.items():
+                obs.append(
+                    Observation(
+                        "failures", "failure_type", item,
+                        failed & answered("mislykket_type"), col("mislykket_type") == code,
+                    )
+                )  # fmt: skip
+        for reason in REASONS:
+            name = f"arsak_{reason}"
+            if _asked(data, name):
+                obs.append(
+                    Observation(
+                        "failures",
+                        "failure_reason",
+                        reason,
+                        failed & answered(name),
+                        col(name) == 1,
+                    )
+                )
+    # culture
+    for statement in STATEMENTS:
+        name = f"kultur_{statement}"
+        if _asked(data, name):
+            obs.append(
+                Observation(
+                    "culture_index", "agree", statement, answered(name), np.isin(col(name), (1, 2))
+                )
+            )
+    statements = [f"kultur_{s}" for s in STATEMENTS]
+    if all(_asked(data, name) for name in statements):
+        answers = _num(data, statements)
+        has_index = answers.notna().all(axis=1).to_numpy()
+        index = answers.isin([1, 2]).sum(axis=1).to_numpy()
+        for k in range(6):
+            obs.append(
+                Observation("culture_index", "index_distribution", str(k), has_index, index == k)
+            )
+        obs.append(Observation("culture_index", "mean_index", "", has_index, index, kind="mean"))
+        for band, members in INDEX_BANDS.items():
+            in_band = has_index & np.isin(index, members) & (innovator | non_innovator)
+            obs.append(
+                Observation("culture_index", "innovative_by_index", band, in_band, innovator)
+            )
+    # reform pressure
+    if _asked(data, "reform_trykk"):
+        merging = data["merging"].to_numpy(dtype=bool)
+        obs.append(Observation("reform_pressure", "in_merging_unit", "", everyone, merging))
+        for item, code in PRESSURE.items():
+            obs.append(
+                Observation(
+                    "reform_pressure", "pressure", item,
+                    merging & answered("reform_trykk"), col("reform_trykk") == code,
+                )
+            )  # fmt: skip
+    return obs
+
+
+def _published(obs: Observation, breakdown: str, has_merger: bool) -> bool:
+    if obs.measure == "innovative_by_index":
+        return breakdown == "total"
+    if breakdown == "innovation_status" and obs.mart in ("innovation", "factors"):
+        return False
+    return breakdown != "merger" or has_merger
+
+
+def _groups(
+    data: pd.DataFrame, place: pd.DataFrame, county_level: pd.Series
+) -> dict[str, pd.Series]:
+    def code(name: str) -> pd.Series:
+        values = data[name].astype(float)
+        return values.map(lambda v: np.nan if np.isnan(v) else str(int(v)))
+
+    size = pd.cut(
+        place["population"],
+        [0, 5_000, 20_000, 50_000, np.inf],
+        right=False,
+        labels=["<5k", "5k-20k", "20k-50k", "50k+"],
+    ).astype(object)
+    centrality = place["centrality"].map(
+        {
+            1: "central",
+            2: "central",
+            3: "intermediate",
+            4: "intermediate",
+            5: "peripheral",
+            6: "peripheral",
+        }
+    )
+    utvikling = _num(data, ["utvikling"])["utvikling"] if "utvikling" in data else np.nan
+    status = np.where(
+        data["innovator"],
+        "innovator",
+        np.where(data["non_innovator"], np.where(utvikling == 1, "developing", "neither"), None),
+    )
+    county = county_level.to_numpy()
+    return {
+        "total": pd.Series("all", index=data.index),
+        "sector": code("sektor"),
+        "municipality_size": pd.Series(np.where(county, "county", size), index=data.index),
+        "centrality": pd.Series(np.where(county, "county", centrality), index=data.index),
+        "region": place["landsdel"].set_axis(data.index),
+        "employees": code("ansatte"),
+        "economy": pd.Series(np.where(county, "county", place["economy"]), index=data.index),
+        "innovation_status": pd.Series(status, index=data.index),
+        "merger": pd.Series(np.where(data["merging"], "merging", "not_merging"), index=data.index),
+        "government_level": code("forvaltningsniva"),
+    }
+
+
+def _estimate(
+    observations: list[Observation],
+    weight: pd.Series,
+    groups: dict[str, pd.Series],
+    has_merger: bool,
+    min_cell_size: int,
+) -> pd.DataFrame:
+    """Shares / means with their intervals per observation x breakdown group."""
+    w = weight.to_numpy(dtype=float)
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {"obs": k, "row": np.flatnonzero(o.denominator), "y": o.value[o.denominator]}
+            )
+            for k, o in enumerate(observations)
+        ],
+        ignore_index=True,
+    )
+    long["w"] = w[long["row"]]
+    kind = pd.Series([o.kind for o in observations])
+    parts = []
+    for breakdown in BREAKDOWNS:
+        published = [k for k, o in enumerate(observations) if _published(o, breakdown, has_merger)]
+        part = long[long["obs"].isin(published)].copy()
+        part["group_code"] = groups[breakdown].to_numpy(dtype=object)[part["row"]]
+        part = part[part["group_code"].notna()]
+        part["wy"] = part["w"] * part["y"]
+        part["w2"] = part["w"] ** 2
+        keys = ["obs", "group_code"]
+        sums = part.groupby(keys).agg(
+            n=("w", "size"), sw=("w", "sum"), sw2=("w2", "sum"), swy=("wy", "sum")
+        )
+        sums["estimate"] = sums["swy"] / sums["sw"]
+        # weighted variance around the group mean, two-pass for accuracy (means only)
+        mean = part.join(sums["estimate"], on=keys)["estimate"]
+        part["wd2"] = part["w"] * (part["y"] - mean) ** 2
+        sums["wd2"] = part.groupby(keys)["wd2"].sum()
+        sums = sums.reset_index()
+        sums["breakdown"] = breakdown
+        parts.append(sums)
+    table = pd.concat(parts, ignore_index=True)
+    p = table["estimate"]
+    n_eff = table["sw"] ** 2 / table["sw2"]
+    is_mean = kind[table["obs"]].to_numpy() == "mean"
+    half_mean = Z * np.sqrt(table["wd2"] / table["sw"] / n_eff)
+    share = p.where(~is_mean, 0.0)  # Wilson applies to shares; means are not in [0, 1]
+    scale = 1 + Z**2 / n_eff
+    centre = (share + Z**2 / (2 * n_eff)) / scale
+    half_share = Z * np.sqrt(share * (1 - share) / n_eff + Z**2 / (4 * n_eff**2)) / scale
+    suppressed = table["n"] < min_cell_size
+    table["ci_lower"] = np.where(is_mean, p - half_mean, centre - half_share)
+    table["ci_upper"] = np.where(is_mean, p + half_mean, centre + half_share)
+    for column in ("estimate", "ci_lower", "ci_upper"):
+        table[column] = table[column].mask(suppressed)
+    table["suppressed"] = suppressed
+    table["mart"] = [observations[k].mart for k in table["obs"]]
+    table["measure"] = [observations[k].measure for k in table["obs"]]
+    table["item"] = [observations[k].item for k in table["obs"]]
+    table["group_code"] = table["group_code"].astype(str)
+    return table
+
+
+def _asked(data: pd.DataFrame, name: str) -> bool:
+    """A wave asked a question when its column is there with at least one answer."""
+    return name in data.columns and data[name].notna().any()
+
+
+def _num(data: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    return data[names].apply(pd.to_numeric, errors="raise").astype(float)
