@@ -1,0 +1,54 @@
+"""Every row of every SQL mart equals an independent pandas implementation of marts.md
+(tests/reference_estimator.py, which shares no code with the SQL), to 1e-9."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import reference_estimator as ref
+import sample_deliveries as sd
+
+from pipelines import transform
+
+KEY = ["wave", "measure", "item", "breakdown", "group_code"]
+VALUES = ["estimate", "ci_lower", "ci_upper"]
+
+
+@pytest.fixture(scope="module", params=(2018, 2020, 2024))
+def both(request, sample_warehouse):
+    wave = request.param
+    data, frame = sd.load_wave(wave)
+    expected = ref.estimate_marts(data, frame, sd.REFERENCE_DIR, wave)
+    return wave, expected, sample_warehouse
+
+
+@pytest.mark.parametrize("mart", transform.MARTS)
+def test_sql_mart_equals_the_reference(both, mart):
+    wave, expected, con = both
+    sql = con.execute(
+        f"SELECT {', '.join(KEY + ['n'] + VALUES + ['suppressed'])} FROM mart_{mart} "
+        "WHERE wave = $wave",
+        {"wave": wave},
+    ).df()
+    reference = expected[mart]
+    assert len(sql) == len(reference), f"{mart} {wave}: {len(sql)} rows, reference {len(reference)}"
+    merged = sql.merge(reference, on=KEY, how="outer", suffixes=("", "_ref"), indicator=True)
+    unmatched = merged[merged["_merge"] != "both"]
+    assert unmatched.empty, unmatched[KEY + ["_merge"]].head(10).to_string()
+    assert (merged["n"] == merged["n_ref"]).all()
+    assert (merged["suppressed"] == merged["suppressed_ref"].astype(bool)).all()
+    for column in VALUES:
+        ours = merged[column].astype(float).to_numpy()
+        theirs = merged[f"{column}_ref"].astype(float).to_numpy()
+        assert np.array_equal(np.isnan(ours), np.isnan(theirs)), column
+        worst = np.nanmax(np.abs(ours - theirs), initial=0.0)
+        assert worst <= 1e-9, f"{mart} {wave} {column}: differs by {worst}"
+
+
+def test_the_comparison_covers_every_mart_of_2020(sample_warehouse):
+    counts = dict(
+        sample_warehouse.execute(
+            "SELECT mart, count(*) FROM mart_estimates WHERE wave = 2020 GROUP BY mart"
+        ).fetchall()
+    )
+    assert set(counts) == set(transform.MARTS) and min(counts.values()) > 100
