@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs import automation, ingest, marts, publish, warehouse
+from pipelines.defs import automation, ingest, marts, publish, report, warehouse
 from pipelines.defs.resources import resources
 
 defs = dg.Definitions(
@@ -13,6 +13,7 @@ defs = dg.Definitions(
         warehouse.respondents,
         *marts.mart_assets,
         publish.release,
+        report.report,
     ],
     asset_checks=[ingest.responses_schema, *marts.mart_checks],
     jobs=[automation.wave_job],

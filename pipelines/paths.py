@@ -23,3 +23,8 @@ def warehouse_path() -> Path:
 
 def reference_dir() -> Path:
     return raw_dir() / "reference"
+
+
+def published_figures() -> Path:
+    """The figures KS published (shared/spec/published-figures.csv, copied into the project)."""
+    return Path(__file__).resolve().parent.parent / "data" / "published-figures.csv"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,9 +13,11 @@ import pytest
 import reference_estimator as ref
 import sample_deliveries as sd
 
-FIGURES = pd.read_csv(
-    Path(__file__).parent / "data" / "published-figures.csv", dtype=str, keep_default_na=False
-)
+from pipelines import paths
+from pipelines.report.rows import MartRow
+from pipelines.report.statements import evaluate, load_statements
+
+STATEMENTS = load_statements(paths.published_figures())
 
 
 @cache
@@ -25,64 +26,35 @@ def marts(wave: int) -> dict[str, pd.DataFrame]:
     return ref.estimate_marts(data, frame, sd.REFERENCE_DIR, wave)
 
 
-def estimates(figure) -> pd.DataFrame:
-    """Rows of the figure's measure and breakdown, indexed by (item, group_code)."""
-    mart = marts(int(figure.wave))[figure.mart]
-    rows = mart[(mart["measure"] == figure.measure) & (mart["breakdown"] == figure.breakdown)]
-    assert not rows["suppressed"].any()
-    return rows.set_index(["item", "group_code"])["estimate"]
+def reference_rows(statement) -> list[MartRow]:
+    """The reference estimator's rows of the statement's measure and breakdown."""
+    mart = marts(statement.wave)[statement.mart]
+    rows = mart[(mart["measure"] == statement.measure) & (mart["breakdown"] == statement.breakdown)]
+    return [
+        MartRow(
+            item=r.item,
+            item_label="",
+            group_code=r.group_code,
+            group_label="",
+            n=int(r.n),
+            estimate=None if r.suppressed else float(r.estimate),
+            ci_lower=None if r.suppressed else float(r.ci_lower),
+            ci_upper=None if r.suppressed else float(r.ci_upper),
+            suppressed=bool(r.suppressed),
+        )
+        for r in rows.itertuples(index=False)
+    ]
 
 
-def holds(figure) -> tuple[bool, str]:
-    """Whether the statement holds (kinds as defined in shared/README.md), and the figures."""
-    est = estimates(figure)
-    items, groups = figure.item.split("|"), figure.group_code.split("|")
-    target = float(figure.target) if figure.target else math.nan
-    tolerance = float(figure.tolerance) if figure.tolerance else math.nan
-    kind = figure.kind
-    if kind == "value":
-        value = est[(items[0], groups[0])]
-        return abs(value - target) <= tolerance, f"{value:.4f}"
-    if kind == "sum":
-        value = sum(est[(item, groups[0])] for item in items)
-        return abs(value - target) <= tolerance, f"{value:.4f}"
-    if kind == "close":
-        a, b = (est[(item, groups[0])] for item in items)
-        return abs(a - b) <= target, f"{a:.4f} {b:.4f}"
-    if kind in ("top", "next_after_top", "bottom"):
-        ranked = est.xs(groups[0], level="group_code").sort_values(ascending=False)
-        order = list(ranked.index)
-        place = {
-            "top": order[: len(items)],
-            "next_after_top": order[2 : 2 + len(items)],
-            "bottom": order[-1:],
-        }
-        return set(place[kind]) == set(items), ranked.round(4).to_dict().__repr__()
-    if kind in ("max_group", "min_group"):
-        by_group = est.xs(items[0], level="item").drop("county", errors="ignore")
-        extreme = by_group.idxmax() if kind == "max_group" else by_group.idxmin()
-        return extreme == groups[0], by_group.round(4).to_dict().__repr__()
-    if kind == "first_gt_last":
-        first, last = est[(items[0], groups[0])], est[(items[0], groups[-1])]
-        return first > last, f"{first:.4f} > {last:.4f}"
-    if kind == "increasing":
-        values = [est[(item, groups[0])] for item in items]
-        return all(a < b for a, b in zip(values, values[1:], strict=False)), repr(values)
-    if kind == "range_below":
-        values = [est[(items[0], group)] for group in groups]
-        return max(values) - min(values) < target, repr(values)
-    raise ValueError(f"{figure.id}: unknown kind {kind!r}")
+@pytest.mark.parametrize("statement", STATEMENTS, ids=[s.id for s in STATEMENTS])
+def test_published_statement_holds_on_the_sample_delivery(statement):
+    result = evaluate(statement, reference_rows(statement))
+    assert result.holds, f"{statement.id}: {result.explanation}"
 
 
-@pytest.mark.parametrize("figure", list(FIGURES.itertuples(index=False)), ids=list(FIGURES["id"]))
-def test_published_figure_holds_on_the_sample_delivery(figure):
-    ok, shown = holds(figure)
-    assert ok, f"{figure.id} {figure.kind} target {figure.target}±{figure.tolerance}: {shown}"
-
-
-def test_the_figures_cover_both_waves_and_every_kind():
-    assert set(FIGURES["wave"]) == {"2018", "2020"}
-    assert set(FIGURES["kind"]) == {
+def test_the_statements_cover_both_waves_and_every_kind():
+    assert {s.wave for s in STATEMENTS} == {2018, 2020}
+    assert {s.kind for s in STATEMENTS} == {
         "value", "sum", "close", "top", "next_after_top", "bottom",
         "max_group", "min_group", "first_gt_last", "increasing", "range_below",
     }  # fmt: skip

@@ -15,7 +15,6 @@ from pipelines.publish.fingerprint import wave_fingerprints
 wave_job = dg.define_asset_job(
     "wave_job",
     selection=dg.AssetSelection.all(),
-    partitions_def=waves,
     description="Ingest, validate, transform, check and publish one wave.",
     # In-process by default: a step costs ~4.5 s less than in a process of its own.
     # The Launchpad can switch a run to {"multiprocess": {}}.

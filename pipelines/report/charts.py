@@ -1,0 +1,206 @@
+"""The report's charts, drawn with matplotlib and returned as inline SVG.
+
+Every bar carries its 95 % interval. A suppressed row gets no bar, only the words
+"skjult (n = …)", so that it can never be read as 0. Output is byte-stable: fixed font,
+no date in the metadata and a fixed salt for matplotlib's hashed ids. Ids are prefixed with
+the chart's name, so they stay unique when several SVGs sit in one page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from dataclasses import dataclass
+from html import escape
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+
+from pipelines.report import formatting as fmt
+from pipelines.report.rows import MartRow
+
+SHARE_COLOR = "#3b6ea5"
+PROMOTED_COLOR = "#2c7bb6"
+INHIBITED_COLOR = "#d7301f"
+MUTED = "#555555"
+LABEL_WIDTH = 32  # characters per line of a wrapped category label
+TITLE_WIDTH = 60  # characters per line of a wrapped panel title
+BAR_HEIGHT = 0.34  # inches of figure height per bar
+PANELS_PER_ROW = 3
+X_AXIS_LABEL = "Andel, med 95 % konfidensintervall"
+# no date (byte-stable output) and no creator or type (no version or URL in the page)
+NO_METADATA = {"Date": None, "Creator": None, "Type": None, "Format": None}
+# a fixed salt: matplotlib salts its hashed ids with a random one otherwise
+HASH_SALT = "barometer-report"
+_ID_OR_REFERENCE = re.compile(r'( id="|href="#|url\(#)')
+RC = {"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "path"}
+
+
+def suppressed_text(row: MartRow) -> str:
+    return f"skjult (n = {row.n})"
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    row: MartRow
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    bars: tuple[Bar, ...]
+
+
+def _percent_ticks() -> FuncFormatter:
+    # both directions of a diverging axis read as a positive share
+    return FuncFormatter(lambda x, _: f"{abs(100 * x):.0f}{fmt.NBSP}%")
+
+
+def _wrap(label: str) -> str:
+    return textwrap.fill(label, LABEL_WIDTH)
+
+
+def _title(title: str) -> str:
+    return textwrap.fill(title, TITLE_WIDTH)
+
+
+def _suppressed(ax: Axes, x: float, y: float, row: MartRow, align: str) -> None:
+    ax.text(
+        x,
+        y,
+        suppressed_text(row),
+        va="center",
+        ha=align,
+        color=MUTED,
+        style="italic",
+        fontsize=8,
+        # white behind the words, so that an axis line at 0 does not cross them
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+    )
+
+
+def draw_bar(ax: Axes, y: float, row: MartRow, color: str, sign: int = 1) -> None:
+    """One horizontal bar with its interval; `sign` -1 draws it leftwards."""
+    if row.estimate is None:
+        _suppressed(ax, 0.01 * sign, y, row, "left" if sign > 0 else "right")
+        return
+    assert row.ci_lower is not None and row.ci_upper is not None
+    error = [[row.estimate - row.ci_lower], [row.ci_upper - row.estimate]]
+    ax.barh(y, sign * row.estimate, height=0.7, color=color)
+    ax.errorbar(
+        sign * row.estimate, y, xerr=error, fmt="none", ecolor="black", elinewidth=1, capsize=2
+    )
+
+
+def share_chart(
+    name: str,
+    description: str,
+    panels: list[Panel],
+    *,
+    x_label: str = X_AXIS_LABEL,
+    columns: int | None = None,
+    share_y: bool = False,
+) -> str:
+    """Panels of horizontal share bars, `columns` to a row (default: all in one row), each
+    bar labelled with its estimate."""
+    with matplotlib.rc_context(RC):
+        columns = columns or len(panels)
+        lines = -(-len(panels) // columns)
+        tallest = max(len(p.bars) for p in panels)
+        height = lines * (0.9 + BAR_HEIGHT * tallest)
+        fig = Figure(figsize=(max(6.0, 4.6 * columns), height), layout="constrained")
+        grid = fig.subplots(lines, columns, sharey=share_y, squeeze=False)
+        axes = [ax for line in grid for ax in line]
+        for ax, panel in zip(axes, panels, strict=False):
+            ys = range(len(panel.bars))
+            for y, bar in zip(ys, panel.bars, strict=True):
+                draw_bar(ax, y, bar.row, SHARE_COLOR)
+                if bar.row.ci_upper is not None and bar.row.estimate is not None:
+                    ax.text(
+                        bar.row.ci_upper + 0.015,
+                        y,
+                        fmt.value("", bar.row.estimate),
+                        va="center",
+                        fontsize=8,
+                    )
+            ax.set_yticks(list(ys), [_wrap(b.label) for b in panel.bars])
+            ax.set_ylim(len(panel.bars) - 0.5, -0.5)
+            ax.set_xlim(0, 1.18)
+            ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
+            ax.xaxis.set_major_formatter(_percent_ticks())
+            ax.set_title(_title(panel.title), loc="left", fontsize=10)
+            ax.set_xlabel(x_label)
+            ax.spines[["top", "right"]].set_visible(False)
+        for ax in axes[len(panels) :]:
+            ax.set_visible(False)
+        return _svg(fig, name, description)
+
+
+@dataclass(frozen=True)
+class FactorPanel:
+    title: str
+    # item -> (promoted row, inhibited row); an item without rows in the group is absent
+    rows: dict[str, tuple[MartRow, MartRow]]
+
+
+def factor_chart(
+    name: str, description: str, factors: list[tuple[str, str]], panels: list[FactorPanel]
+) -> str:
+    """Diverging bars per factor (item, label), top to bottom: inhibited to the left,
+    promoted to the right, one panel per group."""
+    with matplotlib.rc_context(RC):
+        columns = min(PANELS_PER_ROW, len(panels))
+        lines = -(-len(panels) // columns)
+        height = lines * (0.9 + BAR_HEIGHT * len(factors)) + 0.5
+        fig = Figure(figsize=(4.2 * columns + 2.2, height), layout="constrained")
+        grid = fig.subplots(lines, columns, sharey=True, sharex=True, squeeze=False)
+        axes = [ax for line in grid for ax in line]
+        for ax, panel in zip(axes, panels, strict=False):
+            for y, (item, _) in enumerate(factors):
+                if item not in panel.rows:
+                    continue
+                promoted, inhibited = panel.rows[item]
+                if promoted.estimate is None and inhibited.estimate is None:
+                    # one group too small for both sides: say it once, across the middle
+                    _suppressed(ax, 0, y, promoted, "center")
+                    continue
+                draw_bar(ax, y, inhibited, INHIBITED_COLOR, sign=-1)
+                draw_bar(ax, y, promoted, PROMOTED_COLOR)
+            ax.axvline(0, color="black", linewidth=0.8, zorder=0)
+            ax.set_title(_title(panel.title), loc="left", fontsize=10)
+            ax.spines[["top", "right"]].set_visible(False)
+        for ax in axes[len(panels) :]:
+            ax.set_visible(False)
+        first = axes[0]
+        first.set_yticks(range(len(factors)), [_wrap(label) for _, label in factors])
+        first.set_ylim(len(factors) - 0.5, -0.5)
+        first.set_xlim(-1, 1)
+        first.set_xticks([-1, -0.5, 0, 0.5, 1])
+        first.xaxis.set_major_formatter(_percent_ticks())
+        for ax in grid[-1]:
+            ax.set_xlabel("← hemmet   fremmet →")
+        handles = [
+            Patch(color=INHIBITED_COLOR, label="Hemmet i stor eller noen grad"),
+            Patch(color=PROMOTED_COLOR, label="Fremmet i stor eller noen grad"),
+        ]
+        fig.legend(handles=handles, loc="outside upper center", ncols=2, frameon=False)
+        return _svg(fig, name, description)
+
+
+def _svg(fig: Figure, name: str, description: str) -> str:
+    """The figure as an <svg> element for inline HTML, labelled for screen readers."""
+    out = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": HASH_SALT}):
+        fig.savefig(out, format="svg", metadata=NO_METADATA)
+    document = out.getvalue()
+    # drop the XML declaration and DOCTYPE, which have no place inside HTML
+    element = document[document.index("<svg") :].strip()
+    # matplotlib numbers its ids per figure (figure_1, axes_1, …); prefixing them and the
+    # references to them with the chart's name keeps ids unique across the page
+    element = _ID_OR_REFERENCE.sub(rf"\1{name}-", element)
+    return element.replace("<svg ", f'<svg role="img" aria-label="{escape(description)}" ', 1)

@@ -1,0 +1,35 @@
+"""Numbers as the report writes them: Norwegian decimal comma, shares as percent."""
+
+from __future__ import annotations
+
+NBSP = "\u00a0"
+
+
+def is_mean(measure: str) -> bool:
+    """A `mean_*` measure holds a mean on its scale; every other measure a share (marts.md §1)."""
+    return measure.startswith("mean_")
+
+
+def _decimal(x: float, places: int) -> str:
+    return f"{x:.{places}f}".replace(".", ",").replace("-", "−")
+
+
+def value(measure: str, x: float) -> str:
+    """An estimate or bound: a share as percent with one decimal, a mean with two."""
+    if is_mean(measure):
+        return _decimal(x, 2)
+    return f"{_decimal(100 * x, 1)}{NBSP}%"
+
+
+def difference(measure: str, x: float) -> str:
+    """A difference of two estimates: percentage points for shares, scale units for means."""
+    if is_mean(measure):
+        return _decimal(x, 2)
+    return f"{_decimal(100 * x, 1)}{NBSP}prosentpoeng"
+
+
+def interval(measure: str, lower: float, upper: float) -> str:
+    """A 95 % interval, e.g. `62,1–68,0 %`."""
+    if is_mean(measure):
+        return f"{_decimal(lower, 2)}–{_decimal(upper, 2)}"
+    return f"{_decimal(100 * lower, 1)}–{_decimal(100 * upper, 1)}{NBSP}%"

@@ -1,0 +1,44 @@
+"""Rows of a warehouse mart as the report reads them (the estimates of marts.md §1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from pipelines.publish.marts import warehouse_table
+
+
+@dataclass(frozen=True)
+class MartRow:
+    item: str
+    item_label: str
+    group_code: str
+    group_label: str
+    n: int
+    # None when the row is suppressed (n below the minimum cell size)
+    estimate: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    suppressed: bool
+
+
+def read_rows(
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, measure: str, breakdown: str
+) -> list[MartRow]:
+    """Every row of one measure and breakdown of a mart in a wave, by item and group."""
+    query = (
+        "SELECT item, item_label, group_code, group_label, n, estimate, ci_lower, ci_upper, "
+        f"suppressed FROM {warehouse_table(mart)} "
+        "WHERE wave = $wave AND measure = $measure AND breakdown = $breakdown "
+        "ORDER BY item, group_code"
+    )
+    params = {"wave": wave, "measure": measure, "breakdown": breakdown}
+    return [MartRow(*row) for row in con.execute(query, params).fetchall()]
+
+
+def has_wave(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> bool:
+    """Whether the mart has any row for the wave (a wave that did not ask has none)."""
+    query = f"SELECT count(*) > 0 FROM {warehouse_table(mart)} WHERE wave = $wave"
+    [(found,)] = con.execute(query, {"wave": wave}).fetchall()
+    return found

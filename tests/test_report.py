@@ -1,0 +1,286 @@
+"""The per-wave HTML report, written from small hand-made marts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from matplotlib.figure import Figure
+
+from pipelines import labels
+from pipelines.publish.marts import COLUMNS
+from pipelines.report import write_report
+from pipelines.report.charts import SHARE_COLOR, draw_bar
+from pipelines.report.rows import MartRow
+from pipelines.transform import MARTS
+
+NBSP = "\xa0"
+HALF_WIDTH = 0.03
+MIN_CELL_SIZE = 10
+
+
+def mart_row(
+    wave: int,
+    measure: str,
+    item: str,
+    breakdown: str,
+    group: str,
+    estimate: float,
+    n: int = 300,
+) -> tuple:
+    """A row in the shape of marts.md §1; n below MIN_CELL_SIZE makes it suppressed."""
+    shown = n >= MIN_CELL_SIZE
+    label = {i: lab for m, i, lab, _ in labels.item_rows() if m == measure}[item]
+    return (
+        wave,
+        measure,
+        item,
+        label,
+        breakdown,
+        group,
+        labels.GROUPS[breakdown][group],
+        n,
+        estimate if shown else None,
+        estimate - HALF_WIDTH if shown else None,
+        estimate + HALF_WIDTH if shown else None,
+        not shown,
+    )
+
+
+def wave_2020() -> dict[str, list[tuple]]:
+    w = 2020
+    innovation = [mart_row(w, "innovative", "", "total", "all", 0.75)]
+    innovation += [
+        mart_row(w, "innovative", "", "sector", g, e, n)
+        for g, e, n in [("1", 0.70, 120), ("2", 0.80, 90), ("3", 0.90, 7), ("5", 0.68, 60)]
+    ]
+    innovation += [
+        mart_row(w, "innovative", "", "municipality_size", g, e, 100)
+        for g, e in [("<5k", 0.71), ("50k+", 0.79), ("county", 0.83)]
+    ]
+    factors = []
+    # inserted out of order: the chart puts the most often promoted factor first
+    for item, promoted, inhibited in [
+        ("okonomi", 0.22, 0.40),
+        ("medarbeidere", 0.85, 0.03),
+        ("ny_teknologi", 0.65, 0.10),
+    ]:
+        for breakdown, group, n in [
+            ("total", "all", 250),
+            ("sector", "1", 100),
+            ("sector", "2", 8),
+        ]:
+            factors.append(mart_row(w, "promoted", item, breakdown, group, promoted, n))
+            factors.append(mart_row(w, "inhibited", item, breakdown, group, inhibited, n))
+    failures = [
+        mart_row(w, "failure_type", item, breakdown, group, e, 80)
+        for breakdown, group in [("total", "all"), ("sector", "1")]
+        for item, e in [
+            ("tjeneste", 0.19), ("produkt", 0.16), ("prosess", 0.55), ("kommunikasjon", 0.10)
+        ]
+    ]  # fmt: skip
+    culture = [
+        mart_row(w, "innovative_by_index", band, "total", "all", e)
+        for band, e in [("0-2", 0.50), ("3", 0.64), ("4", 0.76), ("5", 0.87)]
+    ]
+    reform = [mart_row(w, "in_merging_unit", "", "total", "all", 0.32)]
+    reform += [
+        mart_row(w, "pressure", item, "total", "all", e, 96)
+        for item, e in [("more", 0.39), ("same", 0.38), ("less", 0.10), ("dont_know", 0.13)]
+    ]
+    return {
+        "innovation": innovation,
+        "factors": factors,
+        "failures": failures,
+        "culture_index": culture,
+        "reform_pressure": reform,
+    }
+
+
+def wave_2018() -> dict[str, list[tuple]]:
+    """Innovation only, and factors without the measures the chart draws."""
+    return {
+        "innovation": [
+            mart_row(2018, "innovative", "", "total", "all", 0.74, 1794),
+            mart_row(2018, "innovative", "", "sector", "2", 0.80, 1077),
+        ],
+        "factors": [mart_row(2018, "mean_score", "okonomi", "total", "all", 3.2, 1300)],
+    }
+
+
+STATEMENTS = """\
+id,wave,mart,measure,item,breakdown,group_code,kind,target,tolerance,statement_no,source
+F01,2020,innovation,innovative,,total,all,value,0.75,0.03,"Tre av fire virksomheter har innført en innovasjon.",seed
+F02,2020,innovation,innovative,,sector,3,max_group,,,"Mest aktivitet er det i sosial sektor.",ks.no
+F44,2018,innovation,innovative,,total,all,value,0.80,0.03,"Åtte av ti.",ks.no
+"""  # noqa: E501
+
+
+@pytest.fixture(scope="module")
+def con():
+    con = duckdb.connect()
+    columns = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
+    for mart in MARTS:
+        con.execute(f"CREATE TABLE mart_{mart} ({columns})")
+        rows = wave_2020().get(mart, []) + wave_2018().get(mart, [])
+        con.executemany(f"INSERT INTO mart_{mart} VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("spec") / "published-figures.csv"
+    path.write_text(STATEMENTS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def page_2020(con, figures, tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("report")
+    path = write_report(con, 2020, out, figures)
+    assert path == out / "report-2020.html"
+    return path.read_text(encoding="utf-8")
+
+
+def section(page: str, anchor: str) -> str:
+    return re.search(rf'<section id="{anchor}">.*?</section>', page, re.S).group(0)
+
+
+def data_rows(html: str) -> list[list[str]]:
+    """The cells of the table rows in `html`, tags stripped."""
+    return [
+        [re.sub(r"<[^>]+>", " ", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", tr)]
+        for tr in re.findall(r"<tr><td.*?</tr>", html, re.S)
+    ]
+
+
+def test_a_chart_per_section_with_the_figures_behind_it(page_2020):
+    for anchor in ("faktorer", "innovasjon", "mislykket", "kultur", "reform"):
+        assert section(page_2020, anchor).count("<svg ") == 1, anchor
+    assert "Ingen tall" not in page_2020
+    innovation = data_rows(section(page_2020, "innovasjon"))
+    assert innovation[0] == [
+        "Har innført innovasjon", "", "Alle", "300", f"75,0{NBSP}%", f"72,0–78,0{NBSP}%"
+    ]  # fmt: skip
+    assert [r[2] for r in innovation] == [
+        "Alle",
+        "Helse og omsorg",
+        "Oppvekst og utdanning",
+        "Sosial",
+        "Teknisk",
+        "Under 5 000 innbyggere",
+        "50 000 innbyggere eller flere",
+        "Fylkeskommune",
+    ]
+    reform = data_rows(section(page_2020, "reform"))
+    assert [r[1] for r in reform] == [
+        "",
+        "Større innovasjonstrykk",
+        "Omtrent som før",
+        "Mindre innovasjonstrykk",
+        "Vet ikke",
+    ]
+    assert f"32,0{NBSP}% (95 % KI 29,0–35,0{NBSP}%, n = 300)" in section(page_2020, "reform")
+    culture = data_rows(section(page_2020, "kultur"))
+    assert [(r[1], r[4]) for r in culture] == [
+        ("0–2 utsagn", f"50,0{NBSP}%"),
+        ("3 utsagn", f"64,0{NBSP}%"),
+        ("4 utsagn", f"76,0{NBSP}%"),
+        ("5 utsagn", f"87,0{NBSP}%"),
+    ]
+    failures = data_rows(section(page_2020, "mislykket"))
+    assert [(r[1], r[2], r[4]) for r in failures[:3]] == [
+        ("Tjeneste", "Alle", f"19,0{NBSP}%"),
+        ("Tjeneste", "Helse og omsorg", f"19,0{NBSP}%"),
+        ("Produkt", "Alle", f"16,0{NBSP}%"),
+    ]
+
+
+def test_factors_diverge_most_promoted_first(page_2020):
+    factors = data_rows(section(page_2020, "faktorer"))
+    total = [(r[0], r[1], r[4]) for r in factors if r[2] == "Alle"]
+    assert total == [
+        ("Fremmet i stor eller noen grad", "Medarbeidernes medvirkning", f"85,0{NBSP}%"),
+        ("Hemmet i stor eller noen grad", "Medarbeidernes medvirkning", f"3,0{NBSP}%"),
+        ("Fremmet i stor eller noen grad", "Ny teknologi", f"65,0{NBSP}%"),
+        ("Hemmet i stor eller noen grad", "Ny teknologi", f"10,0{NBSP}%"),
+        ("Fremmet i stor eller noen grad", "Begrensede økonomiske ressurser", f"22,0{NBSP}%"),
+        ("Hemmet i stor eller noen grad", "Begrensede økonomiske ressurser", f"40,0{NBSP}%"),
+    ]
+    assert {r[2] for r in factors} == {"Alle", "Helse og omsorg", "Oppvekst og utdanning"}
+
+
+def test_suppressed_rows_are_marked_never_zero(page_2020):
+    sosial = [r for r in data_rows(section(page_2020, "innovasjon")) if r[2] == "Sosial"]
+    assert sosial == [["Har innført innovasjon", "", "Sosial", "7", "skjult (n = 7)", ""]]
+    # the chart writes the words where the bar would be (matplotlib keeps drawn text as a
+    # comment beside its outlines)
+    assert "<!-- skjult (n = 7) -->" in section(page_2020, "innovasjon")
+    # said once per factor where both sides of the diverging bar are suppressed
+    assert section(page_2020, "faktorer").count("<!-- skjult (n = 8) -->") == 3
+
+
+def test_a_suppressed_row_draws_no_bar():
+    ax = Figure().subplots()
+    draw_bar(ax, 0, MartRow("", "", "3", "Sosial", 7, None, None, None, True), SHARE_COLOR)
+    assert (len(ax.patches), [t.get_text() for t in ax.texts]) == (0, ["skjult (n = 7)"])
+    draw_bar(ax, 1, MartRow("", "", "1", "Helse", 70, 0.4, 0.3, 0.5, False), SHARE_COLOR)
+    assert [p.get_width() for p in ax.patches] == [pytest.approx(0.4)]
+
+
+def test_statements_beside_their_recomputed_estimates(page_2020):
+    statements = section(page_2020, "utsagn")
+    assert "1 av 2 utsagn holder på disse dataene." in statements
+    f01, f02 = data_rows(statements)
+    assert f01[:5] == [
+        "F01",
+        "Tre av fire virksomheter har innført en innovasjon. seed",
+        f"75,0{NBSP}% ± 3,0{NBSP}prosentpoeng",
+        f"Har innført innovasjon: 75,0{NBSP}% (95 % KI 72,0–78,0{NBSP}%, n = 300)",
+        "✓ Ja",
+    ]
+    assert f02[0] == "F02" and f02[4] == "✗ Nei"
+    assert "skjult (n = 7)" in f02[3] and "skjult" in f02[5]
+
+
+def test_the_page_needs_nothing_at_view_time(page_2020):
+    for outside in ("<script", "<link", "<img", "@import", "src=", "<iframe"):
+        assert outside not in page_2020
+    ids = re.findall(r' id="([^"]+)"', page_2020)
+    assert len(ids) == len(set(ids))
+    references = re.findall(r'href="([^"]*)"', page_2020) + re.findall(r"url\(([^)]*)\)", page_2020)
+    assert references and all(r.startswith("#") and r[1:] in ids for r in references)
+    assert page_2020.startswith('<!DOCTYPE html>\n<html lang="nb">')
+
+
+def test_same_marts_give_the_same_bytes(con, figures, page_2020, tmp_path):
+    again = write_report(con, 2020, tmp_path, figures)
+    assert again.read_text(encoding="utf-8") == page_2020
+
+
+def test_a_wave_without_a_mart_says_so(con, figures, tmp_path):
+    page = write_report(con, 2018, tmp_path, figures).read_text(encoding="utf-8")
+    assert page.count("<svg ") == 1
+    for anchor, mart in [
+        ("mislykket", "failures"),
+        ("kultur", "culture_index"),
+        ("reform", "reform_pressure"),
+    ]:
+        assert f"Ingen tall for 2018: martet {mart} har ingen rader for denne bølgen." in section(
+            page, anchor
+        )
+    assert "martet factors har ingen rader for målene og gruppene i denne figuren" in section(
+        page, "faktorer"
+    )
+    [f44] = data_rows(section(page, "utsagn"))
+    assert (f44[0], f44[4]) == ("F44", "✗ Nei")
+    assert "0 av 1 utsagn holder" in page
+
+
+def test_a_wave_without_statements_says_so(con, figures, tmp_path):
+    page = write_report(con, 2024, tmp_path, figures).read_text(encoding="utf-8")
+    assert "Ingen publiserte tall for 2024." in page
+    assert "<svg" not in page

@@ -1,0 +1,150 @@
+"""A live Dagster webserver on a free loopback port: it lists the assets through GraphQL,
+launches one wave's run, the run succeeds and publishes, and the server stops by its PID."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+RAW_DIR = PROJECT / "data" / "raw"
+WAVE = "2018"
+# Without the daemon a queued run would never start: this instance launches at once.
+INSTANCE_YAML = """\
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: DefaultRunCoordinator
+telemetry:
+  enabled: false
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, port: int):
+        self.url = f"http://127.0.0.1:{port}"
+
+    def graphql(self, query: str, **variables) -> dict:
+        body = json.dumps({"query": query, "variables": variables}).encode()
+        request = urllib.request.Request(
+            f"{self.url}/graphql", body, {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.load(response)
+        assert "errors" not in answer, answer["errors"]
+        return answer["data"]
+
+    def wait_until_up(self, process: subprocess.Popen, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            assert process.poll() is None, "the webserver exited"
+            try:
+                with urllib.request.urlopen(f"{self.url}/server_info", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise TimeoutError(f"no webserver at {self.url} after {seconds} s")
+
+
+@pytest.fixture
+def server(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW_DIR / "reference", raw / "reference")
+    shutil.copytree(RAW_DIR / WAVE, raw / WAVE)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(INSTANCE_YAML, encoding="utf-8")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "BAROMETER_RAW_DIR": str(raw),
+        "BAROMETER_MARTS_DIR": str(tmp_path / "marts"),
+        "BAROMETER_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+    }
+    port = free_port()
+    webserver = Path(sys.executable).parent / "dagster-webserver"
+    with (tmp_path / "webserver.log").open("wb") as log:
+        process = subprocess.Popen(
+            [str(webserver), "-h", "127.0.0.1", "-p", str(port), "-m", "pipelines.definitions"],
+            cwd=PROJECT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            live = Server(port)
+            live.wait_until_up(process, seconds=120)
+            live.marts_dir = tmp_path / "marts"
+            yield live
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    assert process.returncode is not None
+
+
+def test_webserver_lists_assets_and_runs_a_wave(server):
+    assets = server.graphql(
+        "{ assetsOrError { ... on AssetConnection { nodes { key { path } } } } }"
+    )["assetsOrError"]["nodes"]
+    keys = {"/".join(a["key"]["path"]) for a in assets}
+    assert {"raw_delivery", "validated_responses", "innovation", "release"} <= keys
+
+    [repository] = server.graphql(
+        "{ repositoriesOrError { ... on RepositoryConnection "
+        "{ nodes { name location { name } } } } }"
+    )["repositoriesOrError"]["nodes"]
+    selector = {
+        "repositoryLocationName": repository["location"]["name"],
+        "repositoryName": repository["name"],
+    }
+    added = server.graphql(
+        "mutation($repo: RepositorySelector!) { addDynamicPartition(repositorySelector: $repo, "
+        'partitionsDefName: "wave", partitionKey: "' + WAVE + '") { __typename } }',
+        repo=selector,
+    )
+    assert added["addDynamicPartition"]["__typename"] == "AddDynamicPartitionSuccess"
+
+    launched = server.graphql(
+        "mutation($params: ExecutionParams!) { launchRun(executionParams: $params) { "
+        "__typename ... on LaunchRunSuccess { run { runId } } "
+        "... on PythonError { message } ... on RunConfigValidationInvalid { errors { message } } "
+        "} }",
+        params={
+            "selector": {**selector, "jobName": "wave_job"},
+            "executionMetadata": {"tags": [{"key": "dagster/partition", "value": WAVE}]},
+        },
+    )["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+
+    deadline = time.monotonic() + 240
+    status = None
+    while time.monotonic() < deadline:
+        status = server.graphql(
+            'query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }', id=run_id
+        )["runOrError"]["status"]
+        if status in ("SUCCESS", "FAILURE", "CANCELED"):
+            break
+        time.sleep(1)
+    assert status == "SUCCESS"
+    assert (server.marts_dir / f"wave={WAVE}" / "LATEST").read_text().strip() == "v0001"
