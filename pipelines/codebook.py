@@ -20,6 +20,8 @@ CODEBOOK_DIR = Path(__file__).parent / "codebooks"
 # Numberings the reference data can resolve `kommunenr` in (see sql/reference).
 MUNICIPALITY_NUMBERINGS = (2018, 2019, 2024)
 WEIGHTING_CELL_COLUMNS = ("sektor", "virksomhetstype", "landsdel")
+# Every wave maps these, and every respondent must have them: they place the workplace.
+REQUIRED_VARIABLES = ("resp_id", "kommunenr", "forvaltningsniva", "sektor", "virksomhetstype")
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def _check(book: Codebook) -> None:
     duplicated = {c for c in targets if targets.count(c) > 1}
     if duplicated:
         raise CodebookError(f"{where}: several raw columns map to {sorted(duplicated)}")
-    for required in ("resp_id", "kommunenr", "forvaltningsniva", "sektor", "virksomhetstype"):
+    for required in REQUIRED_VARIABLES:
         if required not in targets:
             raise CodebookError(f"{where}: the codebook must map a column to {required!r}")
     for name, codes in book.codes.items():

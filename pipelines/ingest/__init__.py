@@ -1,0 +1,23 @@
+"""Ingest: a wave's delivery folder -> validated, typed tables in the private warehouse.
+
+See docs/ingest.md for the rules. Public entry points:
+
+- ``ingest_wave(con, raw_dir, wave)`` reads, checks and loads one wave (IngestReport).
+- ``discover_waves(raw_dir)`` lists the complete wave folders.
+- ``responses_schema(codebook)`` / ``validate_wave_schema(con, wave)``: the pandera check
+  of a loaded wave.
+"""
+
+from pipelines.ingest.delivery import Delivery, discover_waves, locate_delivery
+from pipelines.ingest.errors import DeliveryError
+from pipelines.ingest.report import IngestReport
+from pipelines.ingest.wave import ingest_wave
+
+__all__ = [
+    "Delivery",
+    "DeliveryError",
+    "IngestReport",
+    "discover_waves",
+    "ingest_wave",
+    "locate_delivery",
+]

@@ -1,0 +1,47 @@
+"""Writing a wave into the warehouse: all of its ingest tables in one transaction."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.ingest.checks import responses_ddl
+from pipelines.ingest.sql import run_model
+
+# The temporary views and tables one ingest stages; dropped when it ends, however it ends.
+STAGING_VIEWS = ("ingest_responses", "ingest_routing")
+STAGING_TABLES = (
+    "ingest_landing",
+    "ingest_raw",
+    "ingest_malformed",
+    "ingest_frame_landing",
+    "ingest_frame_raw",
+    "ingest_quarantine",
+    "ingest_accepted",
+    "ingest_routing_warnings",
+    "ingest_frame",
+)
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The ingest's warehouse tables, if they are not there yet."""
+    con.execute(responses_ddl())
+    run_model(con, "ingest/warehouse_tables")
+
+
+def replace_wave(con: duckdb.DuckDBPyConnection, wave: int, responses_file: str) -> None:
+    """Swap the wave's rows of responses, frame, quarantine and routing_warnings for the
+    staged ones, all or nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        run_model(con, "ingest/replace_wave", wave=wave, file=responses_file)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
+    for view in STAGING_VIEWS:
+        con.execute(f"DROP VIEW IF EXISTS temp.main.{view}")
+    for table in STAGING_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")

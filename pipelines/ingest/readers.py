@@ -1,0 +1,286 @@
+"""Readers for the three delivery formats; each lands a file in DuckDB as text.
+
+Every reader makes the same landing table: ``__source_row`` (the row number a person
+sees in the file, header = 1, see docs/design.md) and one VARCHAR column per column of
+the file, named as delivered. Rows the reader could not split into the header's columns
+go to a second table (``source_row``, ``resp_id``, ``raw_column``, ``value``) and become
+``malformed_row`` quarantine records. Nothing is typed here: validation is SQL's job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyreadstat
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from pipelines.ingest.encoding import ROW_COLUMN, CsvText, normalise_csv
+from pipelines.ingest.errors import DeliveryError
+from pipelines.ingest.sql import run_model
+
+BATCH_ROWS = 100_000
+XLSX_SHEET = "Data"
+# Integral SPSS floats up to 2**53 are exact; beyond that a float is no code or id anyway.
+_EXACT_FLOAT = 2.0**53
+
+
+@dataclass(frozen=True)
+class Landed:
+    columns: tuple[str, ...]
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+LANDING = "ingest_landing"
+MALFORMED = "ingest_malformed"
+FRAME_LANDING = "ingest_frame_landing"
+
+
+def land_responses(con: duckdb.DuckDBPyConnection, path: Path, id_column: str) -> Landed:
+    """Land the responses file (format from its suffix) in LANDING, its malformed rows in
+    MALFORMED. ``id_column`` is the raw name of the respondent id, reported with a
+    malformed row."""
+    _check_not_empty(path)
+    reader = {"csv": land_csv, "sav": land_sav, "xlsx": land_xlsx}[path.suffix[1:].lower()]
+    return reader(con, path, id_column)
+
+
+def land_frame(con: duckdb.DuckDBPyConnection, path: Path) -> Landed:
+    """Land ``frame.csv`` in FRAME_LANDING. The frame has no quarantine: a row that does not
+    split into the header's columns fails the delivery. Land it before the responses,
+    whose malformed rows then replace the frame's (none) in MALFORMED."""
+    _check_not_empty(path)
+    text = _read_csv(con, path, FRAME_LANDING)
+    run_model(con, "ingest/csv_rejects", delimiter=text.delimiter, id_position=None)
+    _drop_rejects(con)
+    bad = con.execute(
+        f"SELECT source_row, value FROM {MALFORMED} ORDER BY source_row LIMIT 1"
+    ).fetchone()
+    if bad:
+        raise DeliveryError(
+            path, "malformed row: not as many fields as the header", row=bad[0], value=bad[1]
+        )
+    return Landed(text.header, text.encoding, text.delimiter)
+
+
+def land_csv(con: duckdb.DuckDBPyConnection, path: Path, id_column: str) -> Landed:
+    text = _read_csv(con, path, LANDING)
+    id_position = text.header.index(id_column) + 1 if id_column in text.header else None
+    run_model(con, "ingest/csv_rejects", delimiter=text.delimiter, id_position=id_position)
+    _drop_rejects(con)
+    return Landed(text.header, text.encoding, text.delimiter)
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> CsvText:
+    """Read the CSV into ``table``; the rows it cannot split are left in ``ingest_rejects``."""
+    with tempfile.TemporaryDirectory(prefix="barometer-ingest-") as tmp:
+        utf8 = Path(tmp) / "numbered.csv"
+        text = normalise_csv(path, utf8)
+        _check_header(path, text.header)
+        _drop_rejects(con)
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                "SELECT * FROM read_csv($path, delim = $delimiter, columns = $columns, "
+                "header = true, auto_detect = false, quote = '\"', escape = '\"', "
+                "new_line = '\\n', store_rejects = true, "
+                "rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')",
+                {
+                    "path": str(utf8),
+                    "delimiter": text.delimiter,
+                    "columns": {ROW_COLUMN: "BIGINT"} | {name: "VARCHAR" for name in text.header},
+                },
+            )
+        except duckdb.Error as error:
+            raise DeliveryError(path, f"unreadable CSV: {error}") from None
+    return text
+
+
+def _drop_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    for name in ("ingest_rejects", "ingest_reject_scans"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def land_sav(con: duckdb.DuckDBPyConnection, path: Path, id_column: str) -> Landed:
+    try:
+        _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    except Exception as error:  # pyreadstat raises its own and plain errors for bad files
+        raise DeliveryError(path, f"unreadable SPSS file: {error}") from None
+    header = tuple(meta.column_names)
+    _check_header(path, header)
+    if not meta.number_rows:
+        raise DeliveryError(path, "header-only file: the SPSS file has variables but no cases")
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        first_case = 0
+        chunks = pyreadstat.read_file_in_chunks(
+            pyreadstat.read_sav, str(path), chunksize=BATCH_ROWS
+        )
+        for frame, _ in chunks:
+            arrow = pa.RecordBatch.from_pandas(frame, preserve_index=False)
+            # case n (1-based) is row n + 1, so that the header would be row 1
+            rows = pa.array(range(first_case + 2, first_case + 2 + len(frame)), pa.int64())
+            texts = [_as_text(arrow.column(name)) for name in header]
+            yield pa.RecordBatch.from_arrays([rows, *texts], schema=_text_schema(header))
+            first_case += len(frame)
+
+    _land_batches(con, path, header, batches())
+    _empty_malformed(con)
+    return Landed(header)
+
+
+def land_xlsx(con: duckdb.DuckDBPyConnection, path: Path, id_column: str) -> Landed:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        raise DeliveryError(path, f"unreadable Excel file: {error}") from None
+    try:
+        if XLSX_SHEET not in book.sheetnames:
+            raise DeliveryError(
+                path, f"no sheet {XLSX_SHEET!r} (sheets: {', '.join(book.sheetnames)})"
+            )
+        rows = book[XLSX_SHEET].iter_rows(values_only=True)
+        header = _xlsx_header(path, next(rows, None))
+        _check_header(path, header)
+        stray: list[tuple[int, str | None, str, str]] = []
+        id_index = header.index(id_column) if id_column in header else None
+        _land_batches(con, path, header, _xlsx_batches(header, rows, stray, id_index))
+    finally:
+        book.close()
+    (landed,) = con.execute(f"SELECT count(*) FROM {LANDING}").fetchone()
+    if landed == 0 and not stray:
+        raise DeliveryError(path, f"header-only file: sheet {XLSX_SHEET!r} has no data rows")
+    _empty_malformed(con)
+    if stray:
+        con.executemany(f"INSERT INTO {MALFORMED} VALUES (?, ?, ?, ?)", stray)
+    return Landed(header)
+
+
+def _xlsx_header(path: Path, first: tuple | None) -> tuple[str, ...]:
+    cells = list(first or ())
+    while cells and _cell_text(cells[-1]) is None:
+        cells.pop()
+    if not cells:
+        raise DeliveryError(path, f"empty file: sheet {XLSX_SHEET!r} has no header row")
+    return tuple(
+        text.strip()
+        if (text := _cell_text(cell)) is not None
+        else f"(column {get_column_letter(i)})"
+        for i, cell in enumerate(cells, start=1)
+    )
+
+
+def _xlsx_batches(
+    header: tuple[str, ...], rows: Iterator[tuple], stray: list, id_index: int | None
+) -> Iterator[pa.RecordBatch]:
+    """Rows 2.. of the sheet as text batches. Fully empty rows carry no answer and are
+    skipped; a value right of the header's last column makes the row malformed."""
+    width = len(header)
+    columns: list[list[str | None]] = [[] for _ in range(width + 1)]
+    for number, row in enumerate(rows, start=2):
+        texts = [_cell_text(cell) for cell in row]
+        if all(text is None for text in texts):
+            continue
+        beyond = [(i, t) for i, t in enumerate(texts[width:], start=width + 1) if t is not None]
+        if beyond:
+            resp_id = texts[id_index] if id_index is not None and id_index < len(texts) else None
+            i, text = beyond[0]
+            stray.append((number, resp_id, f"(column {get_column_letter(i)})", text))
+            continue
+        texts = texts[:width] + [None] * (width - len(texts))
+        columns[0].append(number)
+        for i, text in enumerate(texts, start=1):
+            columns[i].append(text)
+        if len(columns[0]) == BATCH_ROWS:
+            yield _batch(header, columns)
+            columns = [[] for _ in range(width + 1)]
+    if columns[0]:
+        yield _batch(header, columns)
+
+
+def _batch(header: tuple[str, ...], columns: list[list]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [pa.array(columns[0], pa.int64())] + [pa.array(c, pa.string()) for c in columns[1:]],
+        schema=_text_schema(header),
+    )
+
+
+def _cell_text(value: object) -> str | None:
+    """A spreadsheet cell as text, as stored: a number stored as ``3.0`` stays ``3.0`` (the
+    checks read it as 3, and a quarantine record shows what the file holds)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _as_text(column: pa.Array) -> pa.Array:
+    """An SPSS column as text. SPSS stores every number as a float and shows a code by its
+    display format (``F2.0``: 3), so integral numbers lose the ``.0``; times are written
+    in ISO form, with fractions of a second only where there are any."""
+    kind = column.type
+    if pa.types.is_floating(kind):
+        integral = pc.and_(
+            pc.equal(pc.floor(column), column), pc.less(pc.abs(column), _EXACT_FLOAT)
+        )
+        whole = pc.cast(pc.cast(column, pa.int64(), safe=False), pa.string())
+        return pc.if_else(integral, whole, pc.cast(column, pa.string()))
+    if pa.types.is_timestamp(kind):
+        # Arrow's %S carries the fraction of the second (07:52:58.000000)
+        text = pc.strftime(column, format="%Y-%m-%d %H:%M:%S")
+        return pc.replace_substring_regex(text, pattern=r"\.0+$", replacement="")
+    return pc.cast(column, pa.string())
+
+
+def _text_schema(header: tuple[str, ...]) -> pa.Schema:
+    return pa.schema([(ROW_COLUMN, pa.int64())] + [(name, pa.string()) for name in header])
+
+
+def _land_batches(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    header: tuple[str, ...],
+    batches: Iterator[pa.RecordBatch],
+) -> None:
+    reader = pa.RecordBatchReader.from_batches(_text_schema(header), batches)
+    con.register("ingest_arrow_batches", reader)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {LANDING} AS SELECT * FROM ingest_arrow_batches")
+    except duckdb.Error as error:  # the file reader's errors surface through the scan
+        raise DeliveryError(path, f"unreadable file: {error}") from None
+    finally:
+        con.unregister("ingest_arrow_batches")
+
+
+def _check_header(path: Path, header: tuple[str, ...]) -> None:
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise DeliveryError(path, "the header names this column twice", row=1, column=name)
+        seen.add(name)
+
+
+def _check_not_empty(path: Path) -> None:
+    if not path.is_file():
+        raise DeliveryError(path, "missing or unreadable file")
+    if path.stat().st_size == 0:
+        raise DeliveryError(path, "empty file: no header and no rows")
+
+
+def _empty_malformed(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {MALFORMED} "
+        "(source_row BIGINT, resp_id VARCHAR, raw_column VARCHAR, value VARCHAR)"
+    )

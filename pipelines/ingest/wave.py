@@ -1,0 +1,133 @@
+"""Ingest one wave: delivery folder -> validated, typed rows in the private warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines import codebook
+from pipelines.ingest import checks, frame, load, report
+from pipelines.ingest.delivery import FRAME_FILE, locate_delivery
+from pipelines.ingest.errors import DeliveryError
+from pipelines.ingest.readers import LANDING, MALFORMED, land_responses
+from pipelines.ingest.sql import run_model
+
+# A wave goes on while at most this share of its delivered rows is quarantined.
+MAX_QUARANTINED_SHARE = 0.05
+
+
+def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> report.IngestReport:
+    """Read, check and load wave ``wave`` from ``raw_dir/<wave>/``.
+
+    Needs ``ref_municipality`` (pipelines.reference.build_reference) in ``con``. Raises
+    DeliveryError for a delivery refused as a whole; the warehouse is then unchanged.
+    """
+    delivery = locate_delivery(raw_dir, wave)
+    book = codebook.load(wave)
+    _require_reference(con)
+    responses_name = delivery.name(delivery.responses)
+    run_model(con, "warehouse/macros")
+    run_model(con, "ingest/macros")
+    try:
+        frame_landed = frame.stage_frame(con, delivery.frame, book)
+        landed = land_responses(con, delivery.responses, book.raw_for["resp_id"])
+        missing = [raw for raw in book.columns if raw not in landed.columns]
+        if missing:
+            raise DeliveryError(
+                delivery.responses,
+                f"required column(s) missing: {', '.join(missing)} "
+                f"(every column of the codebook {book.path.name} is required)",
+                row=1,
+                column=missing[0],
+            )
+        params = {"wave": wave, "file": responses_name, "numbering": book.municipality_numbering}
+        _run(con, checks.raw_sql(book))
+        rows_read = _count(con, LANDING) + _count(con, MALFORMED)
+        # ingest_raw holds the delivered text too: the landing copy can go
+        con.execute(f"DROP TABLE {LANDING}")
+        _run(con, checks.quarantine_sql(book), params)
+        (rows_quarantined,) = con.execute(
+            'SELECT count(DISTINCT "row") FROM ingest_quarantine'
+        ).fetchone()
+        _check_quarantine_share(con, delivery.responses, rows_read, rows_quarantined)
+        _run(con, checks.accepted_sql(book), {"numbering": book.municipality_numbering})
+        frame.check_cells_covered(con, delivery.frame, book, responses_name)
+        _run(con, checks.routing_sql(book))
+        _run(con, checks.routing_warnings_sql(book), params)
+        _run(con, checks.responses_sql(book))
+        load.create_tables(con)
+        load.replace_wave(con, wave, responses_name)
+        frame_extra = [c for c in frame_landed.columns if c not in frame.required_columns(book)]
+        return report.build(
+            con,
+            book,
+            responses_name,
+            landed,
+            extra_columns=[c for c in landed.columns if c not in book.columns]
+            + [f"{FRAME_FILE}:{c}" for c in frame_extra],
+            rows_read=rows_read,
+        )
+    finally:
+        load.drop_staging(con)
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> None:
+    """Execute one generated statement with those of ``params`` it names."""
+    (statement,) = con.extract_statements(sql)
+    con.execute(
+        statement, {k: v for k, v in (params or {}).items() if k in statement.named_parameters}
+    )
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return rows
+
+
+def _require_reference(con: duckdb.DuckDBPyConnection) -> None:
+    (found,) = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ref_municipality'"
+    ).fetchone()
+    if not found:
+        raise RuntimeError(
+            "the warehouse has no ref_municipality: build the reference tables first "
+            "(pipelines.reference.build_reference)"
+        )
+
+
+def _check_quarantine_share(
+    con: duckdb.DuckDBPyConnection, responses: Path, rows_read: int, rows_quarantined: int
+) -> None:
+    if rows_quarantined == 0:
+        return
+    by_rule = ", ".join(
+        f"{rule} {n}"
+        for rule, n in con.execute(
+            "SELECT rule, count(*) FROM ingest_quarantine GROUP BY rule ORDER BY rule"
+        ).fetchall()
+    )
+    first = con.execute(
+        'SELECT "row", "column", value, rule FROM ingest_quarantine '
+        'ORDER BY "row", "column", rule LIMIT 1'
+    ).fetchone()
+    row, column, value, rule = first
+    if rows_quarantined == rows_read:
+        raise DeliveryError(
+            responses,
+            f"no rows left after quarantine: all {rows_read} rows failed a check "
+            f"({by_rule}); the first failed {rule}",
+            row=row,
+            column=column,
+            value=value,
+        )
+    if rows_quarantined > MAX_QUARANTINED_SHARE * rows_read:
+        raise DeliveryError(
+            responses,
+            f"{rows_quarantined} of {rows_read} rows ({rows_quarantined / rows_read:.1%}) "
+            f"failed a check, more than the {MAX_QUARANTINED_SHARE:.0%} a wave may lose "
+            f"({by_rule}); the first failed {rule}",
+            row=row,
+            column=column,
+            value=value,
+        )
