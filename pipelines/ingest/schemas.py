@@ -19,8 +19,7 @@ import pyarrow as pa_arrow
 
 from pipelines import codebook
 from pipelines import questionnaire as q
-from pipelines.codebook import Codebook
-from pipelines.codebook import REQUIRED_VARIABLES
+from pipelines.codebook import REQUIRED_VARIABLES, Codebook
 from pipelines.ingest.sql import model_path, run_model
 
 BATCH_ROWS = 100_000
