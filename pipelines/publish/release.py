@@ -163,8 +163,11 @@ def publish_wave(
 
 
 def _identity(manifest: dict) -> tuple:
-    """What makes two versions the same: data, schema and everything it was made from."""
-    keys = ("inputs", "code_version", "min_cell_size", "schema", "parquet", "files")
+    """What makes two versions the same: the data files, their schema and the inputs and
+    settings they were made from. A code change that leaves every byte of the data as it
+    was (a refactoring, a new log line) is no correction and makes no new version; the
+    manifest keeps the code version that first made the data."""
+    keys = ("inputs", "min_cell_size", "schema", "files")
     return tuple(json.dumps(manifest[k], sort_keys=True) for k in keys)
 
 

@@ -12,15 +12,30 @@ weighted AS (
     JOIN respondents AS r USING (wave, resp_id)
 ),
 
+-- Every respondent of a weighting cell has the same weight, so the sums are taken in two
+-- steps: exact integer counts and sums per distinct weight, then the weighted total over
+-- the few weights in a fixed order. Floating-point addition depends on its order, and
+-- DuckDB's parallel aggregation would otherwise make the last digits, and so the published
+-- bytes, differ from run to run.
+by_weight AS (
+    SELECT
+        wave, measure, item, breakdown, group_code, w,
+        count(*) AS n_w,
+        sum(value) AS sum_x,
+        sum(value * value) AS sum_x2
+    FROM weighted
+    GROUP BY wave, measure, item, breakdown, group_code, w
+),
+
 sums AS (
     SELECT
         wave, measure, item, breakdown, group_code,
-        count(*) AS n,
-        sum(w) AS sum_w,
-        sum(w * w) AS sum_w2,
-        sum(w * value) AS sum_wx,
-        sum(w * value * value) AS sum_wx2
-    FROM weighted
+        sum(n_w) AS n,
+        list_sum(list(n_w * w ORDER BY w)) AS sum_w,
+        list_sum(list(n_w * w * w ORDER BY w)) AS sum_w2,
+        list_sum(list(sum_x * w ORDER BY w)) AS sum_wx,
+        list_sum(list(sum_x2 * w ORDER BY w)) AS sum_wx2
+    FROM by_weight
     GROUP BY wave, measure, item, breakdown, group_code
 ),
 
