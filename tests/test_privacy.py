@@ -1,0 +1,121 @@
+"""Nothing published identifies a respondent: no respondent id, no free text, no estimate
+about fewer respondents than the minimum cell size — in any file the pipeline publishes
+(Parquet releases, manifests, the analyst catalog and its SQL, Data Docs, reports)."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from pathlib import Path
+
+import duckdb
+import pytest
+import sample_deliveries as sd
+
+from pipelines import paths
+from pipelines.publish import build_catalog, code_version, publish_wave, wave_fingerprints
+from pipelines.quality.gate import run_gate
+from pipelines.report import write_report
+from pipelines.transform import DEFAULT_MIN_CELL_SIZE
+
+WAVES = (2018, 2020, 2024)
+
+
+@pytest.fixture(scope="module")
+def published(sample_warehouse, tmp_path_factory) -> Path:
+    marts_dir = tmp_path_factory.mktemp("marts")
+    for wave in WAVES:
+        publish_wave(
+            sample_warehouse,
+            wave,
+            marts_dir=marts_dir,
+            inputs=wave_fingerprints(sd.RAW_DIR, wave),
+            code_version=code_version(),
+            run_id="privacy-test",
+            min_cell_size=DEFAULT_MIN_CELL_SIZE,
+            gate=partial(run_gate, docs_dir=marts_dir / "quality"),
+        )
+        write_report(sample_warehouse, wave, marts_dir / "reports", paths.published_figures())
+    build_catalog(marts_dir)
+    return marts_dir
+
+
+@pytest.fixture(scope="module")
+def secrets() -> tuple[set[str], set[str]]:
+    """Every respondent id and every free-text answer of the sample deliveries."""
+    ids, texts = set(), set()
+    for wave in WAVES:
+        raw = sd.canonical(sd.read_raw(sd.responses_path(sd.RAW_DIR / str(wave))), wave)
+        ids |= set(raw["resp_id"].dropna().astype(str))
+        if "fritekst_nyeste" in raw:
+            texts |= {t for t in raw["fritekst_nyeste"].dropna().astype(str) if t.strip()}
+    return ids, texts
+
+
+def test_the_samples_do_have_ids_and_free_text(secrets):
+    ids, texts = secrets
+    assert len(ids) > 7000 and len(texts) > 3000
+
+
+def test_no_published_data_cell_holds_an_id_or_free_text(published, secrets):
+    ids, texts = secrets
+    parquet = sorted(published.glob("wave=*/v*/*.parquet"))
+    assert len(parquet) == 11
+    con = duckdb.connect()
+    for path in parquet:
+        described = con.execute("SELECT * FROM read_parquet($p) LIMIT 0", {"p": str(path)})
+        columns = [c[0] for c in described.description]
+        assert set(columns) == {
+            "wave", "measure", "item", "item_label", "breakdown", "group_code", "group_label",
+            "n", "estimate", "ci_lower", "ci_upper", "suppressed",
+        }  # fmt: skip
+        for (cell,) in con.execute(
+            "SELECT DISTINCT unnest([measure, item, item_label, breakdown, group_code, "
+            "group_label]) FROM read_parquet($p)",
+            {"p": str(path)},
+        ).fetchall():
+            assert cell not in ids and cell not in texts, (path, cell)
+
+
+def test_no_published_estimate_rests_on_a_small_cell(published):
+    catalog = duckdb.connect(str(published / "barometer.duckdb"), read_only=True)
+    suppressed = 0
+    for mart in ("innovation", "factors", "failures", "culture_index", "reform_pressure"):
+        [(exposed, rows)] = catalog.execute(
+            f"SELECT count(*) FILTER (WHERE n < $min AND (estimate IS NOT NULL "
+            f"OR ci_lower IS NOT NULL OR ci_upper IS NOT NULL OR NOT suppressed)), count(*) "
+            f"FROM {mart}",
+            {"min": DEFAULT_MIN_CELL_SIZE},
+        ).fetchall()
+        assert exposed == 0 and rows > 0, mart
+        [(hidden,)] = catalog.execute(f"SELECT count(*) FROM {mart} WHERE suppressed").fetchall()
+        suppressed += hidden
+    assert suppressed > 0  # the samples do have small cells, so the rule was exercised
+
+
+def shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
+    """Every run of ``size`` consecutive words: a free text shows up in any rendering of it."""
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def test_no_published_file_mentions_an_id_or_free_text(published, secrets):
+    ids, texts = secrets
+    free_text = set().union(*(shingles(t) for t in texts))
+    files = [p for p in published.rglob("*") if p.is_file() and p.suffix != ".parquet"]
+    assert {p.suffix for p in files} >= {".json", ".html", ".sql", ".duckdb"}
+    for path in files:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        # whole tokens, so that the 2018 ids (six digits) are not found inside the decimals
+        # of chart coordinates
+        tokens = set(re.findall(r"[\w-]+(?:\.\d+)?", text))
+        assert not tokens & ids, f"{path}: respondent id(s) {sorted(tokens & ids)[:3]}"
+        leaked = shingles(text) & free_text
+        assert not leaked, f"{path}: free text {sorted(leaked)[:2]}"
+
+
+def test_the_scan_finds_a_planted_leak(secrets):
+    ids, texts = secrets
+    text = f"<p>{sorted(texts)[0]}</p> id {sorted(ids)[0]}"
+    assert shingles(text) & set().union(*(shingles(t) for t in texts))
+    assert set(re.findall(r"[\w-]+(?:\.\d+)?", text)) & ids
