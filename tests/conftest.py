@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines import transform
+from pipelines import paths, transform
 from pipelines.ingest import ingest_wave
+from pipelines.publish import build_catalog, code_version, publish_wave, wave_fingerprints
+from pipelines.quality.gate import run_gate
 from pipelines.reference import build_reference
+from pipelines.report import write_report
 
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"
@@ -29,3 +33,23 @@ def sample_warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
         for mart in transform.MARTS:
             transform.build_mart(con, mart, wave)
     return con
+
+
+@pytest.fixture(scope="session")
+def published(sample_warehouse, tmp_path_factory) -> Path:
+    """The sample waves published (with the real quality gate), reported and catalogued."""
+    marts_dir = tmp_path_factory.mktemp("marts")
+    for wave in SAMPLE_WAVES:
+        publish_wave(
+            sample_warehouse,
+            wave,
+            marts_dir=marts_dir,
+            inputs=wave_fingerprints(RAW_DIR, wave),
+            code_version=code_version(),
+            run_id="tests",
+            min_cell_size=transform.DEFAULT_MIN_CELL_SIZE,
+            gate=partial(run_gate, docs_dir=marts_dir / "quality"),
+        )
+        write_report(sample_warehouse, wave, marts_dir / "reports", paths.published_figures())
+    build_catalog(marts_dir)
+    return marts_dir

@@ -5,39 +5,14 @@ about fewer respondents than the minimum cell size — in any file the pipeline 
 from __future__ import annotations
 
 import re
-from functools import partial
-from pathlib import Path
 
 import duckdb
 import pytest
 import sample_deliveries as sd
 
-from pipelines import paths
-from pipelines.publish import build_catalog, code_version, publish_wave, wave_fingerprints
-from pipelines.quality.gate import run_gate
-from pipelines.report import write_report
 from pipelines.transform import DEFAULT_MIN_CELL_SIZE
 
-WAVES = (2018, 2020, 2024)
-
-
-@pytest.fixture(scope="module")
-def published(sample_warehouse, tmp_path_factory) -> Path:
-    marts_dir = tmp_path_factory.mktemp("marts")
-    for wave in WAVES:
-        publish_wave(
-            sample_warehouse,
-            wave,
-            marts_dir=marts_dir,
-            inputs=wave_fingerprints(sd.RAW_DIR, wave),
-            code_version=code_version(),
-            run_id="privacy-test",
-            min_cell_size=DEFAULT_MIN_CELL_SIZE,
-            gate=partial(run_gate, docs_dir=marts_dir / "quality"),
-        )
-        write_report(sample_warehouse, wave, marts_dir / "reports", paths.published_figures())
-    build_catalog(marts_dir)
-    return marts_dir
+WAVES = tuple(sd.SAMPLES)
 
 
 @pytest.fixture(scope="module")

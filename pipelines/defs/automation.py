@@ -16,7 +16,8 @@ wave_job = dg.define_asset_job(
     "wave_job",
     selection=dg.AssetSelection.all(),
     description="Ingest, validate, transform, check and publish one wave.",
-    # In-process by default: a step costs ~4.5 s less than in a process of its own.
+    # In-process by default: measured at set-up, a materialization cost ~15 s in a process
+    # of its own against ~4.5 s in-process.
     # The Launchpad can switch a run to {"multiprocess": {}}.
     executor_def=dg.multi_or_in_process_executor,
     config={"execution": {"config": {"in_process": {}}}},

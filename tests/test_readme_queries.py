@@ -1,0 +1,53 @@
+"""The analysts' example queries in the README run on the published catalog, opened
+read-only, and give the figures KS published (within the tolerances of
+data/published-figures.csv)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+QUERIES = re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+
+
+@pytest.fixture(scope="module")
+def catalog(published):
+    with duckdb.connect(str(published / "barometer.duckdb"), read_only=True) as con:
+        yield con
+
+
+def test_the_readme_has_five_example_queries():
+    assert len(QUERIES) == 5
+
+
+def test_innovative_share(catalog):
+    rows = dict((wave, estimate) for wave, estimate, *_ in catalog.sql(QUERIES[0]).fetchall())
+    assert rows[2020] == pytest.approx(0.75, abs=0.03)
+    assert rows[2018] == pytest.approx(0.74, abs=0.03)
+
+
+def test_promoting_factors(catalog):
+    shares = {label: share for label, share, *_ in catalog.sql(QUERIES[1]).fetchall()}
+    assert shares["Ny teknologi"] == pytest.approx(0.65, abs=0.03)
+    assert shares["Samarbeid med andre offentlige virksomheter"] == pytest.approx(0.55, abs=0.03)
+
+
+def test_finances_by_sector(catalog):
+    rows = catalog.sql(QUERIES[2]).fetchall()
+    assert rows[0][0] == "Kultur" and rows[0][2] == pytest.approx(0.46, abs=0.06)
+    assert rows[-1][0] == "Teknisk" and rows[-1][2] == pytest.approx(0.28, abs=0.06)
+
+
+def test_failure_types(catalog):
+    shares = dict(catalog.sql(QUERIES[3]).fetchall())
+    assert shares["Prosess eller organisatorisk"] == pytest.approx(0.55, abs=0.05)
+    assert sum(shares.values()) == pytest.approx(1.0, abs=0.002)  # rounded to 3 decimals
+
+
+def test_culture_and_innovation(catalog):
+    shares = [share for _, _, share in catalog.sql(QUERIES[4]).fetchall()]
+    assert shares == sorted(shares) and len(shares) == 4
