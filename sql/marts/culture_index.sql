@@ -3,10 +3,7 @@
 CREATE OR REPLACE TEMP TABLE culture_index_observations AS
 WITH
 answers AS (
-    SELECT r.*, p.innovator, p.culture_index
-    FROM responses AS r
-    JOIN respondents AS p USING (wave, resp_id)
-    WHERE r.wave = $wave
+    SELECT * FROM respondent_answers WHERE wave = $wave
 ),
 
 statements AS (

@@ -3,10 +3,7 @@
 CREATE OR REPLACE TEMP TABLE factors_observations AS
 WITH
 answers AS (
-    SELECT r.*, p.innovator
-    FROM responses AS r
-    JOIN respondents AS p USING (wave, resp_id)
-    WHERE r.wave = $wave
+    SELECT * FROM respondent_answers WHERE wave = $wave
 ),
 
 -- one row per innovator and factor answered (1-6 on the scale, 7 Ikke relevant, 9 Vet ikke)

@@ -3,7 +3,7 @@
 CREATE OR REPLACE TEMP TABLE failures_observations AS
 WITH
 answers AS (
-    SELECT * FROM responses WHERE wave = $wave
+    SELECT * FROM respondent_answers WHERE wave = $wave
 ),
 
 -- one row per failed attempt and reason answered (0/1)

@@ -3,10 +3,7 @@
 CREATE OR REPLACE TEMP TABLE innovation_observations AS
 WITH
 answers AS (
-    SELECT r.*, p.innovator
-    FROM responses AS r
-    JOIN respondents AS p USING (wave, resp_id)
-    WHERE r.wave = $wave
+    SELECT * FROM respondent_answers WHERE wave = $wave
 ),
 
 innovation_types AS (

@@ -5,10 +5,7 @@
 CREATE OR REPLACE TEMP TABLE reform_pressure_observations AS
 WITH
 answers AS (
-    SELECT r.*, p.in_merging_unit
-    FROM responses AS r
-    JOIN respondents AS p USING (wave, resp_id)
-    WHERE r.wave = $wave AND p.in_merging_unit IS NOT NULL
+    SELECT * FROM respondent_answers WHERE wave = $wave AND in_merging_unit IS NOT NULL
 ),
 
 measured AS (

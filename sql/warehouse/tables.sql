@@ -78,3 +78,9 @@ UNPIVOT (
 ON total, sector, municipality_size, centrality, region, employees, economy,
    innovation_status, merger, government_level
 INTO NAME breakdown VALUE group_code;
+
+-- Each respondent's answers with the derived flags that the marts' denominators use.
+CREATE OR REPLACE VIEW respondent_answers AS
+SELECT r.*, p.innovator, p.in_merging_unit, p.culture_index
+FROM responses AS r
+JOIN respondents AS p USING (wave, resp_id);
