@@ -5,17 +5,20 @@ import dagster as dg
 from pipelines.defs import automation, ingest, marts, publish, report, warehouse
 from pipelines.defs.resources import resources
 
+ASSETS = [
+    ingest.raw_delivery,
+    ingest.validated_responses,
+    warehouse.reference_dimensions,
+    warehouse.respondents,
+    *marts.mart_assets,
+    publish.release,
+    report.report,
+]
+CHECKS = [ingest.responses_schema, *marts.mart_checks]
+
 defs = dg.Definitions(
-    assets=[
-        ingest.raw_delivery,
-        ingest.validated_responses,
-        warehouse.reference_dimensions,
-        warehouse.respondents,
-        *marts.mart_assets,
-        publish.release,
-        report.report,
-    ],
-    asset_checks=[ingest.responses_schema, *marts.mart_checks],
+    assets=ASSETS,
+    asset_checks=CHECKS,
     jobs=[automation.wave_job],
     sensors=[automation.delivery_sensor],
     schedules=[automation.annual_rebuild],

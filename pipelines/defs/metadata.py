@@ -9,14 +9,19 @@ PREVIEW_ROWS = 10
 def table_metadata(
     con: duckdb.DuckDBPyConnection, relation: str, wave: int, *, hidden: tuple[str, ...] = ()
 ) -> dict:
-    """Metadata of one wave of ``relation`` (a table or view name of the warehouse).
+    """Metadata of one wave of ``relation`` (a table or view name of the warehouse)."""
+    rows = con.table(relation).filter(
+        duckdb.ColumnExpression("wave") == duckdb.ConstantExpression(wave)
+    )
+    return relation_metadata(rows, hidden=hidden)
+
+
+def relation_metadata(rows: duckdb.DuckDBPyRelation, *, hidden: tuple[str, ...] = ()) -> dict:
+    """Row count, column schema and a preview of ``rows``.
 
     ``hidden`` columns (respondent ids, free text) are left out of the preview, which the
     Dagster UI shows to anyone who can open it.
     """
-    rows = con.table(relation).filter(
-        duckdb.ColumnExpression("wave") == duckdb.ConstantExpression(wave)
-    )
     schema = dg.TableSchema(
         columns=[
             dg.TableColumn(name, str(type_))

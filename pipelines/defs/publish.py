@@ -1,10 +1,12 @@
 """Publishing a wave's marts as an immutable release, and the analyst catalog over them."""
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines import paths, transform
 from pipelines.defs.gate import gate_once
+from pipelines.defs.metadata import relation_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
 from pipelines.publish import build_catalog, code_version, publish_wave, wave_fingerprints
@@ -36,8 +38,13 @@ def release(
             gate=gate_once,
         )
     catalog = build_catalog(marts_dir)
+    # What was published, read back from the release's Parquet files.
+    with duckdb.connect() as reader:
+        files = sorted(str(p) for p in published.path.glob("*.parquet"))
+        metadata = relation_metadata(reader.read_parquet(files))
     return dg.MaterializeResult(
         metadata={
+            **metadata,
             "version": published.version,
             "new version": published.created_new,
             "manifest": dg.MetadataValue.path(str(published.manifest_path)),

@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import paths, transform
-from pipelines.defs.metadata import table_metadata
+from pipelines.defs.metadata import relation_metadata, table_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.reference import build_reference
 
@@ -20,9 +20,8 @@ def reference_dimensions(warehouse: DuckDBResource) -> dg.MaterializeResult:
                 "SELECT CAST(numbering AS VARCHAR), count(*) FROM ref_municipality GROUP BY ALL"
             ).fetchall()
         )
-    return dg.MaterializeResult(
-        metadata={"dagster/row_count": sum(counts.values()), "municipalities by numbering": counts}
-    )
+        metadata = relation_metadata(con.table("ref_municipality"))
+    return dg.MaterializeResult(metadata={**metadata, "municipalities by numbering": counts})
 
 
 @dg.asset(

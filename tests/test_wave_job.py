@@ -1,0 +1,89 @@
+"""One wave through the Dagster assets in-process: every step and check succeeds, tabular
+assets report row count, schema and a preview without respondent ids or free text, the
+release and the report say what they produced, and a failing blocking check stops
+publication in the same run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from pipelines.definitions import ASSETS, CHECKS
+from pipelines.defs import marts
+from pipelines.defs.resources import BarometerSettings
+from pipelines.quality.gate import GateResult
+
+RAW_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"
+TABULAR = ("reference_dimensions", "validated_responses", "respondents", "innovation", "release")
+
+
+@pytest.fixture
+def run_2018(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW_DIR / "reference", raw / "reference")
+    shutil.copytree(RAW_DIR / "2018", raw / "2018")
+    monkeypatch.setenv("BAROMETER_RAW_DIR", str(raw))
+    monkeypatch.setenv("BAROMETER_MARTS_DIR", str(tmp_path / "marts"))
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("wave", ["2018"])
+
+    def run():
+        return dg.materialize(
+            [*ASSETS, *CHECKS],
+            partition_key="2018",
+            instance=instance,
+            resources={
+                "warehouse": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
+                "settings": BarometerSettings(),
+            },
+            raise_on_error=False,
+        )
+
+    return run, tmp_path / "marts"
+
+
+def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018):
+    run, marts_dir = run_2018
+    result = run()
+    assert result.success
+    checks = {
+        (e.asset_key.to_user_string(), e.check_name): e.passed
+        for e in result.get_asset_check_evaluations()
+    }
+    assert checks == {
+        ("validated_responses", "responses_schema"): True,
+        **{(m, "quality_gate"): True for m in ("innovation", "factors", "failures",
+                                                "culture_index", "reform_pressure")},
+    }  # fmt: skip
+    metadata = {
+        e.materialization.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+    for asset in TABULAR:
+        assert {"dagster/row_count", "dagster/column_schema", "preview"} <= set(metadata[asset])
+    validated = metadata["validated_responses"]
+    assert validated["dagster/row_count"].value == 1794  # 1 800 delivered, 6 quarantined
+    preview = validated["preview"].value
+    assert "resp_id" not in preview and "fritekst" not in preview and "Q11" not in preview
+    assert metadata["release"]["version"].value == "v0001"
+    assert metadata["release"]["dagster/row_count"].value == 319 + 696  # innovation + factors
+    assert (marts_dir / "wave=2018" / "LATEST").read_text().strip() == "v0001"
+    assert metadata["report"]["statements reproduced"].value == 9
+    assert Path(metadata["report"]["report"].value).is_file()
+
+
+def test_a_failing_quality_gate_stops_publication(run_2018, monkeypatch):
+    run, marts_dir = run_2018
+    failing = GateResult(
+        mart="innovation", success=False, evaluated=1, failures=(), docs_index=marts_dir
+    )
+    monkeypatch.setattr(marts, "gate_once", lambda mart, df, min_cell_size: failing)
+    result = run()
+    assert not result.success
+    executed = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "respondents" in executed and "release" not in executed
+    assert not (marts_dir / "wave=2018").exists()
