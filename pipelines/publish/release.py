@@ -45,7 +45,7 @@ from pipelines.publish.layout import (
 )
 from pipelines.publish.marts import COLUMNS, MARTS, read_wave, warehouse_table
 from pipelines.publish.privacy import check_min_cell_size, refuse_small_cells
-from pipelines.quality.gate import GateResult, QualityGateError
+from pipelines.quality.gate import GateResult, QualityGateError, build_data_docs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,6 +109,9 @@ def publish_wave(
     for mart, table in published.items():
         refuse_small_cells(table, f"{warehouse_table(mart)} (wave {wave})", min_cell_size)
     results = tuple(gate(mart, t.to_pandas(), min_cell_size) for mart, t in published.items())
+    # The gate leaves its Data Docs pages to be rendered together: once per wave, here.
+    for docs_dir in sorted({r.docs_index.parent for r in results if r.docs_index is not None}):
+        build_data_docs(docs_dir)
     if not all(r.success for r in results):
         raise QualityGateError(tuple(r for r in results if not r.success))
 

@@ -4,10 +4,21 @@ GX runs on pandas (its SQL path is not used) in an in-memory context per Data
 Docs folder, built once per process and reused. GX is imported inside the
 functions that need it: importing it takes seconds, and modules that only
 publish or read releases must not pay for it.
+
+What the gate costs (bench/, issue 7). A suite is validated with GX's BASIC
+result format, which does not look up the rows behind what is unexpected; a
+suite that fails is validated again with SUMMARY, which names the failing rows
+by their key (the verdict does not depend on the format, only the detail
+does, and failures are rare). Data Docs are rendered by `build_data_docs`, for
+all results since the last build at once (publishing calls it once per wave),
+instead of after every validation, which re-rendered the same index and suite
+pages 15 times per `make run`; a failing gate renders them at once, so that
+its failure can be read before anything is published.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,6 +34,10 @@ if TYPE_CHECKING:
 DOCS_SITE = "quality"
 _DATASOURCE = "marts"
 _SHOWN = 5
+_VERDICT = {"result_format": "BASIC"}
+# Results gated into a Data Docs folder and not rendered yet: (result key, suite key).
+_unrendered: defaultdict[Path, list[tuple]] = defaultdict(list)
+_rendered_suites: set[tuple[Path, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -68,10 +83,11 @@ class QualityGateError(RuntimeError):
 
 
 def run_gate(mart: str, df: pd.DataFrame, min_cell_size: int, docs_dir: Path | None) -> GateResult:
-    """Validate one wave of `mart` and update the Data Docs in `docs_dir`.
+    """Validate one wave of `mart`; its Data Docs page goes to `docs_dir`.
 
-    With `docs_dir` None no Data Docs are written (rendering them costs more
-    than validating); the verdict and the failures are the same.
+    A passing result is rendered by the next `build_data_docs(docs_dir)`, a
+    failing one at once. With `docs_dir` None nothing is rendered; the verdict
+    and the failures are the same.
     """
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -82,13 +98,19 @@ def run_gate(mart: str, df: pd.DataFrame, min_cell_size: int, docs_dir: Path | N
     frame = with_helper_columns(df)
     # Failing rows are named by their key; a frame missing a key column names them by the rest.
     index_columns = tuple(c for c in KEY if c in frame.columns)
-    checkpoint = _checkpoint(docs_dir, mart, min_cell_size, index_columns)
+    definition = _definition(docs_dir, mart, min_cell_size)
     waves = sorted(frame["wave"].dropna().unique()) if "wave" in frame.columns else []
-    run_name = "-".join([mart, "wave", *(str(w) for w in waves)])
-    result = checkpoint.run(
-        batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
-    )
-    (validation,) = result.run_results.values()
+    run_id = RunIdentifier(run_name="-".join([mart, "wave", *(str(w) for w in waves)]))
+    batch = {"dataframe": frame}
+    validation = definition.run(batch_parameters=batch, result_format=_VERDICT, run_id=run_id)
+    if not validation.success:
+        # Same run id, so the detailed result replaces the first one in the Data Docs.
+        details = _details(index_columns)
+        validation = definition.run(batch_parameters=batch, result_format=details, run_id=run_id)
+    if docs_dir is not None:
+        _unrendered[docs_dir].append(_keys(definition.suite.name, run_id, validation.batch_id))
+        if not validation.success:
+            build_data_docs(docs_dir)
     return GateResult(
         mart=mart,
         success=bool(validation.success),
@@ -96,6 +118,39 @@ def run_gate(mart: str, df: pd.DataFrame, min_cell_size: int, docs_dir: Path | N
         failures=tuple(_failure(r, index_columns) for r in validation.results if not r.success),
         docs_index=docs_dir / "index.html" if docs_dir is not None else None,
     )
+
+
+def build_data_docs(docs_dir: Path) -> Path:
+    """Render the Data Docs pages of the results gated into `docs_dir` since the
+    last build (and their suites' pages, once per process), then the index;
+    returns the index. Without such results nothing is rendered."""
+    docs_dir = Path(docs_dir).resolve()
+    keys = _unrendered.pop(docs_dir, [])
+    if keys:
+        suites = {suite for _, suite in keys if (docs_dir, suite.name) not in _rendered_suites}
+        _context(docs_dir).build_data_docs(
+            site_names=[DOCS_SITE], resource_identifiers=[result for result, _ in keys] + [*suites]
+        )
+        _rendered_suites.update((docs_dir, suite.name) for suite in suites)
+    return docs_dir / "index.html"
+
+
+def _details(index_columns: tuple[str, ...]) -> dict:
+    return {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": _SHOWN,
+        "unexpected_index_column_names": list(index_columns),
+    }
+
+
+def _keys(suite: str, run_id, batch_id: str) -> tuple:
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    suite_key = ExpectationSuiteIdentifier(name=suite)
+    return ValidationResultIdentifier(suite_key, run_id, batch_id), suite_key
 
 
 @cache
@@ -147,28 +202,13 @@ def _batch_definition(docs_dir: Path | None, mart: str):
 
 
 @cache
-def _checkpoint(
-    docs_dir: Path | None, mart: str, min_cell_size: int, index_columns: tuple[str, ...]
-):
+def _definition(docs_dir: Path | None, mart: str, min_cell_size: int):
     import great_expectations as gx
 
-    context = _context(docs_dir)
     suite = _suite(docs_dir, mart, min_cell_size)
-    name = suite.name if index_columns == KEY else f"{suite.name}_by_{'_'.join(index_columns)}"
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=name, data=_batch_definition(docs_dir, mart), suite=suite)
-    )
-    docs = gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])
-    return context.checkpoints.add(
-        gx.Checkpoint(
-            name=name,
-            validation_definitions=[definition],
-            actions=[] if docs_dir is None else [docs],
-            result_format={
-                "result_format": "SUMMARY",
-                "partial_unexpected_count": _SHOWN,
-                "unexpected_index_column_names": list(index_columns),
-            },
+    return _context(docs_dir).validation_definitions.add(
+        gx.ValidationDefinition(
+            name=suite.name, data=_batch_definition(docs_dir, mart), suite=suite
         )
     )
 

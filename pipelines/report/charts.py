@@ -13,15 +13,17 @@ import re
 import textwrap
 from dataclasses import dataclass
 from html import escape
-
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from typing import TYPE_CHECKING
 
 from pipelines.report import formatting as fmt
 from pipelines.report.rows import MartRow
+
+# matplotlib is imported where a chart is drawn: a report whose page is already up to date
+# draws none, and importing it is a third of a second of every run (bench/, issue 7).
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
 SHARE_COLOR = "#3b6ea5"
 PROMOTED_COLOR = "#2c7bb6"
@@ -57,6 +59,8 @@ class Panel:
 
 
 def _percent_ticks() -> FuncFormatter:
+    from matplotlib.ticker import FuncFormatter
+
     # both directions of a diverging axis read as a positive share
     return FuncFormatter(lambda x, _: f"{abs(100 * x):.0f}{fmt.NBSP}%")
 
@@ -108,6 +112,9 @@ def share_chart(
 ) -> str:
     """Panels of horizontal share bars, `columns` to a row (default: all in one row), each
     bar labelled with its estimate."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context(RC):
         columns = columns or len(panels)
         lines = -(-len(panels) // columns)
@@ -153,6 +160,10 @@ def factor_chart(
 ) -> str:
     """Diverging bars per factor (item, label), top to bottom: inhibited to the left,
     promoted to the right, one panel per group."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
     with matplotlib.rc_context(RC):
         columns = min(PANELS_PER_ROW, len(panels))
         lines = -(-len(panels) // columns)
@@ -194,6 +205,8 @@ def factor_chart(
 
 def _svg(fig: Figure, name: str, description: str) -> str:
     """The figure as an <svg> element for inline HTML, labelled for screen readers."""
+    import matplotlib
+
     out = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": HASH_SALT}):
         fig.savefig(out, format="svg", metadata=NO_METADATA)

@@ -2,25 +2,36 @@
 
 Nothing on the page is fetched at view time (charts are inline SVG, styles inline), and
 the page depends only on the marts and the statements file, so the same marts give the
-same bytes.
+same bytes. The page carries a digest of what it was made from; `write_report` leaves a
+page with the same digest as it is, since drawing the charts is most of a warm
+`make run`'s report step (bench/, issue 7).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 
 from pipelines import labels
+from pipelines.publish.fingerprint import code_version
+from pipelines.publish.marts import warehouse_table
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
 from pipelines.report.rows import MartRow, has_wave, read_rows
 from pipelines.report.statements import TOP_BEFORE_NEXT, Result, Statement, check, load_statements
+from pipelines.transform import MARTS
 
 Con = duckdb.DuckDBPyConnection
+DRAWN_WITH = ("matplotlib", "numpy")
+_INPUTS_TAG = '<meta name="inputs-sha256" content="{}">'
+_INPUTS = re.compile(r'<meta name="inputs-sha256" content="([0-9a-f]{64})">')
 
 MEASURE_LABELS = {
     "innovative": "Har innført innovasjon",
@@ -380,14 +391,34 @@ td.no { color: #b42318; font-weight: bold; white-space: nowrap; }
 """
 
 
+def inputs_digest(con: Con, wave: int, published_figures: Path) -> str:
+    """sha256 of everything the page of `wave` is made from: the wave's rows of every mart,
+    the statements file, the code (pipelines/**/*.py draws and words it) and the libraries
+    that draw the charts."""
+    digest = hashlib.sha256()
+    for mart in MARTS:
+        rows = con.execute(
+            f"SELECT * FROM {warehouse_table(mart)} WHERE wave = $wave ORDER BY ALL",
+            {"wave": wave},
+        ).fetchall()
+        # repr round-trips every value exactly, floats included
+        digest.update(f"{mart}\0{rows!r}\0".encode())
+    digest.update(published_figures.read_bytes())
+    libraries = ",".join(f"{name} {version(name)}" for name in DRAWN_WITH)
+    digest.update(f"\0{code_version()}\0{libraries}".encode())
+    return digest.hexdigest()
+
+
 def render(con: Con, wave: int, published_figures: Path) -> str:
     """The page of one wave as HTML text."""
+    inputs = inputs_digest(con, wave, published_figures)
     statements = [s for s in load_statements(published_figures) if s.wave == wave]
     results = [check(con, s) for s in statements]
     sections = "\n".join(_section(con, wave, s) for s in SECTIONS)
     contents = "".join(f'<li><a href="#{s.anchor}">{escape(s.heading)}</a></li>' for s in SECTIONS)
     return (
         '<!DOCTYPE html>\n<html lang="nb">\n<head>\n<meta charset="utf-8">\n'
+        f"{_INPUTS_TAG.format(inputs)}\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>Innovasjonsbarometeret {wave}</title>\n<style>{STYLE}</style>\n</head>\n"
         f"<body>\n<h1>Innovasjonsbarometeret {wave}</h1>\n"
@@ -398,9 +429,20 @@ def render(con: Con, wave: int, published_figures: Path) -> str:
     )
 
 
+def _made_from(path: Path) -> str | None:
+    """The inputs digest of the page at `path`, if there is one."""
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", errors="replace") as f:
+        found = _INPUTS.search(f.read(1024))
+    return found.group(1) if found else None
+
+
 def write_report(con: Con, wave: int, out_dir: Path, published_figures: Path) -> Path:
-    """Write `<out_dir>/report-<wave>.html` from the marts of the wave and return its path."""
+    """Write `<out_dir>/report-<wave>.html` from the marts of the wave and return its path;
+    a page already there that was made from the same inputs is kept as it is."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"report-{wave}.html"
-    path.write_text(render(con, wave, published_figures), encoding="utf-8", newline="\n")
+    if _made_from(path) != inputs_digest(con, wave, published_figures):
+        path.write_text(render(con, wave, published_figures), encoding="utf-8", newline="\n")
     return path

@@ -1,6 +1,6 @@
 -- culture_index mart of wave $wave (marts.md §3): agreement with five statements about the
 -- workplace's culture, the index that counts them, and innovation along the index.
-CREATE OR REPLACE TEMP TABLE culture_index_observations AS
+CREATE OR REPLACE TEMP TABLE culture_index_observation_sums AS
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave
@@ -39,12 +39,10 @@ measured AS (
     WHERE culture_index IS NOT NULL AND innovator IS NOT NULL
 )
 
-SELECT m.* EXCLUDE (total_only), g.breakdown, g.group_code
-FROM measured AS m
-JOIN respondent_groups AS g USING (wave, resp_id)
-WHERE NOT m.total_only OR g.breakdown = 'total';
+SELECT * EXCLUDE (total_only) FROM observation_sums(measured)
+WHERE NOT total_only OR breakdown = 'total';
 
 DELETE FROM mart_estimates WHERE mart = 'culture_index' AND wave = $wave;
 
 INSERT INTO mart_estimates
-SELECT 'culture_index', * FROM estimate('culture_index_observations', $min_cell_size);
+SELECT 'culture_index', * FROM estimate('culture_index_observation_sums', $min_cell_size);

@@ -1,6 +1,6 @@
 -- factors mart of wave $wave (marts.md §3): what promoted and inhibited the newest
 -- innovation, and the biggest inhibitor for workplaces that tried but did not innovate.
-CREATE OR REPLACE TEMP TABLE factors_observations AS
+CREATE OR REPLACE TEMP TABLE factors_observation_sums AS
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave
@@ -36,13 +36,11 @@ measured AS (
     WHERE NOT a.innovator AND a.utvikling = 1 AND a.storste_hemmer IS NOT NULL
 )
 
-SELECT m.*, g.breakdown, g.group_code
-FROM measured AS m
-JOIN respondent_groups AS g USING (wave, resp_id)
+SELECT * FROM observation_sums(measured)
 -- the denominators are defined by innovation status, so it is no breakdown of them
-WHERE g.breakdown <> 'innovation_status';
+WHERE breakdown <> 'innovation_status';
 
 DELETE FROM mart_estimates WHERE mart = 'factors' AND wave = $wave;
 
 INSERT INTO mart_estimates
-SELECT 'factors', * FROM estimate('factors_observations', $min_cell_size);
+SELECT 'factors', * FROM estimate('factors_observation_sums', $min_cell_size);

@@ -1,6 +1,6 @@
 -- failures mart of wave $wave (marts.md §3): innovation attempts that did not give the
 -- expected improvement, their type and why they failed.
-CREATE OR REPLACE TEMP TABLE failures_observations AS
+CREATE OR REPLACE TEMP TABLE failures_observation_sums AS
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave
@@ -30,11 +30,9 @@ measured AS (
     FROM reasons
 )
 
-SELECT m.*, g.breakdown, g.group_code
-FROM measured AS m
-JOIN respondent_groups AS g USING (wave, resp_id);
+SELECT * FROM observation_sums(measured);
 
 DELETE FROM mart_estimates WHERE mart = 'failures' AND wave = $wave;
 
 INSERT INTO mart_estimates
-SELECT 'failures', * FROM estimate('failures_observations', $min_cell_size);
+SELECT 'failures', * FROM estimate('failures_observation_sums', $min_cell_size);

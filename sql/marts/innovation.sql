@@ -1,6 +1,6 @@
 -- innovation mart of wave $wave (marts.md §3): whether workplaces innovated, in which types,
 -- and how central and how new the newest innovation is.
-CREATE OR REPLACE TEMP TABLE innovation_observations AS
+CREATE OR REPLACE TEMP TABLE innovation_observation_sums AS
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave
@@ -55,13 +55,11 @@ measured AS (
     WHERE a.innovator AND a.kjerne IN (1, 2) AND a.nyhet IS NOT NULL
 )
 
-SELECT m.*, g.breakdown, g.group_code
-FROM measured AS m
-JOIN respondent_groups AS g USING (wave, resp_id)
+SELECT * FROM observation_sums(measured)
 -- innovation_status is defined by these measures, so it is no breakdown of them
-WHERE g.breakdown <> 'innovation_status';
+WHERE breakdown <> 'innovation_status';
 
 DELETE FROM mart_estimates WHERE mart = 'innovation' AND wave = $wave;
 
 INSERT INTO mart_estimates
-SELECT 'innovation', * FROM estimate('innovation_observations', $min_cell_size);
+SELECT 'innovation', * FROM estimate('innovation_observation_sums', $min_cell_size);

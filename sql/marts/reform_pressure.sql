@@ -2,7 +2,7 @@
 -- merged on 1 Jan 2020, and whether the reform gave them more pressure to innovate. Only a
 -- wave that asked about the reform has merger status (respondents.in_merging_unit), so other
 -- waves get no rows.
-CREATE OR REPLACE TEMP TABLE reform_pressure_observations AS
+CREATE OR REPLACE TEMP TABLE reform_pressure_observation_sums AS
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave AND in_merging_unit IS NOT NULL
@@ -20,11 +20,9 @@ measured AS (
     WHERE a.in_merging_unit AND a.reform_trykk IS NOT NULL
 )
 
-SELECT m.*, g.breakdown, g.group_code
-FROM measured AS m
-JOIN respondent_groups AS g USING (wave, resp_id);
+SELECT * FROM observation_sums(measured);
 
 DELETE FROM mart_estimates WHERE mart = 'reform_pressure' AND wave = $wave;
 
 INSERT INTO mart_estimates
-SELECT 'reform_pressure', * FROM estimate('reform_pressure_observations', $min_cell_size);
+SELECT 'reform_pressure', * FROM estimate('reform_pressure_observation_sums', $min_cell_size);

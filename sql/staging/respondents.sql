@@ -57,3 +57,10 @@ SELECT
     CAST(l.forvaltningsniva AS VARCHAR) AS government_level
 FROM located AS l
 JOIN weights AS w USING (wave, resp_id);
+
+-- one row per respondent (sql/warehouse/tables.sql)
+SELECT CASE WHEN count(*) > count(DISTINCT resp_id)
+    THEN error('respondents of wave ' || $wave || ': a respondent id occurs more than once')
+END
+FROM respondents
+WHERE wave = $wave;

@@ -40,6 +40,13 @@ SELECT
 FROM in_cell
 WINDOW cell AS (PARTITION BY sektor, virksomhetstype, landsdel);
 
+-- one row per respondent (sql/warehouse/tables.sql): overlapping frame cells would give more
+SELECT CASE WHEN count(*) > count(DISTINCT resp_id)
+    THEN error('weights of wave ' || $wave || ': a respondent falls in more than one frame cell')
+END
+FROM weights
+WHERE wave = $wave;
+
 -- Every frame cell with its respondents: a cell with none is reported, since its
 -- population is then not represented by the weights.
 CREATE OR REPLACE VIEW frame_coverage AS

@@ -1,17 +1,43 @@
+-- observation_sums(measured): a mart's observations summed per breakdown group and weight.
+--
+-- `measured` names a table (or a CTE of the calling query) with one row per respondent in a
+-- measure's denominator: wave, resp_id, measure, item, value (y = 0 or 1 for a share; the
+-- answer itself for a mean_* measure; always an integer), and any further column the mart
+-- filters on afterwards. Returns, for every group of every breakdown of marts.md §4 the
+-- respondents are in (none where their group is NULL) and every weight w: those columns,
+-- `breakdown`, `group_code`, `w`, the count `n_w` and the sums `sum_x` = Σy, `sum_x2` = Σy².
+--
+-- Respondents with the same weight and the same group in every breakdown are summed first,
+-- and only their sums are spread over the ten breakdowns: a wave of a million respondents has
+-- some 7 500 such profiles, where spreading every respondent's rows over the breakdowns first
+-- made hundreds of millions of rows, 90 s and 18 GiB (bench/, issue 7). The sums are of
+-- integers, so the order they are added in cannot change them: the marts are the same to the
+-- last bit.
+CREATE OR REPLACE MACRO observation_sums(measured) AS TABLE
+WITH profiles AS (
+    SELECT
+        m.* EXCLUDE (resp_id, value),
+        r.weight AS w,
+        r.total, r.sector, r.municipality_size, r.centrality, r.region, r.employees,
+        r.economy, r.innovation_status, r.merger, r.government_level,
+        count(*) AS n_w,
+        sum(m.value) AS sum_x,
+        sum(m.value * m.value) AS sum_x2
+    FROM query_table(measured) AS m
+    JOIN respondents AS r USING (wave, resp_id)
+    GROUP BY ALL
+)
+UNPIVOT profiles
+ON total, sector, municipality_size, centrality, region, employees, economy,
+   innovation_status, merger, government_level
+INTO NAME breakdown VALUE group_code;
+
 -- estimate(observations, min_cell_size): the one estimator behind every mart (marts.md §2).
 --
--- `observations` names a table with one row per respondent in a measure's denominator and
--- in one group of one breakdown: wave, resp_id, measure, item, breakdown, group_code, value
--- (y = 0 or 1 for a share; the answer itself for a mean_* measure). The respondent's
--- post-stratification weight comes from `respondents`. Returns the rows of marts.md §1.
+-- `observations` names a table of observation_sums rows (above) with wave, measure, item,
+-- breakdown, group_code, w, n_w, sum_x and sum_x2. Returns the rows of marts.md §1.
 CREATE OR REPLACE MACRO estimate(observations, min_cell_size) AS TABLE
 WITH
-weighted AS (
-    SELECT o.wave, o.measure, o.item, o.breakdown, o.group_code, o.value, r.weight AS w
-    FROM query_table(observations) AS o
-    JOIN respondents AS r USING (wave, resp_id)
-),
-
 -- Every respondent of a weighting cell has the same weight, so the sums are taken in two
 -- steps: exact integer counts and sums per distinct weight, then the weighted total over
 -- the few weights in a fixed order. Floating-point addition depends on its order, and
@@ -20,10 +46,10 @@ weighted AS (
 by_weight AS (
     SELECT
         wave, measure, item, breakdown, group_code, w,
-        count(*) AS n_w,
-        sum(value) AS sum_x,
-        sum(value * value) AS sum_x2
-    FROM weighted
+        sum(n_w) AS n_w,
+        sum(sum_x) AS sum_x,
+        sum(sum_x2) AS sum_x2
+    FROM query_table(observations)
     GROUP BY wave, measure, item, breakdown, group_code, w
 ),
 

@@ -2,6 +2,11 @@
 -- transaction). Created once; the ingest tables (responses, frame, quarantine,
 -- routing_warnings) are the ingest's own.
 
+-- respondents and weights hold one row per (wave, resp_id). That is checked after each wave is
+-- inserted (sql/staging/), not by a PRIMARY KEY: DuckDB removes index entries one at a time,
+-- which made replacing a wave of a million respondents take half a minute per table
+-- (bench/, issue 7).
+
 -- One row per accepted respondent: post-stratification weight, derived flags and the group
 -- of every breakdown of marts.md §4 (NULL = not in any group of that breakdown).
 CREATE TABLE IF NOT EXISTS respondents (
@@ -21,8 +26,7 @@ CREATE TABLE IF NOT EXISTS respondents (
     economy VARCHAR,
     innovation_status VARCHAR,
     merger VARCHAR,
-    government_level VARCHAR,
-    PRIMARY KEY (wave, resp_id)
+    government_level VARCHAR
 );
 
 -- Each respondent's weighting cell (the frame row it falls in) and weight.
@@ -34,8 +38,7 @@ CREATE TABLE IF NOT EXISTS weights (
     landsdel VARCHAR,
     n_population BIGINT NOT NULL,
     n_respondents BIGINT NOT NULL,
-    weight DOUBLE NOT NULL,
-    PRIMARY KEY (wave, resp_id)
+    weight DOUBLE NOT NULL
 );
 
 -- Every estimate of every mart, in the shape of marts.md §1 plus the mart's name; the
@@ -66,18 +69,6 @@ CREATE OR REPLACE VIEW mart_culture_index AS
     SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'culture_index';
 CREATE OR REPLACE VIEW mart_reform_pressure AS
     SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'reform_pressure';
-
--- Each respondent in each of their breakdown groups, one row per (breakdown, group);
--- UNPIVOT leaves out the breakdowns where the respondent has no group.
-CREATE OR REPLACE VIEW respondent_groups AS
-UNPIVOT (
-    SELECT wave, resp_id, total, sector, municipality_size, centrality, region, employees,
-           economy, innovation_status, merger, government_level
-    FROM respondents
-)
-ON total, sector, municipality_size, centrality, region, employees, economy,
-   innovation_status, merger, government_level
-INTO NAME breakdown VALUE group_code;
 
 -- Each respondent's answers with the derived flags that the marts' denominators use.
 CREATE OR REPLACE VIEW respondent_answers AS

@@ -1,0 +1,109 @@
+"""`make bench` at 10 000 respondents, one run: the results table has its shape, and the
+pipeline and the baseline made the same mart rows. Timings are not asserted: they belong
+to `make bench` on a quiet machine, not to the test suite."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pytest
+
+from bench.deliveries import WAVE
+from bench.results import render
+from bench.runner import run_bench
+from pipelines.publish.marts import COLUMN_NAMES, KEY, VALUE_COLUMNS
+from pipelines.transform import MARTS
+
+SIZE = 10_000
+HEADER = [
+    "respondents",
+    "pipeline (s)",
+    "baseline (s)",
+    "ratio",
+    "pipeline wall incl. start-up (s)",
+    "pipeline peak RSS",
+    "baseline peak RSS",
+    "identical mart rows",
+]
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("bench")
+    results = run_bench(cache, sizes=(SIZE,), runs=1, make_run_runs=0, say=lambda _: None)
+    return cache, results, render(results)
+
+
+def cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def table_after(text: str, header: str) -> list[list[str]]:
+    """The rows of the Markdown table whose header line starts with `header`."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append(cells(line))
+    return rows
+
+
+def test_results_table_has_a_row_per_size_in_its_columns(bench):
+    _, _, text = bench
+    header, rule, *rows = table_after(text, "| respondents")
+    assert header == HEADER
+    assert len(rule) == len(HEADER)
+    [row] = rows
+    assert len(row) == len(HEADER)
+    assert row[0] == "10 000"
+    pipeline, baseline, ratio, wall = (float(row[i]) for i in range(1, 5))
+    assert pipeline > 0 and baseline > 0 and wall > pipeline
+    assert ratio == pytest.approx(pipeline / baseline, rel=0.01)
+    for rss in row[5:7]:
+        assert re.fullmatch(r"\d+\.\d\d GiB", rss) and float(rss.split()[0]) > 0
+    assert row[7].startswith("yes (")
+
+
+def test_targets_are_listed_and_unmeasured_ones_say_so(bench):
+    _, _, text = bench
+    header, _, *rows = table_after(text, "| target")
+    assert header == ["target", "measured", "met"]
+    assert [row[0] for row in rows] == [
+        "pipeline ≤ 2 × baseline at 1 000 000",
+        "peak RSS ≤ 2.00 GiB at 1 000 000",
+        "100 000 → 1 000 000 ≤ 12 × time",
+        "make run, warm ≤ 20 s",
+    ]
+    assert all(row[1:] == ["not measured", "—"] for row in rows)
+    assert "Pipeline steps at 10 000 respondents" in text
+    steps = dict(row for row in table_after(text, "| step")[2:])
+    assert {"validated_responses", "release", *MARTS} <= set(steps)
+
+
+def test_pipeline_and_baseline_made_the_same_mart_rows(bench):
+    cache, results, _ = bench
+    work = cache / "work" / str(SIZE)
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{work / 'pipeline' / 'warehouse.duckdb'}' AS p (READ_ONLY)")
+    con.execute(f"ATTACH '{work / 'baseline' / 'baseline.duckdb'}' AS b (READ_ONLY)")
+    compared = 0
+    for mart in MARTS:
+        query = (
+            f"SELECT {', '.join(COLUMN_NAMES)} FROM {{}}.mart_{mart} WHERE wave = {WAVE} "
+            f"ORDER BY {', '.join(KEY)}"
+        )
+        pipeline = con.execute(query.format("p")).fetchall()
+        baseline = con.execute(query.format("b")).fetchall()
+        assert len(pipeline) == len(baseline) > 0, mart
+        for p, b in zip(pipeline, baseline, strict=True):
+            for name, x, y in zip(COLUMN_NAMES, p, b, strict=True):
+                if name in VALUE_COLUMNS and x is not None and y is not None:
+                    assert abs(x - y) <= 1e-9, (mart, p, b)
+                else:
+                    assert x == y, (mart, name, p, b)
+        compared += len(pipeline)
+    assert results.sizes[0].marts.identical
+    assert results.sizes[0].marts.rows == compared
