@@ -191,8 +191,8 @@ def render(results: BenchResults) -> str:
     startup = statistics.median(m.wall_s for m in results.startup)
     inside = median_of(results.startup, "startup_s")
     lines += [
-        f"Fixed start-up (importing Dagster, the definitions and Great Expectations, making "
-        f"the instance), a process that only starts up: {startup:.2f} s wall "
+        f"Fixed start-up (importing Dagster, the definitions, Great Expectations and "
+        f"matplotlib, making the instance), a process that only starts up: {startup:.2f} s wall "
         f"({inside:.2f} s after the interpreter started), peak RSS "
         f"{_gib(max(m.peak_rss_bytes for m in results.startup))}.",
         "",

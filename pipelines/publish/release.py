@@ -45,10 +45,11 @@ from pipelines.publish.layout import (
 )
 from pipelines.publish.marts import COLUMNS, MARTS, read_wave, warehouse_table
 from pipelines.publish.privacy import check_min_cell_size, refuse_small_cells
-from pipelines.quality.gate import GateResult, QualityGateError, build_data_docs
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from pipelines.quality.gate import GateResult
 
 MANIFEST_FORMAT = 1
 # Part of a version's identity: changing any of these changes the files' sha256.
@@ -65,7 +66,7 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 # (mart, one wave of it as a DataFrame, minimum cell size) -> result; e.g.
 # functools.partial(pipelines.quality.run_gate, docs_dir=marts_dir / "quality").
-Gate = Callable[[str, "pd.DataFrame", int], GateResult]
+Gate = Callable[[str, "pd.DataFrame", int], "GateResult"]
 
 
 class PublishError(RuntimeError):
@@ -100,6 +101,9 @@ def publish_wave(
     version LATEST names afterwards; `created_new` is False when the data and
     provenance equal the newest version's, which is then kept.
     """
+    # Imported here: the gate's module reads the mart shape from this package.
+    from pipelines.quality.gate import QualityGateError, build_data_docs
+
     check_min_cell_size(min_cell_size)
     _check_fingerprints(inputs, code_version)
     tables = {mart: read_wave(con, mart, wave) for mart in MARTS}
