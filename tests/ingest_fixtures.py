@@ -30,16 +30,6 @@ BAD_DELIVERIES = REPO / "tests" / "data" / "bad_deliveries"
 
 # Municipalities per numbering: (kommunenr, landsdel, kommune merged 2020, county merged 2020)
 MUNICIPALITIES = {
-    2018: [
-        ("0301", "NO08", False, False),
-        ("1103", "NO0A", True, False),
-        ("1201", "NO0A", False, True),
-        ("5001", "NO06", True, False),
-        ("1902", "NO07", False, True),
-        ("1001", "NO09", True, True),
-        ("1567", "NO06", False, False),
-        ("0602", "NO08", True, True),
-    ],
     2019: [
         ("0301", "NO08", False, False),
         ("1103", "NO0A", True, False),
@@ -61,6 +51,10 @@ MUNICIPALITIES = {
         ("3301", "NO08", None, None),
     ],
 }
+# The 2018 numbering is the 2019 one with Rindal under its old code (as in ref_municipality).
+MUNICIPALITIES[2018] = [
+    ("1567", *rest) if code == "5061" else (code, *rest) for code, *rest in MUNICIPALITIES[2019]
+]
 FREE_TEXTS = (
     "Digital innsjekk på legekontoret",
     "Ny rutine for legemiddelhåndtering",
