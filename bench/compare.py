@@ -1,7 +1,7 @@
 """Whether the pipeline's marts and the baseline's are the same rows.
 
-Keys, labels, `n` and `suppressed` must be equal; `estimate`, `ci_lower` and `ci_upper`
-equal within TOLERANCE (both NULL counts as equal).
+Keys, labels, `n`, `suppression` and `suppressed` must be equal; `estimate`, `ci_lower`,
+`ci_upper`, `se` and `deff` equal within TOLERANCE (both NULL counts as equal).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 label and, where the item stands for one answer code of a question, that code (the
 marts join on it, so the item -> code mapping is defined here only).
 ``label_group`` names every group of every breakdown of marts.md §4.
+Both carry the ``position`` of the item within its measure and of the group within its
+breakdown, in the order the spec lists them (ties of secondary suppression go to the first).
 """
 
 from __future__ import annotations
@@ -91,20 +93,34 @@ def item_rows() -> list[tuple[str, str, str, int | None]]:
     return rows
 
 
-def group_rows() -> list[tuple[str, str, str]]:
-    return [(b, code, label) for b, groups in GROUPS.items() for code, label in groups.items()]
+def group_rows() -> list[tuple[str, str, str, int]]:
+    return [
+        (breakdown, code, label, position)
+        for breakdown, groups in GROUPS.items()
+        for position, (code, label) in enumerate(groups.items(), start=1)
+    ]
+
+
+def _positioned(rows: list[tuple[str, str, str, int | None]]) -> list[tuple]:
+    """The item rows with each item's position within its measure."""
+    seen: dict[str, int] = {}
+    out = []
+    for row in rows:
+        seen[row[0]] = seen.get(row[0], 0) + 1
+        out.append((*row, seen[row[0]]))
+    return out
 
 
 def write_label_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE OR REPLACE TABLE label_item "
-        "(measure VARCHAR, item VARCHAR, item_label VARCHAR, code INTEGER, "
+        "(measure VARCHAR, item VARCHAR, item_label VARCHAR, code INTEGER, position INTEGER, "
         "PRIMARY KEY (measure, item))"
     )
-    con.executemany("INSERT INTO label_item VALUES (?, ?, ?, ?)", item_rows())
+    con.executemany("INSERT INTO label_item VALUES (?, ?, ?, ?, ?)", _positioned(item_rows()))
     con.execute(
         "CREATE OR REPLACE TABLE label_group "
-        "(breakdown VARCHAR, group_code VARCHAR, group_label VARCHAR, "
+        "(breakdown VARCHAR, group_code VARCHAR, group_label VARCHAR, position INTEGER, "
         "PRIMARY KEY (breakdown, group_code))"
     )
-    con.executemany("INSERT INTO label_group VALUES (?, ?, ?)", group_rows())
+    con.executemany("INSERT INTO label_group VALUES (?, ?, ?, ?)", group_rows())

@@ -79,7 +79,10 @@ def summary() -> str:
                 {"measure": measure, "item": item},
             ).fetchall()
             for wave, estimate, lower, upper in rows:
-                lines.append(f"  {wave} {what}: {estimate:.1%} ({lower:.1%}–{upper:.1%})")
+                if estimate is None:  # suppressed (marts.md §5): nothing to show
+                    lines.append(f"  {wave} {what}: suppressed")
+                else:
+                    lines.append(f"  {wave} {what}: {estimate:.1%} ({lower:.1%}–{upper:.1%})")
     return "\n".join(lines)
 
 

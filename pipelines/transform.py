@@ -5,18 +5,45 @@ from __future__ import annotations
 import duckdb
 
 from pipelines import codebook
-from pipelines.sql_runner import run_model
+from pipelines.sql_runner import model_path, run_model
 
 MARTS = ("innovation", "factors", "failures", "culture_index", "reform_pressure")
 DEFAULT_MIN_CELL_SIZE = 10
 SMALLEST_MIN_CELL_SIZE = 5
 
 
+# Tables of sql/warehouse/tables.sql: derived from the ingest tables, so a warehouse made by
+# an older version of the pipeline can drop them when their shape changed; the run rebuilds
+# them from the ingested responses.
+DERIVED_TABLES = ("weights", "respondents", "mart_estimates")
+
+
 def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     """Shared macros and the tables the transformations fill (idempotent)."""
     run_model(con, "warehouse/macros")
+    _drop_outdated_tables(con)
     run_model(con, "warehouse/tables")
     run_model(con, "warehouse/estimate")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = $table AND table_schema = 'main' ORDER BY ordinal_position",
+        {"table": table},
+    ).fetchall()
+
+
+def _drop_outdated_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop derived tables whose columns differ from what sql/warehouse/tables.sql declares."""
+    declared = duckdb.connect()
+    for statement in declared.extract_statements(model_path("warehouse/tables").read_text()):
+        if statement.query.lstrip().upper().startswith("CREATE TABLE"):
+            declared.execute(statement)
+    for table in DERIVED_TABLES:
+        found = _columns(con, table)
+        if found and found != _columns(declared, table):
+            con.execute(f"DROP TABLE {table}")
 
 
 def build_respondents(con: duckdb.DuckDBPyConnection, wave: int) -> None:

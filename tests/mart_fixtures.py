@@ -1,7 +1,8 @@
 """Small hand-made marts that satisfy every rule of marts.md, for the publishing tests.
 
-`good_marts(wave)` gives, per mart, rows as dicts: shares with their interval,
-distributions summing to 1, means on their scale, and one suppressed group.
+`good_marts(wave)` gives, per mart, rows as dicts: shares with their interval, standard
+error and design effect, distributions summing to 1, means on their scale, one group
+suppressed for its size and one to protect it (marts.md §5).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import pyarrow as pa
 from pipelines.publish.marts import ARROW_SCHEMA, COLUMNS, MARTS, warehouse_table
 
 MIN_CELL_SIZE = 10
-# breakdown, group_code, group_label, n: the last group is below the minimum cell size.
+# breakdown, group_code, group_label, n, suppression: the last group is below the minimum
+# cell size, and the smallest other group is hidden with it.
 GROUPS = (
-    ("total", "all", "Alle", 120),
-    ("sector", "1", "Helse og omsorg", 70),
-    ("sector", "5", "Teknisk", 7),
+    ("total", "all", "Alle", 120, "none"),
+    ("sector", "1", "Helse og omsorg", 70, "none"),
+    ("sector", "2", "Oppvekst", 43, "secondary"),
+    ("sector", "5", "Teknisk", 7, "primary"),
 )
 INDEX_DISTRIBUTION = (0.05, 0.1, 0.15, 0.2, 0.25, 0.25)
 # mart -> (measure, item, estimate per group other than the suppressed one), by measure.
@@ -65,8 +68,8 @@ def good_rows(mart: str, wave: int, bump: float = 0.0) -> list[dict]:
             interval = (value - 0.3, value + 0.3)
         else:
             interval = (max(0.0, value - 0.05), min(1.0, value + 0.05))
-        for breakdown, group_code, group_label, n in GROUPS:
-            suppressed = n < MIN_CELL_SIZE
+        for breakdown, group_code, group_label, n, suppression in GROUPS:
+            suppressed = suppression != "none"
             rows.append(
                 {
                     "wave": wave,
@@ -80,6 +83,9 @@ def good_rows(mart: str, wave: int, bump: float = 0.0) -> list[dict]:
                     "estimate": None if suppressed else value,
                     "ci_lower": None if suppressed else interval[0],
                     "ci_upper": None if suppressed else interval[1],
+                    "se": None if suppressed else (interval[1] - interval[0]) / 4,
+                    "deff": None if suppressed else 1.2,
+                    "suppression": suppression,
                     "suppressed": suppressed,
                 }
             )

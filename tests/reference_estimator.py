@@ -32,7 +32,7 @@ MIN_CELL_SIZE = 10
 MARTS = ("innovation", "factors", "failures", "culture_index", "reform_pressure")
 COLUMNS = [
     "wave", "measure", "item", "breakdown", "group_code",
-    "n", "estimate", "ci_lower", "ci_upper", "suppressed",
+    "n", "estimate", "ci_lower", "ci_upper", "se", "deff", "suppression", "suppressed",
 ]  # fmt: skip
 BREAKDOWNS = (
     "total", "sector", "municipality_size", "centrality", "region",
@@ -55,6 +55,19 @@ NOVELTY = {"improvement": 1, "new_approach": 2, "dont_know": 9}
 FAILURE_TYPES = {"tjeneste": 1, "produkt": 2, "prosess": 3, "kommunikasjon": 4}
 PRESSURE = {"more": 1, "same": 2, "less": 3, "dont_know": 9}
 INDEX_BANDS = {"0-2": (0, 1, 2), "3": (3,), "4": (4,), "5": (5,)}
+# marts.md §4: the groups of each breakdown in the order the spec lists them (and §3 the
+# bands of the culture index); ties of secondary suppression go to the first listed.
+GROUP_ORDER = {
+    "sector": ["1", "2", "3", "4", "5"],
+    "municipality_size": ["<5k", "5k-20k", "20k-50k", "50k+", "county"],
+    "centrality": ["central", "intermediate", "peripheral", "county"],
+    "region": ["NO02", "NO06", "NO07", "NO08", "NO09", "NO0A"],
+    "employees": ["1", "2", "3", "4", "5"],
+    "economy": ["low", "medium", "high", "county"],
+    "innovation_status": ["innovator", "developing", "neither"],
+    "merger": ["merging", "not_merging"],
+    "government_level": ["1", "2"],
+}
 ECONOMY = {
     **{f"EKG{g:02d}": "low" for g in (1, 4, 7, 9, 10, 11, 12, 14)},
     **{f"EKG{g:02d}": "medium" for g in (2, 5, 8, 13, 16)},
@@ -78,7 +91,8 @@ def estimate_marts(
             f"kommunenr not in the reference: {sorted(data.loc[unknown, 'kommunenr'])}"
         )
     place = municipality.loc[data["kommunenr"]].reset_index(drop=True)
-    data["weight"] = weights(data, place, frame)
+    design = sampling_design(data, place, frame)
+    data["weight"] = design["weight"]
     innov = _num(data, [f"innov_{t}" for t in INNOVATION_TYPES if f"innov_{t}" in data])
     data["innovator"] = innov.eq(1).any(axis=1)
     data["non_innovator"] = innov.notna().any(axis=1) & ~data["innovator"]
@@ -86,7 +100,7 @@ def estimate_marts(
     data["merging"] = np.where(county_level, place["county_merged_2020"], place["merged_2020"])
     groups = _groups(data, place, county_level)
     has_merger = _asked(data, "reform_trykk")
-    rows = _estimate(_observations(data), data["weight"], groups, has_merger, min_cell_size)
+    rows = _estimate(_observations(data), design, groups, has_merger, min_cell_size)
     rows.insert(0, "wave", wave)
     out = {}
     for mart in MARTS:
@@ -148,8 +162,9 @@ def municipality_attributes(reference_dir: Path, numbering: int) -> pd.DataFrame
     return out
 
 
-def weights(data: pd.DataFrame, place: pd.DataFrame, frame: pd.DataFrame) -> pd.Series:
-    """w = N_cell / n_cell, cells being the frame's columns other than n_population."""
+def sampling_design(data: pd.DataFrame, place: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Per respondent: the stratum (`cell`, a number), its respondents `n_h` and population
+    `N_h`, and the weight w = N_h / n_h; cells are the frame's columns but n_population."""
     cells = [c for c in frame.columns if c != "n_population"]
     keys = pd.DataFrame(index=data.index)
     for cell in cells:
@@ -168,8 +183,16 @@ def weights(data: pd.DataFrame, place: pd.DataFrame, frame: pd.DataFrame) -> pd.
         raise ValueError(
             f"respondent cells without a frame count: {keys[missing.to_numpy()].drop_duplicates()}"
         )
-    return pd.Series(
-        table["n_population"].to_numpy(float) / table["n_cell"].to_numpy(float), index=data.index
+    n_h = table["n_cell"].to_numpy(float)
+    big_n_h = table["n_population"].to_numpy(float)
+    return pd.DataFrame(
+        {
+            "cell": table.groupby(cells, sort=True).ngroup().to_numpy(),
+            "n_h": n_h,
+            "N_h": big_n_h,
+            "weight": big_n_h / n_h,
+        },
+        index=data.index,
     )
 
 
@@ -372,13 +395,13 @@ def _groups(
 
 def _estimate(
     observations: list[Observation],
-    weight: pd.Series,
+    design: pd.DataFrame,
     groups: dict[str, pd.Series],
     has_merger: bool,
     min_cell_size: int,
 ) -> pd.DataFrame:
-    """Shares / means with their intervals per observation x breakdown group."""
-    w = weight.to_numpy(dtype=float)
+    """Shares / means with their design-based variance, intervals and suppression per
+    observation x breakdown group."""
     long = pd.concat(
         [
             pd.DataFrame(
@@ -388,7 +411,9 @@ def _estimate(
         ],
         ignore_index=True,
     )
-    long["w"] = w[long["row"]]
+    for column in ("weight", "cell", "n_h", "N_h"):
+        long[column] = design[column].to_numpy()[long["row"]]
+    long = long.rename(columns={"weight": "w"})
     kind = pd.Series([o.kind for o in observations])
     parts = []
     for breakdown in BREAKDOWNS:
@@ -397,39 +422,95 @@ def _estimate(
         part["group_code"] = groups[breakdown].to_numpy(dtype=object)[part["row"]]
         part = part[part["group_code"].notna()]
         part["wy"] = part["w"] * part["y"]
-        part["w2"] = part["w"] ** 2
         keys = ["obs", "group_code"]
         sums = part.groupby(keys).agg(
-            n=("w", "size"), sw=("w", "sum"), sw2=("w2", "sum"), swy=("wy", "sum")
+            n=("w", "size"), sw=("w", "sum"), swy=("wy", "sum"), spread=("y", np.ptp)
         )
         sums["estimate"] = sums["swy"] / sums["sw"]
-        # weighted variance around the group mean, two-pass for accuracy (means only)
-        mean = part.join(sums["estimate"], on=keys)["estimate"]
-        part["wd2"] = part["w"] * (part["y"] - mean) ** 2
+        part = part.join(sums[["estimate", "sw"]], on=keys)
+        # weighted variance of the answers around the group mean, two-pass (means' deff)
+        part["wd2"] = part["w"] * (part["y"] - part["estimate"]) ** 2
         sums["wd2"] = part.groupby(keys)["wd2"].sum()
+        sums["v"] = _taylor_variance(part, keys)
         sums = sums.reset_index()
         sums["breakdown"] = breakdown
         parts.append(sums)
     table = pd.concat(parts, ignore_index=True)
     p = table["estimate"]
-    n_eff = table["sw"] ** 2 / table["sw2"]
+    n = table["n"].astype(float)
     is_mean = kind[table["obs"]].to_numpy() == "mean"
-    half_mean = Z * np.sqrt(table["wd2"] / table["sw"] / n_eff)
-    share = p.where(~is_mean, 0.0)  # Wilson applies to shares; means are not in [0, 1]
-    scale = 1 + Z**2 / n_eff
-    centre = (share + Z**2 / (2 * n_eff)) / scale
-    half_share = Z * np.sqrt(share * (1 - share) / n_eff + Z**2 / (4 * n_eff**2)) / scale
-    suppressed = table["n"] < min_cell_size
-    table["ci_lower"] = np.where(is_mean, p - half_mean, centre - half_share)
-    table["ci_upper"] = np.where(is_mean, p + half_mean, centre + half_share)
-    for column in ("estimate", "ci_lower", "ci_upper"):
-        table[column] = table[column].mask(suppressed)
-    table["suppressed"] = suppressed
+    s2_w = table["wd2"] / table["sw"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff_mean = np.where(table["spread"] > 0, table["v"] / (s2_w / n), 1.0)
+        deff_share = np.where((p > 0) & (p < 1), table["v"] / (p * (1 - p) / n), 1.0)
+        deff = np.where(is_mean, deff_mean, deff_share)
+        n_eff = n / deff
+        share = p.where(~is_mean, 0.0)  # Wilson applies to shares; means are not in [0, 1]
+        scale = 1 + Z**2 / n_eff
+        centre = (share + Z**2 / (2 * n_eff)) / scale
+        half_share = Z * np.sqrt(share * (1 - share) / n_eff + Z**2 / (4 * n_eff**2)) / scale
+    # deff = 0: no sampling variance, the interval is [p, p]
+    centre = np.where(deff == 0, share, centre)
+    half_share = np.where(deff == 0, 0.0, half_share)
+    se = np.sqrt(table["v"])
+    table["ci_lower"] = np.where(is_mean, p - Z * se, np.clip(centre - half_share, 0, 1))
+    table["ci_upper"] = np.where(is_mean, p + Z * se, np.clip(centre + half_share, 0, 1))
+    table["se"] = se
+    table["deff"] = deff
     table["mart"] = [observations[k].mart for k in table["obs"]]
     table["measure"] = [observations[k].measure for k in table["obs"]]
     table["item"] = [observations[k].item for k in table["obs"]]
     table["group_code"] = table["group_code"].astype(str)
+    table["suppression"] = _suppression(table, min_cell_size)
+    table["suppressed"] = table["suppression"] != "none"
+    for column in ("estimate", "ci_lower", "ci_upper", "se", "deff"):
+        table[column] = table[column].mask(table["suppressed"])
     return table
+
+
+def _taylor_variance(part: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """v = Σ_h (1 − n_h/N_h)·n_h/(n_h − 1)·Σ_{i in h} (u_i − ū_h)² with u_i = w_i(y_i − p)/W in
+    the row's denominator and 0 for the cell's other respondents (who are not in `part`)."""
+    part = part.assign(u=part["w"] * (part["y"] - part["estimate"]) / part["sw"])
+    cell_keys = [*keys, "cell"]
+    cells = part.groupby(cell_keys).agg(
+        n_d=("u", "size"), sum_u=("u", "sum"), n_h=("n_h", "first"), N_h=("N_h", "first")
+    )
+    cells["u_bar"] = cells["sum_u"] / cells["n_h"]
+    part = part.join(cells["u_bar"], on=cell_keys)
+    part["d2"] = (part["u"] - part["u_bar"]) ** 2
+    # the cell's respondents outside the denominator have u = 0: each adds ū_h²
+    cells["ss"] = (
+        part.groupby(cell_keys)["d2"].sum() + (cells["n_h"] - cells["n_d"]) * cells["u_bar"] ** 2
+    )
+    single = cells["n_h"] <= 1
+    factor = (1 - cells["n_h"] / cells["N_h"]) * cells["n_h"] / (cells["n_h"] - 1).mask(single)
+    cells["v"] = (factor * cells["ss"]).where(~single, 0.0)
+    return cells.groupby(keys)["v"].sum()
+
+
+def _suppression(table: pd.DataFrame, min_cell_size: int) -> pd.Series:
+    """marts.md §5: 'primary' below the minimum cell size; where a table (the groups of one
+    breakdown but total; the bands of innovative_by_index) has exactly one primary, the
+    published group with the smallest n (first listed on ties) is 'secondary'."""
+    kind = pd.Series(np.where(table["n"] < min_cell_size, "primary", "none"), index=table.index)
+    bands = table["measure"] == "innovative_by_index"
+    band_order = list(INDEX_BANDS)
+    tables = table[(table["breakdown"] != "total") | bands].assign(
+        table_item=lambda t: t["item"].where(~bands[t.index], ""),
+        position=lambda t: [
+            band_order.index(item) if measure == "innovative_by_index"
+            else GROUP_ORDER[breakdown].index(code)
+            for measure, item, breakdown, code
+            in zip(t["measure"], t["item"], t["breakdown"], t["group_code"], strict=True)
+        ],
+    )  # fmt: skip
+    for _, members in tables.groupby(["measure", "table_item", "breakdown"], sort=False):
+        primary = members["n"] < min_cell_size
+        if primary.sum() == 1 and (~primary).any():
+            chosen = members[~primary].sort_values(["n", "position"]).index[0]
+            kind[chosen] = "secondary"
+    return kind
 
 
 def _asked(data: pd.DataFrame, name: str) -> bool:

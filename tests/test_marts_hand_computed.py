@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from pipelines import transform
+from tests.hand_formulas import Z, stratified_se, wilson
 from tests.warehouse_fixtures import warehouse
 
-Z = 1.959964
 AGREE_ALL = dict.fromkeys(
     (
         "kultur_ideer",
@@ -158,33 +156,48 @@ def row(con, measure, item="", breakdown="total", group_code="all"):
     return rows[0]
 
 
-def wilson(p, n_eff):
-    centre = (p + Z**2 / (2 * n_eff)) / (1 + Z**2 / n_eff)
-    half = Z * math.sqrt(p * (1 - p) / n_eff + Z**2 / (4 * n_eff**2)) / (1 + Z**2 / n_eff)
-    return centre - half, centre + half
+def design(con, measure, item=""):
+    [(se, deff)] = con.execute(
+        "SELECT se, deff FROM mart_estimates WHERE wave = 2020 AND measure = ? AND item = ? "
+        "AND breakdown = 'total'",
+        [measure, item],
+    ).fetchall()
+    return se, deff
 
 
-def test_weighted_share_with_kish_wilson_interval(marts_2020):
+def test_weighted_share_with_design_based_wilson_interval(marts_2020):
     n, estimate, lower, upper, suppressed = row(marts_2020, "innovative")
-    # innovators: R01-R06 (w 75) and R09 (w 50) of all 12 (Σw = 800)
+    # innovators: R01-R06 (w 75) and R09 (w 50) of all 12 (Σw = 800), each five times: 30 of
+    # the 40 in sector 1 (frame 600), 5 of the 20 in sector 2 (frame 200)
     assert n == 12 * CLONES
     assert estimate == pytest.approx(500 / 800, abs=1e-12)
-    n_eff = CLONES * 800**2 / (8 * 75**2 + 4 * 50**2)
-    assert (lower, upper) == pytest.approx(wilson(0.625, n_eff), abs=1e-12)
+    _, expected_se = stratified_se([(600, [1] * 30 + [0] * 10), (200, [1] * 5 + [0] * 15)])
+    se, deff = design(marts_2020, "innovative")
+    assert se == pytest.approx(expected_se, abs=1e-12)
+    assert deff == pytest.approx(expected_se**2 / (0.625 * 0.375 / n), abs=1e-12)
+    assert (lower, upper) == pytest.approx(wilson(0.625, n / deff), abs=1e-12)
     assert not suppressed
 
 
-def test_cells_below_the_minimum_are_suppressed(marts_2020):
+def test_cells_below_the_minimum_are_suppressed_and_a_lone_one_gets_a_partner(marts_2020):
     transform.build_mart(marts_2020, "innovation", 2020, min_cell_size=25)
     try:
-        assert row(marts_2020, "innovative", breakdown="sector", group_code="1")[:2] == (40, 0.75)
-        assert row(marts_2020, "innovative", breakdown="sector", group_code="2") == (
-            20,
-            None,
-            None,
-            None,
-            True,
+        kinds = dict(
+            marts_2020.execute(
+                "SELECT group_code, suppression FROM mart_estimates WHERE wave = 2020 "
+                "AND measure = 'innovative' AND breakdown = 'sector'"
+            ).fetchall()
         )
+        # sector 2 (n = 20) is below 25; sector 1 (n = 40) would give it away with the total
+        assert kinds == {"1": "secondary", "2": "primary"}
+        for group in ("1", "2"):
+            assert row(marts_2020, "innovative", breakdown="sector", group_code=group)[1:] == (
+                None,
+                None,
+                None,
+                True,
+            )
+        assert row(marts_2020, "innovative")[:2] == (60, pytest.approx(0.625, abs=1e-12))
     finally:
         transform.build_mart(marts_2020, "innovation", 2020, min_cell_size=5)
 
@@ -200,9 +213,10 @@ def test_every_listed_item_has_a_row_even_when_nobody_chose_it(marts_2020):
     assert row(marts_2020, "novelty", "improvement")[1] == pytest.approx(200 / 275, abs=1e-12)
     assert row(marts_2020, "novelty", "new_approach")[1] == pytest.approx(75 / 275, abs=1e-12)
     n, estimate, lower, upper, _ = row(marts_2020, "novelty", "dont_know")
-    n_eff = CLONES * 275**2 / (3 * 75**2 + 50**2)
+    # nobody chose it: no variance, and deff = 1 by definition, so Wilson on n itself
     assert (n, estimate) == (4 * CLONES, 0.0)
-    assert (lower, upper) == pytest.approx(wilson(0.0, n_eff), abs=1e-12)
+    assert design(marts_2020, "novelty", "dont_know") == (0.0, 1.0)
+    assert (lower, upper) == pytest.approx(wilson(0.0, n), abs=1e-12)
 
 
 def test_core_task_counts_dont_know_in_the_denominator(marts_2020):
@@ -217,13 +231,14 @@ def test_factor_shares_and_weighted_mean_score(marts_2020):
     )
     assert row(marts_2020, "inhibited", "okonomi")[1] == pytest.approx(150 / 500, abs=1e-12)
     n, mean, lower, upper, _ = row(marts_2020, "mean_score", "okonomi")
-    answers = [(6, 75), (5, 75), (1, 75), (2, 75), (4, 50)]  # 7 and 9 are not on the scale
-    sum_w = sum(w for _, w in answers)
-    expected_mean = sum(x * w for x, w in answers) / sum_w
-    variance = sum(w * (x - expected_mean) ** 2 for x, w in answers) / sum_w
-    n_eff = CLONES * sum_w**2 / sum(w * w for _, w in answers)
+    # 7 and 9 are not on the scale; R07, R08 and R10-R12 are no innovators
+    sector_1 = [6, 5, 1, None, None, 2, None, None] * CLONES
+    sector_2 = [4, None, None, None] * CLONES
+    expected_mean, expected_se = stratified_se([(600, sector_1), (200, sector_2)])
     assert (n, mean) == (5 * CLONES, pytest.approx(1250 / 350, abs=1e-12))
-    half = Z * math.sqrt(variance / n_eff)
+    assert mean == pytest.approx(expected_mean, abs=1e-12)
+    assert design(marts_2020, "mean_score", "okonomi")[0] == pytest.approx(expected_se, abs=1e-12)
+    half = Z * expected_se
     assert (lower, upper) == pytest.approx((mean - half, mean + half), abs=1e-12)
 
 

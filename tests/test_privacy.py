@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 
 import duckdb
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 import sample_deliveries as sd
 
+from pipelines.publish.privacy import disclosure_problems
 from pipelines.transform import DEFAULT_MIN_CELL_SIZE
 
 WAVES = tuple(sd.SAMPLES)
@@ -42,7 +45,7 @@ def test_no_published_data_cell_holds_an_id_or_free_text(published, secrets):
         columns = [c[0] for c in described.description]
         assert set(columns) == {
             "wave", "measure", "item", "item_label", "breakdown", "group_code", "group_label",
-            "n", "estimate", "ci_lower", "ci_upper", "suppressed",
+            "n", "estimate", "ci_lower", "ci_upper", "se", "deff", "suppression", "suppressed",
         }  # fmt: skip
         for (cell,) in con.execute(
             "SELECT DISTINCT unnest([measure, item, item_label, breakdown, group_code, "
@@ -58,7 +61,8 @@ def test_no_published_estimate_rests_on_a_small_cell(published):
     for mart in ("innovation", "factors", "failures", "culture_index", "reform_pressure"):
         [(exposed, rows)] = catalog.execute(
             f"SELECT count(*) FILTER (WHERE n < $min AND (estimate IS NOT NULL "
-            f"OR ci_lower IS NOT NULL OR ci_upper IS NOT NULL OR NOT suppressed)), count(*) "
+            f"OR ci_lower IS NOT NULL OR ci_upper IS NOT NULL OR se IS NOT NULL "
+            f"OR deff IS NOT NULL OR NOT suppressed)), count(*) "
             f"FROM {mart}",
             {"min": DEFAULT_MIN_CELL_SIZE},
         ).fetchall()
@@ -66,6 +70,17 @@ def test_no_published_estimate_rests_on_a_small_cell(published):
         [(hidden,)] = catalog.execute(f"SELECT count(*) FROM {mart} WHERE suppressed").fetchall()
         suppressed += hidden
     assert suppressed > 0  # the samples do have small cells, so the rule was exercised
+
+
+def test_no_published_table_has_a_lone_hidden_group(published):
+    """marts.md §5, on every published release: the samples do hide groups, one of them with
+    a second group to protect it (2020 reform pressure by region)."""
+    secondary = 0
+    for path in sorted(published.glob("wave=*/v*/*.parquet")):
+        table = pq.read_table(path)
+        assert disclosure_problems(table) == [], path
+        secondary += pc.sum(pc.equal(table["suppression"], "secondary")).as_py()
+    assert secondary > 0
 
 
 def shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:

@@ -309,6 +309,38 @@ def test_an_estimate_for_a_small_cell_is_never_published(warehouse, tmp_path, gr
     assert not (tmp_path / "marts").exists()
 
 
+def test_a_lone_hidden_group_is_never_published(warehouse, tmp_path):
+    """marts.md §5: with its secondary partner shown, sector 5 could be worked back."""
+    marts_dir = tmp_path / "marts"
+    publish(warehouse, marts_dir)
+    before = snapshot(marts_dir)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            f"UPDATE {warehouse_table('failures')} SET suppression = 'none', suppressed = false, "
+            "estimate = 0.3, ci_lower = 0.2, ci_upper = 0.4, se = 0.05, deff = 1.1 "
+            "WHERE group_code = '2' AND measure = 'failed_attempt' AND wave = 2020"
+        )
+    with pytest.raises(PrivacyError) as raised:
+        publish(warehouse, marts_dir)
+    assert str(raised.value) == (
+        "mart_failures (wave 2020): refusing to publish what would disclose a suppressed cell:\n"
+        "  table (wave=2020, measure='failed_attempt', item='', breakdown='sector') has exactly "
+        "one suppressed group of 3: it can be worked back from the others"
+    )
+    assert snapshot(marts_dir) == before
+
+
+def test_a_suppressed_row_with_a_number_is_never_published(warehouse, tmp_path):
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            f"UPDATE {warehouse_table('innovation')} SET se = 0.01 "
+            "WHERE group_code = '2' AND measure = 'innovative' AND wave = 2020"
+        )
+    with pytest.raises(PrivacyError, match="is secondary-suppressed but carries numbers"):
+        publish(warehouse, tmp_path / "marts")
+    assert not (tmp_path / "marts").exists()
+
+
 @pytest.mark.parametrize("size", [4, 0])
 def test_a_minimum_cell_size_below_5_is_refused(warehouse, tmp_path, size):
     with (

@@ -16,6 +16,7 @@ import sample_deliveries as sd
 from pipelines import paths
 from pipelines.report.rows import MartRow
 from pipelines.report.statements import evaluate, load_statements
+from tests.hand_formulas import stratified_se, wilson
 
 STATEMENTS = load_statements(paths.published_figures())
 
@@ -40,7 +41,7 @@ def reference_rows(statement) -> list[MartRow]:
             estimate=None if r.suppressed else float(r.estimate),
             ci_lower=None if r.suppressed else float(r.ci_lower),
             ci_upper=None if r.suppressed else float(r.ci_upper),
-            suppressed=bool(r.suppressed),
+            suppression=r.suppression,
         )
         for r in rows.itertuples(index=False)
     ]
@@ -116,13 +117,6 @@ def tiny_wave() -> tuple[pd.DataFrame, pd.DataFrame]:
     return data, frame
 
 
-def wilson(p: float, n_eff: float) -> tuple[float, float]:
-    z = 1.959964
-    centre = (p + z**2 / (2 * n_eff)) / (1 + z**2 / n_eff)
-    half = z * math.sqrt(p * (1 - p) / n_eff + z**2 / (4 * n_eff**2)) / (1 + z**2 / n_eff)
-    return centre - half, centre + half
-
-
 def row(table: pd.DataFrame, measure: str, item: str, breakdown: str, group: str) -> pd.Series:
     (found,) = table.query(
         "measure == @measure and item == @item and breakdown == @breakdown and group_code == @group"
@@ -134,12 +128,20 @@ def test_estimator_matches_hand_worked_figures():
     data, frame = tiny_wave()
     out = ref.estimate_marts(data, frame, sd.REFERENCE_DIR, 2020, min_cell_size=5)
     innovation, factors = out["innovation"], out["factors"]
-    # w = 100/10 in sector 1, 300/10 in sector 2; 6 and 9 innovators
+    # w = 100/10 in sector 1, 300/10 in sector 2; 6 and 9 innovators: p = 330/400 = 0.825.
+    # Sector 1: u = 10 (y − p)/400 is 0.004375 or −0.020625, ū = −0.005625, Σ(u − ū)² =
+    # 6·0.01² + 4·0.015² = 0.0015, factor (1 − 10/100)·10/9 = 1. Sector 2: u = 30 (y − p)/400,
+    # ū = 0.005625, Σ(u − ū)² = 9·0.0075² + 0.0675² = 0.0050625, factor (29/30)·(10/9).
     total = row(innovation, "innovative", "", "total", "all")
-    p, n_eff = (6 * 10 + 9 * 30) / 400, 400**2 / (10 * 10**2 + 10 * 30**2)
+    p, v = 0.825, 0.0015 + 0.0050625 * 29 / 27
     assert total["n"] == 20 and total["estimate"] == pytest.approx(p, abs=1e-12)
+    assert total["se"] == pytest.approx(math.sqrt(v), abs=1e-12)
+    assert total["deff"] == pytest.approx(v / (p * (1 - p) / 20), abs=1e-12)
+    n_eff = 20 / total["deff"]
     assert (total["ci_lower"], total["ci_upper"]) == pytest.approx(wilson(p, n_eff), abs=1e-12)
+    # sector 1 alone is a simple random sample of 10 in 100, where (1 − f)·n/(n − 1) = 1: deff 1
     sector = row(innovation, "innovative", "", "sector", "1")
+    assert sector["deff"] == pytest.approx(1.0, abs=1e-12)
     assert sector["estimate"] == pytest.approx(0.6) and (
         sector["ci_lower"],
         sector["ci_upper"],
@@ -158,13 +160,10 @@ def test_estimator_matches_hand_worked_figures():
     promoted = row(factors, "promoted", "okonomi", "sector", "2")
     assert promoted["estimate"] == 1.0 and promoted["ci_upper"] == pytest.approx(1.0)
     mean = row(factors, "mean_score", "okonomi", "total", "all")
-    values = np.array([1, 2, 5, 6, 4] + [6] * 9, dtype=float)
-    w = np.array([10] * 5 + [30] * 9, dtype=float)
-    m = (w * values).sum() / w.sum()
-    half = 1.959964 * math.sqrt(
-        (w * (values - m) ** 2).sum() / w.sum() / (w.sum() ** 2 / (w**2).sum())
-    )
+    m, se = stratified_se([(100, [1, 2, 5, 6, 4] + [None] * 5), (300, [6] * 9 + [None])])
+    half = 1.959964 * se
     assert mean["estimate"] == pytest.approx(m, abs=1e-12)
+    assert mean["se"] == pytest.approx(se, abs=1e-12)
     assert (mean["ci_lower"], mean["ci_upper"]) == pytest.approx((m - half, m + half), abs=1e-12)
     # suppression below the minimum cell size: sector 1 has 5 such innovators
     assert row(factors, "mean_score", "okonomi", "sector", "1")["suppressed"] == False  # noqa: E712

@@ -16,17 +16,17 @@ from mart_fixtures import MIN_CELL_SIZE, good_frame, write_warehouse
 
 from pipelines.publish import code_version, publish_wave
 from pipelines.publish.layout import release_dir, versions
-from pipelines.publish.marts import MARTS, warehouse_table
+from pipelines.publish.marts import MARTS, VALUE_COLUMNS, warehouse_table
 from pipelines.quality import QualityGateError, run_gate
 
-# Expectations per suite: 26 common ones, a mean range where the mart has a mean,
+# Expectations per suite: 36 common ones, a mean range where the mart has a mean,
 # the distribution sum where it has a distribution.
 SUITE_SIZES = {
-    "innovation": 27,
-    "factors": 27,
-    "failures": 27,
-    "culture_index": 28,
-    "reform_pressure": 27,
+    "innovation": 37,
+    "factors": 37,
+    "failures": 37,
+    "culture_index": 38,
+    "reform_pressure": 37,
 }
 
 
@@ -54,6 +54,7 @@ def at(frame, **where):
 
 
 TOTAL_INNOVATIVE = {"measure": "innovative", "breakdown": "total"}
+PUBLISHED_INNOVATIVE = {"measure": "innovative", "group_code": "1"}
 SMALL_INNOVATIVE = {"measure": "innovative", "group_code": "5"}
 
 
@@ -94,6 +95,7 @@ BETWEEN = "expect_column_values_to_be_between"
 NOT_NULL = "expect_column_values_to_not_be_null"
 IN_SET = "expect_column_values_to_be_in_set"
 PAIR = "expect_column_pair_values_a_to_be_greater_than_b"
+NULL = "expect_column_values_to_be_null"
 
 # (case, mart, break the good frame, the failing (expectation, column)s, text in the message)
 BAD = [
@@ -193,24 +195,45 @@ BAD = [
         "ci_upper=0.7, estimate=0.8",
     ),
     (
-        "small cell not flagged suppressed",
+        "small cell not primary-suppressed",
         "innovation",
-        lambda f: _set(f, SMALL_INNOVATIVE, suppressed=False),
-        {(IN_SET, "suppressed")},
-        f"suppressed when n < {MIN_CELL_SIZE}",
+        lambda f: _set(f, SMALL_INNOVATIVE, suppression="secondary"),
+        {(IN_SET, "suppression")},
+        f"primary suppression when n < {MIN_CELL_SIZE}",
     ),
     (
-        "large cell flagged suppressed",
+        "large cell primary-suppressed",
+        "innovation",
+        lambda f: _set(f, PUBLISHED_INNOVATIVE, suppression="primary"),
+        {(IN_SET, "suppression")},
+        f"no primary suppression when n >= {MIN_CELL_SIZE}",
+    ),
+    (
+        "suppressed flag without a kind of suppression",
         "innovation",
         lambda f: _set(f, TOTAL_INNOVATIVE, suppressed=True),
-        {(IN_SET, "suppressed")},
-        f"not suppressed when n >= {MIN_CELL_SIZE}",
+        {(IN_SET, "suppression"), *((NULL, c) for c in VALUE_COLUMNS)},
+        "suppressed exactly when suppression is primary or secondary",
+    ),
+    (
+        "negative standard error",
+        "factors",
+        lambda f: _set(f, {"measure": "promoted", "breakdown": "total"}, se=-0.01),
+        {(BETWEEN, "se")},
+        "se=-0.01",
+    ),
+    (
+        "design effect missing for a published row",
+        "culture_index",
+        lambda f: _set(f, {"measure": "mean_index", "breakdown": "total"}, deff=None),
+        {(NOT_NULL, "deff")},
+        "deff is present when not suppressed",
     ),
     (
         "estimate shown for a small cell",
         "innovation",
         lambda f: _set(f, SMALL_INNOVATIVE, estimate=0.7),
-        {("expect_column_values_to_be_null", "estimate")},
+        {(NULL, "estimate")},
         "group_code='5'",
     ),
     (
@@ -257,16 +280,11 @@ def test_missing_column_is_reported_by_the_column_rule():
 
 
 def test_suppression_rules_follow_the_minimum_cell_size():
-    frame = good_frame("innovation")  # the group of n = 7 is suppressed, right for 10
+    frame = good_frame("innovation")  # the group of n = 7 is primary, right for 10
     assert gate("innovation", frame, min_cell_size=10).success
     result = gate("innovation", frame, min_cell_size=5)
-    assert failed(result) == {
-        (IN_SET, "suppressed"),
-        (NOT_NULL, "estimate"),
-        (NOT_NULL, "ci_lower"),
-        (NOT_NULL, "ci_upper"),
-    }
-    assert "not suppressed when n >= 5" in str(result)
+    assert failed(result) == {(IN_SET, "suppression")}
+    assert "no primary suppression when n >= 5" in str(result)
 
 
 def test_good_marts_pass_every_rule_and_a_bad_one_is_not_published(tmp_path):
@@ -299,7 +317,7 @@ def test_good_marts_pass_every_rule_and_a_bad_one_is_not_published(tmp_path):
         with pytest.raises(QualityGateError) as raised:
             publish(con, 2020)
     message = str(raised.value)
-    assert "factors: 1 of 27 expectations failed" in message
+    assert "factors: 1 of 37 expectations failed" in message
     assert "the mean_score estimate is in [1, 6]" in message
     assert "group_code='all'" in message and "estimate=7.5" in message
     assert [r.mart for r in raised.value.results] == ["factors"]

@@ -20,8 +20,8 @@ def catalog(published):
         yield con
 
 
-def test_the_readme_has_five_example_queries():
-    assert len(QUERIES) == 5
+def test_the_readme_has_six_example_queries():
+    assert len(QUERIES) == 6
 
 
 def test_innovative_share(catalog):
@@ -51,3 +51,12 @@ def test_failure_types(catalog):
 def test_culture_and_innovation(catalog):
     shares = [share for _, _, share in catalog.sql(QUERIES[4]).fetchall()]
     assert shares == sorted(shares) and len(shares) == 4
+
+
+def test_hidden_groups_and_why(catalog):
+    rows = catalog.sql(QUERIES[5]).fetchall()
+    assert {(group, n, kind) for _, _, _, group, n, kind in rows} == {
+        ("Innlandet", 9, "primary"),
+        ("Nord-Norge", 40, "secondary"),
+    }
+    assert len(rows) == 8  # both regions for each of the four pressure items

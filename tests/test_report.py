@@ -45,6 +45,9 @@ def mart_row(
         estimate if shown else None,
         estimate - HALF_WIDTH if shown else None,
         estimate + HALF_WIDTH if shown else None,
+        HALF_WIDTH / 2 if shown else None,
+        1.0 if shown else None,
+        "none" if shown else "primary",
         not shown,
     )
 
@@ -225,9 +228,9 @@ def test_suppressed_rows_are_marked_never_zero(page_2020):
 
 def test_a_suppressed_row_draws_no_bar():
     ax = Figure().subplots()
-    draw_bar(ax, 0, MartRow("", "", "3", "Sosial", 7, None, None, None, True), SHARE_COLOR)
+    draw_bar(ax, 0, MartRow("", "", "3", "Sosial", 7, None, None, None, "primary"), SHARE_COLOR)
     assert (len(ax.patches), [t.get_text() for t in ax.texts]) == (0, ["skjult (n = 7)"])
-    draw_bar(ax, 1, MartRow("", "", "1", "Helse", 70, 0.4, 0.3, 0.5, False), SHARE_COLOR)
+    draw_bar(ax, 1, MartRow("", "", "1", "Helse", 70, 0.4, 0.3, 0.5, "none"), SHARE_COLOR)
     assert [p.get_width() for p in ax.patches] == [pytest.approx(0.4)]
 
 

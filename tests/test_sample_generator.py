@@ -265,7 +265,7 @@ def test_a_large_csv_is_written_in_balanced_chunks(tmp_path):
 def test_frame_covers_every_respondent_cell_and_differs_from_the_sample_mix(wave):
     _, canon, defects = delivery(wave)
     data, frame = sd.load_wave(wave)
-    weights = reference_estimator.weights(  # raises for a respondent cell without a count
+    design = reference_estimator.sampling_design(  # raises for a cell without a count
         data,
         reference_estimator.municipality_attributes(
             sd.REFERENCE_DIR, codebook.load(wave).municipality_numbering
@@ -274,7 +274,7 @@ def test_frame_covers_every_respondent_cell_and_differs_from_the_sample_mix(wave
         .reset_index(drop=True),
         frame,
     )
-    assert weights.gt(0).all()
+    assert design["weight"].gt(0).all()
     cells = [c for c in frame.columns if c != "n_population"]
     assert cells == list(codebook.load(wave).weighting_cells)
     assert frame["n_population"].gt(0).all()

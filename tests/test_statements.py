@@ -45,6 +45,9 @@ def mart_row(
         "estimate": estimate,
         "ci_lower": None if estimate is None else estimate - HALF_WIDTH,
         "ci_upper": None if estimate is None else estimate + HALF_WIDTH,
+        "se": None if estimate is None else HALF_WIDTH / 2,
+        "deff": None if estimate is None else 1.0,
+        "suppression": "primary" if estimate is None else "none",
         "suppressed": estimate is None,
     }
 
@@ -230,7 +233,8 @@ def test_cases_cover_every_kind_both_ways():
 
 def row(item: str, estimate: float | None, group: str = "all", n: int = 100) -> MartRow:
     low, high = (None, None) if estimate is None else (estimate - 0.05, estimate + 0.05)
-    return MartRow(item, item, group, group, n, estimate, low, high, estimate is None)
+    hidden = "primary" if estimate is None else "none"
+    return MartRow(item, item, group, group, n, estimate, low, high, hidden)
 
 
 def test_explanation_gives_the_figures():

@@ -9,12 +9,14 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import pyarrow as pa
 import pytest
 from dagster_duckdb import DuckDBResource
 
 from pipelines.definitions import ASSETS, CHECKS
 from pipelines.defs import marts
 from pipelines.defs.resources import BarometerSettings
+from pipelines.publish.marts import read_wave
 from pipelines.quality.gate import GateResult
 
 RAW_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"
@@ -56,8 +58,9 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018):
     }
     assert checks == {
         ("validated_responses", "responses_schema"): True,
-        **{(m, "quality_gate"): True for m in ("innovation", "factors", "failures",
-                                                "culture_index", "reform_pressure")},
+        **{(m, check): True for m in ("innovation", "factors", "failures",
+                                      "culture_index", "reform_pressure")
+           for check in ("quality_gate", "disclosure_audit")},
     }  # fmt: skip
     metadata = {
         e.materialization.asset_key.to_user_string(): e.materialization.metadata
@@ -86,4 +89,40 @@ def test_a_failing_quality_gate_stops_publication(run_2018, monkeypatch):
     assert not result.success
     executed = {e.step_key for e in result.all_events if e.is_step_success}
     assert "respondents" in executed and "release" not in executed
+    assert not (marts_dir / "wave=2018").exists()
+
+
+def test_a_lone_hidden_group_stops_publication(run_2018, monkeypatch):
+    """The disclosure audit is a blocking check: plant a table where one group alone is hidden."""
+    run, marts_dir = run_2018
+
+    def planted(con, mart, wave):
+        table = read_wave(con, mart, wave)
+        if mart != "innovation":
+            return table
+        rows = table.to_pylist()
+        for row in rows:
+            if (row["measure"], row["breakdown"], row["group_code"]) == (
+                "innovative",
+                "sector",
+                "1",
+            ):
+                # small enough for the quality gate to accept it as primary-suppressed
+                row.update(n=5, estimate=None, ci_lower=None, ci_upper=None, se=None, deff=None,
+                           suppression="primary", suppressed=True)  # fmt: skip
+        return pa.Table.from_pylist(rows, schema=table.schema)
+
+    monkeypatch.setattr(marts, "read_wave", planted)
+    result = run()
+    assert not result.success
+    checks = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+    assert checks[("innovation", "quality_gate")].passed
+    audit = checks[("innovation", "disclosure_audit")]
+    assert not audit.passed
+    assert "breakdown='sector') has exactly one suppressed group" in audit.description
+    executed = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "release" not in executed
     assert not (marts_dir / "wave=2018").exists()

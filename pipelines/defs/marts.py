@@ -9,6 +9,7 @@ from pipelines.defs.metadata import table_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
 from pipelines.publish.marts import read_wave
+from pipelines.publish.privacy import disclosure_problems
 
 
 def _mart_asset(mart: str) -> dg.AssetsDefinition:
@@ -62,5 +63,25 @@ def _quality_check(mart: str) -> dg.AssetChecksDefinition:
     return _check
 
 
+def _disclosure_audit(mart: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=mart,
+        name="disclosure_audit",
+        blocking=True,
+        description="marts.md §5: no table with exactly one suppressed group, no number on a "
+        "suppressed row; a failure stops publication in the same run.",
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
+        with warehouse.get_connection() as con:
+            problems = disclosure_problems(read_wave(con, mart, wave_of(context)))
+        return dg.AssetCheckResult(
+            passed=not problems,
+            description="; ".join(problems) if problems else None,
+            metadata={"problems": len(problems)},
+        )
+
+    return _check
+
+
 mart_assets = [_mart_asset(m) for m in transform.MARTS]
-mart_checks = [_quality_check(m) for m in transform.MARTS]
+mart_checks = [check(m) for m in transform.MARTS for check in (_quality_check, _disclosure_audit)]

@@ -25,12 +25,17 @@ COLUMNS = (
     ("estimate", "DOUBLE", pa.float64()),
     ("ci_lower", "DOUBLE", pa.float64()),
     ("ci_upper", "DOUBLE", pa.float64()),
+    ("se", "DOUBLE", pa.float64()),
+    ("deff", "DOUBLE", pa.float64()),
+    ("suppression", "VARCHAR", pa.string()),
     ("suppressed", "BOOLEAN", pa.bool_()),
 )
 COLUMN_NAMES = tuple(name for name, _, _ in COLUMNS)
 KEY = ("wave", "measure", "item", "breakdown", "group_code")
 # NULL exactly when the row is suppressed; every other column is never NULL.
-VALUE_COLUMNS = ("estimate", "ci_lower", "ci_upper")
+VALUE_COLUMNS = ("estimate", "ci_lower", "ci_upper", "se", "deff")
+# marts.md §5: why a row is hidden ('none' = published).
+SUPPRESSION_KINDS = ("none", "primary", "secondary")
 ARROW_SCHEMA = pa.schema([pa.field(name, arrow_type) for name, _, arrow_type in COLUMNS])
 
 

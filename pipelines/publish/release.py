@@ -44,7 +44,7 @@ from pipelines.publish.layout import (
     versions,
 )
 from pipelines.publish.marts import COLUMNS, MARTS, read_wave, warehouse_table
-from pipelines.publish.privacy import check_min_cell_size, refuse_small_cells
+from pipelines.publish.privacy import check_min_cell_size, refuse_disclosure, refuse_small_cells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,7 +111,9 @@ def publish_wave(
     if not published:
         raise PublishError(f"no mart table has rows for wave {wave}: nothing to publish")
     for mart, table in published.items():
-        refuse_small_cells(table, f"{warehouse_table(mart)} (wave {wave})", min_cell_size)
+        source = f"{warehouse_table(mart)} (wave {wave})"
+        refuse_small_cells(table, source, min_cell_size)
+        refuse_disclosure(table, source)
     results = tuple(gate(mart, t.to_pandas(), min_cell_size) for mart, t in published.items())
     # The gate leaves its Data Docs pages to be rendered together: once per wave, here.
     for docs_dir in sorted({r.docs_index.parent for r in results if r.docs_index is not None}):

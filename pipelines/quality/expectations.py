@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.publish.marts import COLUMN_NAMES, KEY, VALUE_COLUMNS
+from pipelines.publish.marts import COLUMN_NAMES, KEY, SUPPRESSION_KINDS, VALUE_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,6 +46,8 @@ MEAN_RANGES = {"mean_score": (1, 6), "mean_index": (0, 5)}
 DISTRIBUTIONS = ("novelty", "failure_type", "pressure", "index_distribution")
 DISTRIBUTION_TOLERANCE = 1e-9
 _NOT_NULL = tuple(c for c in COLUMN_NAMES if c not in VALUE_COLUMNS)
+# The columns that are shares (or share bounds) for every measure but a mean.
+_SHARE_COLUMNS = ("estimate", "ci_lower", "ci_upper")
 
 # Helper column the gate adds before validation. GX has no expectation for a sum
 # over groups of rows, so the sum is computed per row here and GX checks its value.
@@ -78,6 +80,8 @@ def expectations_for(mart: str, min_cell_size: int) -> list:
     measures = MEASURES[mart]
     small = Column("n") < min_cell_size
     large = Column("n") >= min_cell_size
+    hidden = Column("suppressed") == True  # noqa: E712 (a GX row condition, not a test)
+    shown = Column("suppressed") == False  # noqa: E712
     shares = Column("measure").is_not_in(list(MEAN_RANGES))
     rules = [
         gxe.ExpectTableColumnsToMatchOrderedList(
@@ -108,7 +112,7 @@ def expectations_for(mart: str, min_cell_size: int) -> list:
                 row_condition=shares,
                 description=f"{c} of a share is in [0, 1]",
             )
-            for c in VALUE_COLUMNS
+            for c in _SHARE_COLUMNS
         ),
         *(
             gxe.ExpectColumnValuesToBeBetween(
@@ -120,6 +124,12 @@ def expectations_for(mart: str, min_cell_size: int) -> list:
             )
             for measure, (low, high) in MEAN_RANGES.items()
             if measure in measures
+        ),
+        *(
+            gxe.ExpectColumnValuesToBeBetween(
+                column=c, min_value=0, description=f"{c} is not negative"
+            )
+            for c in ("se", "deff")
         ),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="estimate",
@@ -136,28 +146,43 @@ def expectations_for(mart: str, min_cell_size: int) -> list:
             description="estimate <= ci_upper",
         ),
         gxe.ExpectColumnValuesToBeInSet(
-            column="suppressed",
-            value_set=[True],
-            row_condition=small,
-            description=f"suppressed when n < {min_cell_size}",
+            column="suppression",
+            value_set=list(SUPPRESSION_KINDS),
+            description="suppression is one of " + ", ".join(SUPPRESSION_KINDS),
         ),
         gxe.ExpectColumnValuesToBeInSet(
-            column="suppressed",
-            value_set=[False],
+            column="suppression",
+            value_set=["primary"],
+            row_condition=small,
+            description=f"primary suppression when n < {min_cell_size}",
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="suppression",
+            value_set=["none", "secondary"],
             row_condition=large,
-            description=f"not suppressed when n >= {min_cell_size}",
+            description=f"no primary suppression when n >= {min_cell_size}",
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="suppression",
+            value_set=["primary", "secondary"],
+            row_condition=hidden,
+            description="suppressed exactly when suppression is primary or secondary",
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="suppression",
+            value_set=["none"],
+            row_condition=shown,
+            description="not suppressed exactly when suppression is none",
         ),
         *(
             gxe.ExpectColumnValuesToBeNull(
-                column=c, row_condition=small, description=f"{c} is NULL when n < {min_cell_size}"
+                column=c, row_condition=hidden, description=f"{c} is NULL when suppressed"
             )
             for c in VALUE_COLUMNS
         ),
         *(
             gxe.ExpectColumnValuesToNotBeNull(
-                column=c,
-                row_condition=large,
-                description=f"{c} is present when n >= {min_cell_size}",
+                column=c, row_condition=shown, description=f"{c} is present when not suppressed"
             )
             for c in VALUE_COLUMNS
         ),

@@ -1,7 +1,8 @@
 """The report's charts, drawn with matplotlib and returned as inline SVG.
 
 Every bar carries its 95 % interval. A suppressed row gets no bar, only the words
-"skjult (n = …)", so that it can never be read as 0. Output is byte-stable: fixed font,
+"skjult (n = …)" — "skjult, sekundært (n = …)" where it is hidden to protect another
+group — so that it can never be read as 0. Output is byte-stable: fixed font,
 no date in the metadata and a fixed salt for matplotlib's hashed ids. Ids are prefixed with
 the chart's name, so they stay unique when several SVGs sit in one page.
 """
@@ -43,6 +44,9 @@ RC = {"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "path"}
 
 
 def suppressed_text(row: MartRow) -> str:
+    """Primary: too few answers; secondary: hidden to protect another hidden group."""
+    if row.suppression == "secondary":
+        return f"skjult, sekundært (n = {row.n})"
     return f"skjult (n = {row.n})"
 
 

@@ -422,8 +422,12 @@ def render(con: Con, wave: int, published_figures: Path) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>Innovasjonsbarometeret {wave}</title>\n<style>{STYLE}</style>\n</head>\n"
         f"<body>\n<h1>Innovasjonsbarometeret {wave}</h1>\n"
-        "<p>Vektede andeler fra analysemartene, hver med 95 % konfidensintervall. Celler med "
-        "for få svar til å vises er merket «skjult» og er ikke tegnet.</p>\n"
+        "<p>Vektede andeler fra analysemartene, hver med 95 % konfidensintervall som tar "
+        "hensyn til utvalgsdesignet (stratifisert utvalg med endelig populasjon). Grupper med "
+        "for få svar til å vises er merket «skjult» og er ikke tegnet. «Skjult, sekundært» "
+        "betyr at gruppen har nok svar, men er skjult fordi en annen gruppe i samme tabell er "
+        "skjult: ellers kunne den skjulte gruppens tall regnes ut fra totalen og de andre "
+        "gruppene.</p>\n"
         f'<nav><ul>{contents}<li><a href="#utsagn">Publiserte tall</a></li></ul></nav>\n'
         f"{sections}\n{_statements(wave, results)}\n</body>\n</html>\n"
     )

@@ -16,11 +16,17 @@ class MartRow:
     group_code: str
     group_label: str
     n: int
-    # None when the row is suppressed (n below the minimum cell size)
+    # None when the row is suppressed (marts.md §5)
     estimate: float | None
     ci_lower: float | None
     ci_upper: float | None
-    suppressed: bool
+    # 'none'; 'primary': n below the minimum cell size; 'secondary': hidden so that a lone
+    # primary cell of its table cannot be worked back from the others
+    suppression: str
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression != "none"
 
 
 def read_rows(
@@ -29,7 +35,7 @@ def read_rows(
     """Every row of one measure and breakdown of a mart in a wave, by item and group."""
     query = (
         "SELECT item, item_label, group_code, group_label, n, estimate, ci_lower, ci_upper, "
-        f"suppressed FROM {warehouse_table(mart)} "
+        f"suppression FROM {warehouse_table(mart)} "
         "WHERE wave = $wave AND measure = $measure AND breakdown = $breakdown "
         "ORDER BY item, group_code"
     )

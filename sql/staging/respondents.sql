@@ -36,6 +36,12 @@ WITH located AS (
 SELECT
     l.wave,
     l.resp_id,
+    -- the frame row the respondent falls in; its columns the wave does not weight on are NULL
+    concat_ws('|', coalesce(CAST(w.sektor AS VARCHAR), '-'),
+              coalesce(CAST(w.virksomhetstype AS VARCHAR), '-'), coalesce(w.landsdel, '-'))
+        AS cell,
+    w.n_respondents AS cell_respondents,
+    w.n_population AS cell_population,
     w.weight,
     l.innovator,
     l.in_merging_unit,

@@ -7,11 +7,16 @@
 -- which made replacing a wave of a million respondents take half a minute per table
 -- (bench/, issue 7).
 
--- One row per accepted respondent: post-stratification weight, derived flags and the group
--- of every breakdown of marts.md §4 (NULL = not in any group of that breakdown).
+-- One row per accepted respondent: weighting cell (the stratum of the design, marts.md §2)
+-- with its respondents n_h and population N_h, post-stratification weight N_h / n_h, derived
+-- flags and the group of every breakdown of marts.md §4 (NULL = not in any group of that
+-- breakdown).
 CREATE TABLE IF NOT EXISTS respondents (
     wave INTEGER NOT NULL,
     resp_id VARCHAR NOT NULL,
+    cell VARCHAR NOT NULL,
+    cell_respondents BIGINT NOT NULL,
+    cell_population BIGINT NOT NULL,
     weight DOUBLE NOT NULL,
     innovator BOOLEAN,
     in_merging_unit BOOLEAN,
@@ -56,6 +61,9 @@ CREATE TABLE IF NOT EXISTS mart_estimates (
     estimate DOUBLE,
     ci_lower DOUBLE,
     ci_upper DOUBLE,
+    se DOUBLE,
+    deff DOUBLE,
+    suppression VARCHAR NOT NULL,
     suppressed BOOLEAN NOT NULL,
     PRIMARY KEY (mart, wave, measure, item, breakdown, group_code)
 );
