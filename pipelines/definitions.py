@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs import automation, ingest, marts, publish, report, warehouse
+from pipelines.defs import automation, comparisons, ingest, marts, publish, report, warehouse
 from pipelines.defs.resources import resources
 
 ASSETS = [
@@ -11,6 +11,7 @@ ASSETS = [
     warehouse.reference_dimensions,
     warehouse.respondents,
     *marts.mart_assets,
+    *comparisons.comparison_assets,
     publish.release,
     report.report,
 ]

@@ -15,7 +15,14 @@ SMALLEST_MIN_CELL_SIZE = 5
 # Tables of sql/warehouse/tables.sql: derived from the ingest tables, so a warehouse made by
 # an older version of the pipeline can drop them when their shape changed; the run rebuilds
 # them from the ingested responses.
-DERIVED_TABLES = ("weights", "respondents", "mart_estimates")
+DERIVED_TABLES = (
+    "weights",
+    "respondents",
+    "mart_estimates",
+    "mart_cell_scores",
+    "mart_differences",
+    "mart_changes",
+)
 
 
 def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
@@ -69,7 +76,8 @@ def build_mart(
             f"minimum cell size {min_cell_size} is below {SMALLEST_MIN_CELL_SIZE}, "
             "the smallest the privacy rules allow"
         )
-    run_model(con, f"marts/{mart}", wave=wave, min_cell_size=min_cell_size)
+    run_model(con, f"marts/{mart}", wave=wave)
+    run_model(con, "warehouse/write_mart", mart=mart, wave=wave, min_cell_size=min_cell_size)
     [(rows,)] = con.execute(
         "SELECT count(*) FROM mart_estimates WHERE mart = $mart AND wave = $wave",
         {"mart": mart, "wave": wave},

@@ -8,7 +8,7 @@ from pipelines.defs.gate import gate_once
 from pipelines.defs.metadata import table_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
-from pipelines.publish.marts import read_wave
+from pipelines.publish.marts import COMPARISON_MARTS, read_wave
 from pipelines.publish.privacy import disclosure_problems
 
 
@@ -84,4 +84,7 @@ def _disclosure_audit(mart: str) -> dg.AssetChecksDefinition:
 
 
 mart_assets = [_mart_asset(m) for m in transform.MARTS]
-mart_checks = [check(m) for m in transform.MARTS for check in (_quality_check, _disclosure_audit)]
+mart_checks = [
+    *(check(m) for m in transform.MARTS for check in (_quality_check, _disclosure_audit)),
+    *(_quality_check(m) for m in COMPARISON_MARTS),
+]

@@ -15,7 +15,7 @@ from pipelines.publish import build_catalog, code_version, publish_wave, wave_fi
 @dg.asset(
     group_name="published",
     partitions_def=waves,
-    deps=list(transform.MARTS),
+    deps=[*transform.MARTS, "changes", "differences"],
     pool="warehouse",
     kinds={"parquet"},
 )

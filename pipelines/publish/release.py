@@ -43,7 +43,7 @@ from pipelines.publish.layout import (
     version_number,
     versions,
 )
-from pipelines.publish.marts import COLUMNS, MARTS, read_wave, warehouse_table
+from pipelines.publish.marts import MARTS, PUBLISHED_MARTS, SHAPES, read_wave, warehouse_table
 from pipelines.publish.privacy import check_min_cell_size, refuse_disclosure, refuse_small_cells
 
 if TYPE_CHECKING:
@@ -106,11 +106,13 @@ def publish_wave(
 
     check_min_cell_size(min_cell_size)
     _check_fingerprints(inputs, code_version)
-    tables = {mart: read_wave(con, mart, wave) for mart in MARTS}
+    tables = {mart: read_wave(con, mart, wave) for mart in PUBLISHED_MARTS}
     published = {mart: table for mart, table in tables.items() if table.num_rows}
     if not published:
         raise PublishError(f"no mart table has rows for wave {wave}: nothing to publish")
     for mart, table in published.items():
+        if mart not in MARTS:
+            continue  # the comparison marts are built from published estimates only
         source = f"{warehouse_table(mart)} (wave {wave})"
         refuse_small_cells(table, source, min_cell_size)
         refuse_disclosure(table, source)
@@ -143,10 +145,13 @@ def publish_wave(
             "code_version": code_version,
             "min_cell_size": min_cell_size,
             "inputs": dict(sorted(inputs.items())),
-            "schema": [{"name": name, "type": sql_type} for name, sql_type, _ in COLUMNS],
+            "schema": {
+                mart: [{"name": name, "type": sql_type} for name, sql_type, _ in shape.columns]
+                for mart, shape in SHAPES.items()
+            },
             "parquet": {**PARQUET_OPTIONS, "writer": pa.__version__},
             "files": files,
-            "marts_without_rows": [mart for mart in MARTS if mart not in published],
+            "marts_without_rows": [mart for mart in PUBLISHED_MARTS if mart not in published],
             "quality_gate": {"passed": True, "marts": {r.mart: r.summary() for r in results}},
         }
         newest = read_manifest(release / existing[-1]) if existing else None

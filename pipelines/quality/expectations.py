@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.publish.marts import COLUMN_NAMES, KEY, SUPPRESSION_KINDS, VALUE_COLUMNS
+from pipelines.publish.marts import (
+    CHANGES,
+    COLUMN_NAMES,
+    DIFFERENCES,
+    KEY,
+    SUPPRESSION_KINDS,
+    VALUE_COLUMNS,
+)
+from pipelines.transform import MARTS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,6 +82,101 @@ def with_helper_columns(mart: pd.DataFrame) -> pd.DataFrame:
 
 def expectations_for(mart: str, min_cell_size: int) -> list:
     """The expectations of `mart`'s suite, each with its rule in words as description."""
+    if mart == "changes":
+        return _changes_rules()
+    if mart == "differences":
+        return _differences_rules()
+    return _estimate_rules(mart, min_cell_size)
+
+
+def _common_rules(gxe, names: tuple[str, ...], key: tuple[str, ...], not_null) -> list:
+    return [
+        gxe.ExpectTableColumnsToMatchOrderedList(
+            column_list=list(names), description="exactly the mart's columns, in order"
+        ),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=list(key), description="the key (" + ", ".join(key) + ") is unique"
+        ),
+        *(
+            gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is never NULL")
+            for c in not_null
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="mart", value_set=list(MARTS), description="an estimate mart"
+        ),
+    ]
+
+
+def _probability(gxe, column: str) -> object:
+    return gxe.ExpectColumnValuesToBeBetween(
+        column=column, min_value=0, max_value=1, description=f"{column} is in [0, 1]"
+    )
+
+
+def _ordered(gxe, low: str, high: str, *, strictly: bool = False) -> object:
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=high,
+        column_B=low,
+        or_equal=not strictly,
+        ignore_row_if="either_value_is_missing",
+        description=f"{low} {'<' if strictly else '<='} {high}",
+    )
+
+
+# changes: the numbers of a change, NULL exactly when either side is suppressed (p_value may
+# also be NULL without sampling variance).
+CHANGE_NUMBERS = ("estimate_from", "estimate_to", "difference", "se", "ci_lower", "ci_upper")
+
+
+def _changes_rules() -> list:
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    hidden = Column("suppressed") == True  # noqa: E712 (a GX row condition, not a test)
+    shown = Column("suppressed") == False  # noqa: E712
+    not_null = tuple(c for c in CHANGES.names if c not in (*CHANGE_NUMBERS, "p_value"))
+    return [
+        *_common_rules(gxe, CHANGES.names, CHANGES.key, not_null),
+        _ordered(gxe, "wave_from", "wave_to", strictly=True),
+        _ordered(gxe, "ci_lower", "difference"),
+        _ordered(gxe, "difference", "ci_upper"),
+        gxe.ExpectColumnValuesToBeBetween(column="se", min_value=0, description="se >= 0"),
+        _probability(gxe, "p_value"),
+        *(
+            gxe.ExpectColumnValuesToBeNull(
+                column=c, row_condition=hidden, description=f"{c} is NULL when suppressed"
+            )
+            for c in (*CHANGE_NUMBERS, "p_value")
+        ),
+        *(
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=c, row_condition=shown, description=f"{c} is present when not suppressed"
+            )
+            for c in CHANGE_NUMBERS
+        ),
+    ]
+
+
+def _differences_rules() -> list:
+    import great_expectations.expectations as gxe
+
+    not_null = ("wave", "mart", "measure", "item", "item_label", "breakdown", "groups",
+                "groups_left_out", "df")  # fmt: skip
+    return [
+        *_common_rules(gxe, DIFFERENCES.names, DIFFERENCES.key, not_null),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="groups", min_value=2, description="at least two published groups"
+        ),
+        gxe.ExpectColumnValuesToBeBetween(column="df", min_value=1, description="df >= 1"),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="statistic", min_value=0, description="the Wald statistic is not negative"
+        ),
+        *(_probability(gxe, c) for c in ("p_value", "q_value", "trend_p")),
+        _ordered(gxe, "p_value", "q_value"),
+    ]
+
+
+def _estimate_rules(mart: str, min_cell_size: int) -> list:
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 

@@ -24,9 +24,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.publish.marts import KEY
+from pipelines.publish.marts import MARTS, SHAPES
 from pipelines.publish.privacy import check_min_cell_size
-from pipelines.quality.expectations import MEASURES, expectations_for, with_helper_columns
+from pipelines.quality.expectations import expectations_for, with_helper_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,15 +91,17 @@ def run_gate(mart: str, df: pd.DataFrame, min_cell_size: int, docs_dir: Path | N
     """
     from great_expectations.core.run_identifier import RunIdentifier
 
-    if mart not in MEASURES:
-        raise ValueError(f"unknown mart {mart!r}; the gate has suites for {tuple(MEASURES)}")
+    if mart not in SHAPES:
+        raise ValueError(f"unknown mart {mart!r}; the gate has suites for {tuple(SHAPES)}")
     check_min_cell_size(min_cell_size)
     docs_dir = Path(docs_dir).resolve() if docs_dir is not None else None
-    frame = with_helper_columns(df)
+    shape = SHAPES[mart]
+    frame = with_helper_columns(df) if mart in MARTS else df
     # Failing rows are named by their key; a frame missing a key column names them by the rest.
-    index_columns = tuple(c for c in KEY if c in frame.columns)
+    index_columns = tuple(c for c in shape.key if c in frame.columns)
     definition = _definition(docs_dir, mart, min_cell_size)
-    waves = sorted(frame["wave"].dropna().unique()) if "wave" in frame.columns else []
+    wave = shape.wave_column
+    waves = sorted(frame[wave].dropna().unique()) if wave in frame.columns else []
     run_id = RunIdentifier(run_name="-".join([mart, "wave", *(str(w) for w in waves)]))
     batch = {"dataframe": frame}
     validation = definition.run(batch_parameters=batch, result_format=_VERDICT, run_id=run_id)

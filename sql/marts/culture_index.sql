@@ -1,6 +1,7 @@
 -- culture_index mart of wave $wave (marts.md §3): agreement with five statements about the
 -- workplace's culture, the index that counts them, and innovation along the index.
-CREATE OR REPLACE TEMP TABLE culture_index_observation_sums AS
+-- The runner (sql/warehouse/write_mart.sql) estimates the observations and writes the mart.
+CREATE OR REPLACE TEMP TABLE mart_observations AS
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave
@@ -41,8 +42,3 @@ measured AS (
 
 SELECT * EXCLUDE (total_only) FROM observation_sums(measured)
 WHERE NOT total_only OR breakdown = 'total';
-
-DELETE FROM mart_estimates WHERE mart = 'culture_index' AND wave = $wave;
-
-INSERT INTO mart_estimates
-SELECT 'culture_index', * FROM estimate('culture_index_observation_sums', $min_cell_size);

@@ -1,6 +1,7 @@
 -- factors mart of wave $wave (marts.md §3): what promoted and inhibited the newest
 -- innovation, and the biggest inhibitor for workplaces that tried but did not innovate.
-CREATE OR REPLACE TEMP TABLE factors_observation_sums AS
+-- The runner (sql/warehouse/write_mart.sql) estimates the observations and writes the mart.
+CREATE OR REPLACE TEMP TABLE mart_observations AS
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave
@@ -39,8 +40,3 @@ measured AS (
 SELECT * FROM observation_sums(measured)
 -- the denominators are defined by innovation status, so it is no breakdown of them
 WHERE breakdown <> 'innovation_status';
-
-DELETE FROM mart_estimates WHERE mart = 'factors' AND wave = $wave;
-
-INSERT INTO mart_estimates
-SELECT 'factors', * FROM estimate('factors_observation_sums', $min_cell_size);

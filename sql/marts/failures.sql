@@ -1,6 +1,7 @@
 -- failures mart of wave $wave (marts.md §3): innovation attempts that did not give the
 -- expected improvement, their type and why they failed.
-CREATE OR REPLACE TEMP TABLE failures_observation_sums AS
+-- The runner (sql/warehouse/write_mart.sql) estimates the observations and writes the mart.
+CREATE OR REPLACE TEMP TABLE mart_observations AS
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave
@@ -31,8 +32,3 @@ measured AS (
 )
 
 SELECT * FROM observation_sums(measured);
-
-DELETE FROM mart_estimates WHERE mart = 'failures' AND wave = $wave;
-
-INSERT INTO mart_estimates
-SELECT 'failures', * FROM estimate('failures_observation_sums', $min_cell_size);

@@ -1,6 +1,7 @@
 -- innovation mart of wave $wave (marts.md §3): whether workplaces innovated, in which types,
 -- and how central and how new the newest innovation is.
-CREATE OR REPLACE TEMP TABLE innovation_observation_sums AS
+-- The runner (sql/warehouse/write_mart.sql) estimates the observations and writes the mart.
+CREATE OR REPLACE TEMP TABLE mart_observations AS
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave
@@ -58,8 +59,3 @@ measured AS (
 SELECT * FROM observation_sums(measured)
 -- innovation_status is defined by these measures, so it is no breakdown of them
 WHERE breakdown <> 'innovation_status';
-
-DELETE FROM mart_estimates WHERE mart = 'innovation' AND wave = $wave;
-
-INSERT INTO mart_estimates
-SELECT 'innovation', * FROM estimate('innovation_observation_sums', $min_cell_size);

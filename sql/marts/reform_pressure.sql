@@ -2,7 +2,8 @@
 -- merged on 1 Jan 2020, and whether the reform gave them more pressure to innovate. Only a
 -- wave that asked about the reform has merger status (respondents.in_merging_unit), so other
 -- waves get no rows.
-CREATE OR REPLACE TEMP TABLE reform_pressure_observation_sums AS
+-- The runner (sql/warehouse/write_mart.sql) estimates the observations and writes the mart.
+CREATE OR REPLACE TEMP TABLE mart_observations AS
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave AND in_merging_unit IS NOT NULL
@@ -21,8 +22,3 @@ measured AS (
 )
 
 SELECT * FROM observation_sums(measured);
-
-DELETE FROM mart_estimates WHERE mart = 'reform_pressure' AND wave = $wave;
-
-INSERT INTO mart_estimates
-SELECT 'reform_pressure', * FROM estimate('reform_pressure_observation_sums', $min_cell_size);

@@ -36,19 +36,21 @@ ON total, sector, municipality_size, centrality, region, employees, economy,
    innovation_status, merger, government_level
 INTO NAME breakdown VALUE group_code;
 
--- estimate(observations, min_cell_size): the one estimator behind every mart (marts.md §2, §5).
+-- row_cells(observations): per mart row and weighting cell h, what the variance of the row's
+-- estimate is made of (marts.md §2).
 --
--- `observations` names a table of observation_sums rows (above). Returns the rows of
--- marts.md §1: the weighted share or mean, its design-based standard error (Taylor
--- linearisation for the stratified design with finite population correction, as R's survey
--- package computes a domain mean), design effect, 95 % interval, and the suppression.
-CREATE OR REPLACE MACRO estimate(observations, min_cell_size) AS TABLE
+-- `observations` names a table of observation_sums rows (above). Returns, per (wave, measure,
+-- item, breakdown, group_code, cell): the cell's n_h and N_h; S_h = Σ_{h∩D} u and Q_h =
+-- Σ_{h∩D} u² for u_i = w_i·(y_i − est)/W over the row's denominator D; and the row's own
+-- sums (repeated on each of its cells): n, the integer Σy and Σy², W = Σw, Σw·y, Σw·y², est.
+-- The estimator below turns them into mart rows; the differences mart (marts.md §7) takes
+-- the covariance of two groups from their S_h.
+CREATE OR REPLACE MACRO row_cells(observations) AS TABLE
 WITH
--- Per row and weighting cell h: the respondents of the row's denominator D in the cell
--- (n_d) and their integer sums Σy, Σy². Every sum here is of integers, so the order DuckDB
--- adds them in cannot change it; everything in floating point below is summed over cells in
--- a fixed order (list_sum ... ORDER BY cell), so the marts are the same to the last bit run
--- after run.
+-- Per row and cell: the respondents of D in the cell (n_d) and their integer sums Σy, Σy².
+-- Every sum here is of integers, so the order DuckDB adds them in cannot change it;
+-- everything in floating point below is summed over cells in a fixed order (list_sum ...
+-- ORDER BY cell), so the marts are the same to the last bit run after run.
 by_cell AS (
     SELECT
         wave, measure, item, breakdown, group_code, cell, n_h, big_n_h, w,
@@ -63,8 +65,8 @@ sums AS (
     SELECT
         wave, measure, item, breakdown, group_code,
         sum(n_d) AS n,
-        sum(sum_x) AS sum_x,
-        sum(sum_x2) AS sum_x2,
+        sum(sum_x) AS row_sum_x,
+        sum(sum_x2) AS row_sum_x2,
         list_sum(list(n_d * w ORDER BY cell)) AS sum_w,
         list_sum(list(sum_x * w ORDER BY cell)) AS sum_wx,
         list_sum(list(sum_x2 * w ORDER BY cell)) AS sum_wx2
@@ -73,55 +75,58 @@ sums AS (
 ),
 
 point AS (
-    SELECT
-        *,
-        -- a share p = Σw·y / Σw, or the weighted mean
-        sum_wx / sum_w AS est,
-        starts_with(measure, 'mean_') AS is_mean,
-        -- every y in D equal (Cauchy–Schwarz with equality, decided on exact integers): then
-        -- u = w·(y − est)/W is zero in theory, and rounding must not make a variance of it
-        n * sum_x2 = sum_x * sum_x AS constant
-    FROM sums
-),
+    -- a share p = Σw·y / Σw, or the weighted mean
+    SELECT *, sum_wx / sum_w AS est FROM sums
+)
 
--- u_i = w_i·(y_i − est) / W for i in D, 0 for the cell's other respondents. Per cell,
--- S_h = Σ_{h∩D} u and Q_h = Σ_{h∩D} u², from the integer sums; the cell contributes
--- (1 − f_h) · n_h/(n_h − 1) · (Q_h − S_h²/n_h), where S_h²/n_h takes ū_h over all n_h
--- respondents of the cell, in D or not (marts.md §2). A cell with n_h = 1 contributes 0.
-cell_variance AS (
-    SELECT
-        c.wave, c.measure, c.item, c.breakdown, c.group_code, c.cell,
-        c.w * (c.sum_x - p.est * c.n_d) / p.sum_w AS s_h,
-        c.w * c.w * (c.sum_x2 - 2 * p.est * c.sum_x + p.est * p.est * c.n_d)
-            / (p.sum_w * p.sum_w) AS q_h,
-        c.n_h,
-        c.big_n_h
-    FROM by_cell AS c
-    JOIN point AS p USING (wave, measure, item, breakdown, group_code)
-),
+SELECT
+    c.wave, c.measure, c.item, c.breakdown, c.group_code, c.cell, c.n_h, c.big_n_h,
+    c.w * (c.sum_x - p.est * c.n_d) / p.sum_w AS s_h,
+    c.w * c.w * (c.sum_x2 - 2 * p.est * c.sum_x + p.est * p.est * c.n_d)
+        / (p.sum_w * p.sum_w) AS q_h,
+    p.n, p.row_sum_x, p.row_sum_x2, p.sum_w, p.sum_wx, p.sum_wx2, p.est
+FROM by_cell AS c
+JOIN point AS p USING (wave, measure, item, breakdown, group_code);
 
+-- estimate(cells, min_cell_size): the one estimator behind every mart (marts.md §2, §5).
+--
+-- `cells` names a table of row_cells rows (above). Returns the rows of marts.md §1: the
+-- weighted share or mean, its design-based standard error (Taylor linearisation for the
+-- stratified design with finite population correction, as R's survey package computes a
+-- domain mean), design effect, 95 % interval, and the suppression.
+CREATE OR REPLACE MACRO estimate(cells, min_cell_size) AS TABLE
+WITH
+-- Each cell contributes (1 − f_h) · n_h/(n_h − 1) · (Q_h − S_h²/n_h), where S_h²/n_h takes
+-- ū_h over all n_h respondents of the cell, in D or not (marts.md §2); a cell with n_h = 1
+-- contributes 0.
 variance AS (
     SELECT
         wave, measure, item, breakdown, group_code,
+        any_value(n) AS n,
+        any_value(est) AS est,
+        any_value(sum_w) AS sum_w,
+        any_value(sum_wx2) AS sum_wx2,
+        starts_with(measure, 'mean_') AS is_mean,
+        -- every y in D equal (Cauchy–Schwarz with equality, decided on exact integers): then
+        -- u is zero in theory, and rounding must not make a variance of it
+        any_value(n * row_sum_x2 = row_sum_x * row_sum_x) AS constant,
         list_sum(list(
             CASE WHEN n_h > 1
                  -- Q_h ≥ S_h²/n_h exactly; rounding below 0 is taken as 0
                  THEN (1 - n_h / big_n_h) * n_h / (n_h - 1) * greatest(q_h - s_h * s_h / n_h, 0)
                  ELSE 0 END
             ORDER BY cell)) AS v
-    FROM cell_variance
+    FROM query_table(cells)
     GROUP BY wave, measure, item, breakdown, group_code
 ),
 
 design AS (
     SELECT
-        p.*,
-        CASE WHEN p.constant THEN 0 ELSE v.v END AS v,
+        * REPLACE (CASE WHEN constant THEN 0 ELSE v END AS v),
         -- the weighted variance of a mean's answers, s²_w = Σw·x²/W − x̄²
-        CASE WHEN p.constant THEN 0 ELSE p.sum_wx2 / p.sum_w - p.est * p.est END AS s2_w,
+        CASE WHEN constant THEN 0 ELSE sum_wx2 / sum_w - est * est END AS s2_w,
         1.959964 AS z
-    FROM point AS p
-    JOIN variance AS v USING (wave, measure, item, breakdown, group_code)
+    FROM variance
 ),
 
 effects AS (

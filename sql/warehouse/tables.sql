@@ -67,6 +67,65 @@ CREATE TABLE IF NOT EXISTS mart_estimates (
     suppressed BOOLEAN NOT NULL,
     PRIMARY KEY (mart, wave, measure, item, breakdown, group_code)
 );
+-- Per mart row and weighting cell: S_h, the sum over the cell of the row's linearised
+-- scores (marts.md §2), from which the covariance of two groups of a breakdown follows
+-- (marts.md §7). Private like every warehouse table: S_h is a function of respondents'
+-- answers, and is only ever published through a test statistic of published groups.
+CREATE TABLE IF NOT EXISTS mart_cell_scores (
+    mart VARCHAR NOT NULL,
+    wave INTEGER NOT NULL,
+    measure VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    group_code VARCHAR NOT NULL,
+    cell VARCHAR NOT NULL,
+    n_h BIGINT NOT NULL,
+    big_n_h BIGINT NOT NULL,
+    s_h DOUBLE NOT NULL
+);
+
+-- The differences mart (marts.md §7): one row per table of a wave whose published groups
+-- were tested.
+CREATE TABLE IF NOT EXISTS mart_differences (
+    wave INTEGER NOT NULL,
+    mart VARCHAR NOT NULL,
+    measure VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,
+    item_label VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    groups INTEGER NOT NULL,
+    groups_left_out VARCHAR NOT NULL,
+    statistic DOUBLE,
+    df INTEGER NOT NULL,
+    p_value DOUBLE,
+    q_value DOUBLE,
+    trend_z DOUBLE,
+    trend_p DOUBLE,
+    PRIMARY KEY (wave, mart, measure, item, breakdown)
+);
+
+-- The changes mart (marts.md §6): rows of wave_to compared with every earlier published wave.
+CREATE TABLE IF NOT EXISTS mart_changes (
+    wave_from INTEGER NOT NULL,
+    wave_to INTEGER NOT NULL,
+    mart VARCHAR NOT NULL,
+    measure VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    group_code VARCHAR NOT NULL,
+    item_label VARCHAR NOT NULL,
+    group_label VARCHAR NOT NULL,
+    estimate_from DOUBLE,
+    estimate_to DOUBLE,
+    difference DOUBLE,
+    se DOUBLE,
+    ci_lower DOUBLE,
+    ci_upper DOUBLE,
+    p_value DOUBLE,
+    suppressed BOOLEAN NOT NULL,
+    PRIMARY KEY (wave_from, wave_to, mart, measure, item, breakdown, group_code)
+);
+
 CREATE OR REPLACE VIEW mart_innovation AS
     SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'innovation';
 CREATE OR REPLACE VIEW mart_factors AS

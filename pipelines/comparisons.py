@@ -1,0 +1,94 @@
+"""Builds the two marts that compare estimates: `differences` between the groups of a wave
+(marts.md §7) and `changes` between waves (§6). The SQL in sql/tests/ gives the estimates,
+covariances and joins; pipelines/significance.py does the linear algebra and the tails."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from pipelines.ingest.sql import query_model
+from pipelines.significance import ordering, register_functions, test_groups
+from pipelines.sql_runner import run_model
+
+TEST_COLUMNS = pa.schema(
+    [
+        ("mart", pa.string()),
+        ("measure", pa.string()),
+        ("item", pa.string()),
+        ("breakdown", pa.string()),
+        ("groups", pa.int32()),
+        ("groups_left_out", pa.string()),
+        ("statistic", pa.float64()),
+        ("df", pa.int32()),
+        ("p_value", pa.float64()),
+        ("trend_z", pa.float64()),
+        ("trend_p", pa.float64()),
+    ]
+)
+
+
+def build_differences(con: duckdb.DuckDBPyConnection, wave: int) -> int:
+    """Replace the wave's rows of mart_differences; returns how many it now has."""
+    groups = query_model(con, "tests/group_estimates", wave=wave)
+    covariances = {
+        (mart, measure, item, breakdown, a, b): value
+        for mart, measure, item, breakdown, a, b, value in query_model(
+            con, "tests/group_covariances", wave=wave
+        )
+    }
+    rows = []
+    for table, members in groupby(groups, key=lambda g: g[:4]):
+        members = list(members)
+        shown = [m for m in members if m[6]]
+        if len(shown) < 2:
+            continue
+        codes = [m[4] for m in shown]
+        estimates = np.array([m[7] for m in shown])
+        covariance = np.diag([m[8] ** 2 for m in shown])
+        for i, a in enumerate(codes):
+            for j, b in enumerate(codes):
+                if i != j:
+                    pair = (a, b) if a < b else (b, a)
+                    covariance[i, j] = covariances.get((*table, *pair), 0.0)
+        tested = test_groups(codes, estimates, covariance, ordering(table[1], table[3]))
+        left_out = ",".join(m[4] for m in members if not m[6])
+        rows.append((*table, len(codes), left_out, tested.statistic, tested.df,
+                     tested.p_value, tested.trend_z, tested.trend_p))  # fmt: skip
+    con.register("group_tests", pa.Table.from_pylist(
+        [dict(zip(TEST_COLUMNS.names, row, strict=True)) for row in rows], schema=TEST_COLUMNS
+    ))  # fmt: skip
+    try:
+        run_model(con, "tests/differences", wave=wave)
+    finally:
+        con.unregister("group_tests")
+    [(count,)] = con.execute(
+        "SELECT count(*) FROM mart_differences WHERE wave = $wave", {"wave": wave}
+    ).fetchall()
+    return count
+
+
+def build_changes(con: duckdb.DuckDBPyConnection, wave: int, earlier: dict[str, list[Path]]) -> int:
+    """Replace the rows of mart_changes into `wave`, against the earlier waves' latest
+    published Parquet (`earlier`: estimate mart -> files); returns how many it now has."""
+    register_functions(con)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE earlier_releases AS "
+        "SELECT 'mart' AS mart, * EXCLUDE (mart) FROM mart_estimates LIMIT 0"
+    )
+    for mart, files in earlier.items():
+        if files:
+            con.execute(
+                "INSERT INTO earlier_releases BY NAME SELECT $mart AS mart, * "
+                "FROM read_parquet($files, hive_partitioning = false)",
+                {"mart": mart, "files": [str(p) for p in files]},
+            )
+    run_model(con, "tests/changes", wave=wave)
+    [(count,)] = con.execute(
+        "SELECT count(*) FROM mart_changes WHERE wave_to = $wave", {"wave": wave}
+    ).fetchall()
+    return count
