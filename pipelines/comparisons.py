@@ -5,14 +5,13 @@ covariances and joins; pipelines/significance.py does the linear algebra and the
 from __future__ import annotations
 
 from itertools import groupby
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from pipelines.ingest.sql import query_model
-from pipelines.significance import ordering, register_functions, test_groups
+from pipelines.significance import benjamini_hochberg, compare_groups, ordering, register_functions
 from pipelines.sql_runner import run_model
 
 TEST_COLUMNS = pa.schema(
@@ -26,6 +25,7 @@ TEST_COLUMNS = pa.schema(
         ("statistic", pa.float64()),
         ("df", pa.int32()),
         ("p_value", pa.float64()),
+        ("q_value", pa.float64()),
         ("trend_z", pa.float64()),
         ("trend_p", pa.float64()),
     ]
@@ -55,13 +55,28 @@ def build_differences(con: duckdb.DuckDBPyConnection, wave: int) -> int:
                 if i != j:
                     pair = (a, b) if a < b else (b, a)
                     covariance[i, j] = covariances.get((*table, *pair), 0.0)
-        tested = test_groups(codes, estimates, covariance, ordering(table[1], table[3]))
-        left_out = ",".join(m[4] for m in members if not m[6])
-        rows.append((*table, len(codes), left_out, tested.statistic, tested.df,
-                     tested.p_value, tested.trend_z, tested.trend_p))  # fmt: skip
-    con.register("group_tests", pa.Table.from_pylist(
-        [dict(zip(TEST_COLUMNS.names, row, strict=True)) for row in rows], schema=TEST_COLUMNS
-    ))  # fmt: skip
+        tested = compare_groups(codes, estimates, covariance, ordering(table[1], table[3]))
+        mart, measure, item, breakdown = table
+        rows.append(
+            {
+                "mart": mart,
+                "measure": measure,
+                "item": item,
+                "breakdown": breakdown,
+                "groups": len(codes),
+                "groups_left_out": ",".join(m[4] for m in members if not m[6]),
+                "statistic": tested.statistic,
+                "df": tested.df,
+                "p_value": tested.p_value,
+                "trend_z": tested.trend_z,
+                "trend_p": tested.trend_p,
+            }
+        )
+    # the q-values adjust for every test of the wave
+    q_values = benjamini_hochberg([row["p_value"] for row in rows])
+    for row, q in zip(rows, q_values, strict=True):
+        row["q_value"] = q
+    con.register("group_tests", pa.Table.from_pylist(rows, schema=TEST_COLUMNS))
     try:
         run_model(con, "tests/differences", wave=wave)
     finally:
@@ -72,7 +87,7 @@ def build_differences(con: duckdb.DuckDBPyConnection, wave: int) -> int:
     return count
 
 
-def build_changes(con: duckdb.DuckDBPyConnection, wave: int, earlier: dict[str, list[Path]]) -> int:
+def build_changes(con: duckdb.DuckDBPyConnection, wave: int, earlier: dict[str, list[str]]) -> int:
     """Replace the rows of mart_changes into `wave`, against the earlier waves' latest
     published Parquet (`earlier`: estimate mart -> files); returns how many it now has."""
     register_functions(con)

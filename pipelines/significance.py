@@ -1,7 +1,7 @@
 """The tests of the differences and changes marts (marts.md §6–7): the small linear algebra
 and the normal and χ² tails, on estimates and covariances that the SQL in sql/tests/ computed.
 
-`test_groups` takes one table's published groups, in the order of marts.md §4, and returns
+`compare_groups` takes one table's published groups, in the order of marts.md §4, and returns
 its Wald and trend statistics; `register_functions` gives DuckDB the normal tail so the
 SQL can compute p-values itself.
 """
@@ -44,7 +44,7 @@ def two_sided_p(z: float) -> float:
     return math.erfc(abs(z) / math.sqrt(2))
 
 
-def test_groups(
+def compare_groups(
     codes: list[str], estimates: np.ndarray, covariance: np.ndarray, ordered: tuple[str, ...] | None
 ) -> GroupTest:
     """Wald test that the k groups are equal, and the trend test along `ordered` (the order of
@@ -70,6 +70,21 @@ def test_groups(
                 trend_z = float(scores @ estimates[members] / math.sqrt(variance))
                 trend_p = two_sided_p(trend_z)
     return GroupTest(statistic, k - 1, p_value, trend_z, trend_p)
+
+
+def benjamini_hochberg(p_values: list[float | None]) -> list[float | None]:
+    """Benjamini–Hochberg q-values in the order given: q_(i) = min over j ≥ i of
+    min(1, m·p_(j)/j) over the m p-values sorted rising; None stays None."""
+    given = [(p, i) for i, p in enumerate(p_values) if p is not None]
+    ranked = sorted(given)  # ties: by position, so the result does not depend on the sort
+    q: list[float | None] = [None] * len(p_values)
+    running = 1.0
+    m = len(ranked)
+    for rank in range(m, 0, -1):
+        p, i = ranked[rank - 1]
+        running = min(running, m * p / rank)
+        q[i] = running
+    return q
 
 
 def ordering(measure: str, breakdown: str) -> tuple[str, ...] | None:

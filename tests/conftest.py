@@ -8,9 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import paths, transform
+from pipelines import comparisons, paths, transform
 from pipelines.ingest import ingest_wave
 from pipelines.publish import build_catalog, code_version, publish_wave, wave_fingerprints
+from pipelines.publish.catalog import latest_estimates
 from pipelines.quality.gate import run_gate
 from pipelines.reference import build_reference
 from pipelines.report import write_report
@@ -32,6 +33,7 @@ def sample_warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
         transform.build_respondents(con, wave)
         for mart in transform.MARTS:
             transform.build_mart(con, mart, wave)
+        comparisons.build_differences(con, wave)
     return con
 
 
@@ -40,6 +42,7 @@ def published(sample_warehouse, tmp_path_factory) -> Path:
     """The sample waves published (with the real quality gate), reported and catalogued."""
     marts_dir = tmp_path_factory.mktemp("marts")
     for wave in SAMPLE_WAVES:
+        comparisons.build_changes(sample_warehouse, wave, latest_estimates(marts_dir, wave))
         publish_wave(
             sample_warehouse,
             wave,

@@ -22,10 +22,12 @@ Where the spec leaves room, this implementation decides (and the docs should say
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 
 Z = 1.959964
 MIN_CELL_SIZE = 10
@@ -82,7 +84,8 @@ def estimate_marts(
     wave: int,
     min_cell_size: int = MIN_CELL_SIZE,
 ) -> dict[str, pd.DataFrame]:
-    """Every mart of ``wave`` as a DataFrame with the columns of ``COLUMNS``."""
+    """Every estimate mart of ``wave`` as a DataFrame with the columns of ``COLUMNS``, and
+    its ``differences`` (marts.md §7) with the columns of ``DIFFERENCE_COLUMNS``."""
     data = responses.reset_index(drop=True).copy()
     municipality = municipality_attributes(reference_dir, NUMBERING[wave])
     unknown = ~data["kommunenr"].isin(municipality.index)
@@ -100,9 +103,11 @@ def estimate_marts(
     data["merging"] = np.where(county_level, place["county_merged_2020"], place["merged_2020"])
     groups = _groups(data, place, county_level)
     has_merger = _asked(data, "reform_trykk")
-    rows = _estimate(_observations(data), design, groups, has_merger, min_cell_size)
+    observations = _observations(data)
+    covariances: dict = {}
+    rows = _estimate(observations, design, groups, has_merger, min_cell_size, covariances)
     rows.insert(0, "wave", wave)
-    out = {}
+    out = {"differences": _differences(rows, covariances, wave)}
     for mart in MARTS:
         table = rows[rows["mart"] == mart]
         out[mart] = (
@@ -399,9 +404,11 @@ def _estimate(
     groups: dict[str, pd.Series],
     has_merger: bool,
     min_cell_size: int,
+    covariances: dict,
 ) -> pd.DataFrame:
     """Shares / means with their design-based variance, intervals and suppression per
-    observation x breakdown group."""
+    observation x breakdown group; `covariances` gets the covariance matrix of the groups of
+    every table (see `_group_covariances`)."""
     long = pd.concat(
         [
             pd.DataFrame(
@@ -432,6 +439,7 @@ def _estimate(
         part["wd2"] = part["w"] * (part["y"] - part["estimate"]) ** 2
         sums["wd2"] = part.groupby(keys)["wd2"].sum()
         sums["v"] = _taylor_variance(part, keys)
+        covariances.update(_group_covariances(part, breakdown, observations))
         sums = sums.reset_index()
         sums["breakdown"] = breakdown
         parts.append(sums)
@@ -487,6 +495,148 @@ def _taylor_variance(part: pd.DataFrame, keys: list[str]) -> pd.Series:
     factor = (1 - cells["n_h"] / cells["N_h"]) * cells["n_h"] / (cells["n_h"] - 1).mask(single)
     cells["v"] = (factor * cells["ss"]).where(~single, 0.0)
     return cells.groupby(keys)["v"].sum()
+
+
+def _group_covariances(part: pd.DataFrame, breakdown: str, observations: list[Observation]):
+    """{(measure, item, breakdown): (group codes, k×k covariance)} for the tables of one
+    breakdown, by the general linearisation formula cov(a, b) = Σ_h (1 − f_h)·n_h/(n_h − 1)·
+    Σ_{i in h} (u_ai − ū_ah)(u_bi − ū_bh), with a score matrix per cell (respondents outside
+    every group of the table have u = 0 and only move the cell means)."""
+    part = part.assign(u=part["w"] * (part["y"] - part["estimate"]) / part["sw"])
+    measure = np.array([observations[k].measure for k in part["obs"]])
+    bands = measure == "innovative_by_index"
+    if breakdown == "total":
+        part, measure = part[bands], measure[bands]
+        part = part.assign(
+            table=[(m, "") for m in measure],
+            member=[observations[k].item for k in part["obs"]],
+        )
+    else:
+        part = part.assign(
+            table=[(observations[k].measure, observations[k].item) for k in part["obs"]],
+            member=part["group_code"],
+        )
+    out = {}
+    for (measure_name, item), members in part.groupby("table", sort=False):
+        codes = sorted(members["member"].unique())
+        scores = members.pivot_table(
+            index=["cell", "row"], columns="member", values="u", fill_value=0.0
+        ).reindex(columns=codes, fill_value=0.0)
+        sizes = members.groupby("cell")[["n_h", "N_h"]].first()
+        cov = np.zeros((len(codes), len(codes)))
+        for cell, block in scores.groupby(level="cell"):
+            n_h, big_n_h = sizes.loc[cell]
+            if n_h <= 1:
+                continue
+            u = block.to_numpy()
+            mean = u.sum(axis=0) / n_h
+            cross = u.T @ u - n_h * np.outer(mean, mean)
+            cov += (1 - n_h / big_n_h) * n_h / (n_h - 1) * cross
+        out[(measure_name, item, breakdown)] = (codes, cov)
+    return out
+
+
+DIFFERENCE_COLUMNS = [
+    "wave", "mart", "measure", "item", "breakdown", "groups", "groups_left_out",
+    "statistic", "df", "p_value", "q_value", "trend_z", "trend_p",
+]  # fmt: skip
+ORDERED = {
+    "municipality_size": ["<5k", "5k-20k", "20k-50k", "50k+"],
+    "centrality": ["central", "intermediate", "peripheral"],
+    "employees": ["1", "2", "3", "4", "5"],
+    "economy": ["low", "medium", "high"],
+}
+
+
+def _differences(rows: pd.DataFrame, covariances: dict, wave: int) -> pd.DataFrame:
+    """marts.md §7 from the published groups of every table, with Benjamini–Hochberg q."""
+    mart_of = dict(zip(rows["measure"], rows["mart"], strict=False))
+    out = []
+    for (measure, item, breakdown), (codes, cov) in covariances.items():
+        bands = measure == "innovative_by_index"
+        table = rows[
+            (rows["measure"] == measure)
+            & (rows["breakdown"] == breakdown)
+            & ((rows["item"] == item) | bands)
+        ]
+        member = table["item"] if bands else table["group_code"]
+        order = list(INDEX_BANDS) if bands else GROUP_ORDER[breakdown]
+        shown = [c for c in order if c in set(member[~table["suppressed"]])]
+        hidden = [c for c in order if c in set(member[table["suppressed"]])]
+        if len(shown) < 2:
+            continue
+        estimate = dict(zip(member, table["estimate"], strict=True))
+        p = np.array([estimate[c] for c in shown])
+        index = [codes.index(c) for c in shown]
+        v = cov[np.ix_(index, index)]
+        k = len(shown)
+        c = np.hstack([-np.ones((k - 1, 1)), np.eye(k - 1)])
+        middle = c @ v @ c.T
+        statistic = p_value = np.nan
+        if np.linalg.matrix_rank(middle, tol=1e-12 * np.abs(middle).max()) == k - 1:
+            d = c @ p
+            statistic = float(d @ np.linalg.inv(middle) @ d)
+            p_value = float(chi2.sf(statistic, k - 1))
+        trend_z = trend_p = np.nan
+        ordered = list(INDEX_BANDS) if bands else ORDERED.get(breakdown)
+        if ordered is not None:
+            along = [shown.index(g) for g in ordered if g in shown]
+            if len(along) >= 2:
+                scores = np.arange(1, len(along) + 1) - (len(along) + 1) / 2
+                trend_v = scores @ v[np.ix_(along, along)] @ scores
+                if trend_v > 0:
+                    trend_z = float(scores @ p[along] / np.sqrt(trend_v))
+                    trend_p = float(math.erfc(abs(trend_z) / math.sqrt(2)))
+        out.append(
+            {"wave": wave, "mart": mart_of[measure], "measure": measure, "item": item,
+             "breakdown": breakdown, "groups": k, "groups_left_out": ",".join(hidden),
+             "statistic": statistic, "df": k - 1, "p_value": p_value, "trend_z": trend_z,
+             "trend_p": trend_p}  # fmt: skip
+        )
+    table = pd.DataFrame(out, columns=[c for c in DIFFERENCE_COLUMNS if c != "q_value"])
+    table["q_value"] = _benjamini_hochberg(table["p_value"].to_numpy())
+    return table[DIFFERENCE_COLUMNS].sort_values(
+        ["mart", "measure", "item", "breakdown"], ignore_index=True
+    )
+
+
+def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    q = np.full(len(p), np.nan)
+    valid = np.flatnonzero(~np.isnan(p))
+    order = valid[np.argsort(p[valid], kind="stable")]
+    m = len(order)
+    adjusted = p[order] * m / np.arange(1, m + 1)
+    q[order] = np.minimum(1.0, np.minimum.accumulate(adjusted[::-1])[::-1])
+    return q
+
+
+def changes(earlier: dict[str, pd.DataFrame], later: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """marts.md §6 between two waves' estimate marts (as `estimate_marts` returns them)."""
+    parts = []
+    for mart in MARTS:
+        both = earlier[mart].merge(
+            later[mart], on=["measure", "item", "breakdown", "group_code"], suffixes=("_f", "_t")
+        )
+        hidden = both["suppressed_f"] | both["suppressed_t"]
+        se = np.sqrt(both["se_f"] ** 2 + both["se_t"] ** 2)
+        difference = both["estimate_t"] - both["estimate_f"]
+        p_value = [
+            math.erfc(abs(d) / (s * math.sqrt(2))) if s > 0 else np.nan
+            for d, s in zip(difference, se, strict=True)
+        ]
+        part = pd.DataFrame(
+            {"wave_from": both["wave_f"], "wave_to": both["wave_t"], "mart": mart,
+             "measure": both["measure"], "item": both["item"], "breakdown": both["breakdown"],
+             "group_code": both["group_code"], "estimate_from": both["estimate_f"],
+             "estimate_to": both["estimate_t"], "difference": difference, "se": se,
+             "ci_lower": difference - Z * se, "ci_upper": difference + Z * se,
+             "p_value": p_value, "suppressed": hidden}  # fmt: skip
+        )
+        numbers = ["estimate_from", "estimate_to", "difference", "se", "ci_lower", "ci_upper",
+                   "p_value"]  # fmt: skip
+        part[numbers] = part[numbers].mask(hidden)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _suppression(table: pd.DataFrame, min_cell_size: int) -> pd.Series:

@@ -1,7 +1,7 @@
-"""Design-based standard errors (marts.md §2): against values worked out by hand with exact
-fractions, and against a maintained survey library (svy, the successor of samplics), which
-computes Taylor-linearised variances of domain means for a stratified design with finite
-population correction as R's survey package does."""
+"""Design-based standard errors and group covariances (marts.md §2, §7): against values
+worked out by hand with exact fractions, and against a maintained survey library (svy, the
+successor of samplics), which computes Taylor-linearised variances and covariances of domain
+means for a stratified design with finite population correction as R's survey package does."""
 
 from __future__ import annotations
 
@@ -14,27 +14,11 @@ import pytest
 import svy
 
 from pipelines import transform
-from tests.warehouse_fixtures import warehouse
+from pipelines.ingest.sql import query_model
+from tests.warehouse_fixtures import respondent, warehouse
 
 Z = 1.959964
 CULTURE = ("ideer", "laere_av_feil", "gjenbruk", "nye_veier", "pilot_til_drift")
-
-
-def respondent(resp_id, sektor, kommunenr, innovative, **answers):
-    """A kommune workplace of the 2020 wave; `innovative` sets innov_prosess 1 or 2."""
-    return {
-        "wave": 2020,
-        "resp_id": resp_id,
-        "kommunenr": kommunenr,
-        "forvaltningsniva": 1,
-        "sektor": sektor,
-        "virksomhetstype": 10 * sektor + 1,
-        "innov_tjeneste": 2,
-        "innov_produkt": 2,
-        "innov_prosess": 1 if innovative else 2,
-        "innov_kommunikasjon": 2,
-        **answers,
-    }
 
 
 def row(con, measure, item="", breakdown="total", group_code="all"):
@@ -191,3 +175,34 @@ def test_se_equals_the_survey_library(library_case, measure, y, denominator, bre
     assert ours["suppression"] == "none" and ours["n"] == expected["n"]
     assert ours["estimate"] == pytest.approx(expected["est"], abs=1e-12)
     assert ours["se"] == pytest.approx(expected["se"], abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("measure", "y", "denominator", "breakdown"),
+    [
+        ("innovative", "innovative", None, "region"),
+        ("innovative", "innovative", None, "employees"),
+        ("mean_index", "index", "has_index", "region"),
+    ],
+)
+def test_group_covariances_equal_the_survey_library(
+    library_case, measure, y, denominator, breakdown
+):
+    """The covariance matrix of a breakdown's group estimates (svyby(..., covmat = TRUE))."""
+    con, sample = library_case
+    where = None if denominator is None else svy.col(denominator) == True  # noqa: E712
+    expected = sample.estimation.mean(y, by=breakdown, where=where)
+    codes = [str(k) for k in expected.keys()]  # noqa: SIM118 (svy's Estimate, not a dict)
+    pairs = {
+        (a, b): value
+        for mart, m, item, b_, a, b, value in query_model(con, "tests/group_covariances", wave=2020)
+        if (m, b_) == (measure, breakdown)
+    }
+    assert len(pairs) == len(codes) * (len(codes) - 1) // 2
+    for i, a in enumerate(codes):
+        assert row(con, measure, breakdown=breakdown, group_code=a)["se"] == pytest.approx(
+            math.sqrt(expected.covariance[i, i]), abs=1e-9
+        )
+        for j, b in enumerate(codes):
+            if a < b:
+                assert pairs[(a, b)] == pytest.approx(expected.covariance[i, j], abs=1e-9)

@@ -14,8 +14,8 @@ import reference_estimator as ref
 import sample_deliveries as sd
 
 from pipelines import paths
-from pipelines.report.rows import MartRow
-from pipelines.report.statements import evaluate, load_statements
+from pipelines.report.rows import GroupTest, MartRow
+from pipelines.report.statements import TEST_KINDS, evaluate, evaluate_test, load_statements
 from tests.hand_formulas import stratified_se, wilson
 
 STATEMENTS = load_statements(paths.published_figures())
@@ -47,9 +47,32 @@ def reference_rows(statement) -> list[MartRow]:
     ]
 
 
+def reference_test(statement) -> GroupTest | None:
+    """The reference estimator's differences row of the statement's table."""
+    tests = marts(statement.wave)["differences"]
+    found = tests[
+        (tests["mart"] == statement.mart)
+        & (tests["measure"] == statement.measure)
+        & (tests["item"] == statement.items[0])
+        & (tests["breakdown"] == statement.breakdown)
+    ]
+    if found.empty:
+        return None
+    r = found.iloc[0]
+
+    def number(x):
+        return None if pd.isna(x) else float(x)
+
+    return GroupTest(int(r.groups), r.groups_left_out, number(r.p_value), number(r.q_value),
+                     number(r.trend_z), number(r.trend_p))  # fmt: skip
+
+
 @pytest.mark.parametrize("statement", STATEMENTS, ids=[s.id for s in STATEMENTS])
 def test_published_statement_holds_on_the_sample_delivery(statement):
-    result = evaluate(statement, reference_rows(statement))
+    if statement.kind in TEST_KINDS:
+        result = evaluate_test(statement, reference_test(statement))
+    else:
+        result = evaluate(statement, reference_rows(statement))
     assert result.holds, f"{statement.id}: {result.explanation}"
 
 
@@ -58,6 +81,7 @@ def test_the_statements_cover_both_waves_and_every_kind():
     assert {s.kind for s in STATEMENTS} == {
         "value", "sum", "close", "top", "next_after_top", "bottom",
         "max_group", "min_group", "first_gt_last", "increasing", "range_below",
+        "difference", "no_difference", "trend_up", "trend_down",
     }  # fmt: skip
 
 
@@ -79,8 +103,9 @@ def test_marts_have_the_rows_the_spec_prescribes():
     )
     assert set(m2018["factors"]["item"]) == set(ref.FACTORS[:8])  # 2018 asked factors 1-8
     assert "biggest_inhibitor" not in set(m2018["factors"]["measure"])
-    for table in m2020.values():
-        assert not table.duplicated(["wave", "measure", "item", "breakdown", "group_code"]).any()
+    for mart in ref.MARTS:
+        key = ["wave", "measure", "item", "breakdown", "group_code"]
+        assert not m2020[mart].duplicated(key).any()
     assert "innovation_status" not in set(m2020["innovation"]["breakdown"])
     assert "innovation_status" not in set(m2020["factors"]["breakdown"])
     assert "innovation_status" in set(m2020["failures"]["breakdown"])

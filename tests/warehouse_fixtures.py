@@ -53,3 +53,20 @@ def warehouse(
     for wave in waves:
         transform.build_respondents(con, wave)
     return con
+
+
+def respondent(resp_id, sektor, kommunenr, innovative, **answers):
+    """A kommune workplace of the 2020 wave; `innovative` sets innov_prosess 1 or 2."""
+    return {
+        "wave": 2020,
+        "resp_id": resp_id,
+        "kommunenr": kommunenr,
+        "forvaltningsniva": 1,
+        "sektor": sektor,
+        "virksomhetstype": 10 * sektor + 1,
+        "innov_tjeneste": 2,
+        "innov_produkt": 2,
+        "innov_prosess": 1 if innovative else 2,
+        "innov_kommunikasjon": 2,
+        **answers,
+    }

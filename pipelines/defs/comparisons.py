@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines import comparisons, paths, transform
 from pipelines.defs.metadata import relation_metadata, table_metadata
 from pipelines.defs.partitions import wave_of, waves
-from pipelines.publish.catalog import released_files
+from pipelines.publish.catalog import latest_estimates
 
 
 @dg.asset(
@@ -39,10 +39,7 @@ def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
 )
 def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     wave = wave_of(context)
-    earlier: dict[str, list] = {mart: [] for mart in transform.MARTS}
-    for file in released_files(paths.marts_dir()):
-        if file.is_latest and file.wave < wave and file.mart in earlier:
-            earlier[file.mart].append(file.path)
+    earlier = latest_estimates(paths.marts_dir(), wave)
     with warehouse.get_connection() as con:
         comparisons.build_changes(con, wave, earlier)
         rows = con.table("mart_changes").filter(
@@ -51,14 +48,10 @@ def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         return dg.MaterializeResult(
             metadata={
                 **relation_metadata(rows),
-                "compared with": sorted(
-                    {
-                        f.wave
-                        for f in released_files(paths.marts_dir())
-                        if f.is_latest and f.wave < wave
-                    }
+                "compared with waves": sorted(
+                    wave for (wave,) in rows.aggregate("wave_from", "wave_from").fetchall()
                 ),
-            }  # fmt: skip
+            }
         )
 
 

@@ -33,3 +33,19 @@ def interval(measure: str, lower: float, upper: float) -> str:
     if is_mean(measure):
         return f"{_decimal(lower, 2)}–{_decimal(upper, 2)}"
     return f"{_decimal(100 * lower, 1)}–{_decimal(100 * upper, 1)}{NBSP}%"
+
+
+def interval_of_difference(measure: str, lower: float, upper: float) -> str:
+    """A 95 % interval of a difference, in percentage points for shares."""
+    if is_mean(measure):
+        return f"{_decimal(lower, 2)} til {_decimal(upper, 2)}"
+    return f"{_decimal(100 * lower, 1)} til {_decimal(100 * upper, 1)}"
+
+
+def p_value(p: float) -> str:
+    """A p- or q-value as a reader of KS' reports reads it: three decimals, or `< 0,001`."""
+    return f"<{NBSP}0,001" if p < 0.001 else f"={NBSP}{_decimal(p, 3)}"
+
+
+def z(x: float) -> str:
+    return _decimal(x, 2)

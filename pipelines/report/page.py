@@ -21,12 +21,19 @@ import duckdb
 
 from pipelines import labels
 from pipelines.publish.fingerprint import code_version
-from pipelines.publish.marts import warehouse_table
+from pipelines.publish.marts import PUBLISHED_MARTS, SHAPES, warehouse_table
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
-from pipelines.report.rows import MartRow, has_wave, read_rows
-from pipelines.report.statements import TOP_BEFORE_NEXT, Result, Statement, check, load_statements
-from pipelines.transform import MARTS
+from pipelines.report.rows import MartRow, has_wave, read_rows, read_test
+from pipelines.report.statements import (
+    SIGNIFICANCE,
+    TOP_BEFORE_NEXT,
+    Result,
+    Statement,
+    check,
+    load_statements,
+)
+from pipelines.significance import benjamini_hochberg
 
 Con = duckdb.DuckDBPyConnection
 DRAWN_WITH = ("matplotlib", "numpy")
@@ -35,6 +42,10 @@ _INPUTS = re.compile(r'<meta name="inputs-sha256" content="([0-9a-f]{64})">')
 
 MEASURE_LABELS = {
     "innovative": "Har innført innovasjon",
+    "innovation_type": "Type innovasjon",
+    "failed_attempt": "Har hatt et resultatløst innovasjonsforsøk",
+    "agree": "Helt eller delvis enig i utsagnet",
+    "mean_index": "Kulturindeks, gjennomsnitt",
     "promoted": "Fremmet i stor eller noen grad",
     "inhibited": "Hemmet i stor eller noen grad",
     "failure_type": "Type resultatløst forsøk",
@@ -72,6 +83,58 @@ class Section:
     mart: str
     about: str
     build: Callable[[Con, int], Chart | None]
+
+
+BREAKDOWN_WORDS = {
+    "sector": "sektorene",
+    "municipality_size": "kommunestørrelsene",
+    "centrality": "sentralitetsgruppene",
+    "region": "landsdelene",
+    "employees": "antall ansatte",
+    "economy": "kommuneøkonomiene",
+    "total": "verdiene av kulturindeksen",
+}
+
+
+def _group_tests(con: Con, wave: int, mart: str, tables: list[tuple[str, str, str]]) -> str:
+    """In words, whether the groups of each (measure, item, breakdown) differ (marts.md §7);
+    a table without a test (fewer than two published groups) is left out."""
+    sentences = []
+    for measure, item, breakdown in tables:
+        test = read_test(con, wave, mart, measure, item, breakdown)
+        if test is None or test.p_value is None or test.q_value is None:
+            continue
+        name = f"{item_label(con, measure, item)}: " if item else ""
+        among = BREAKDOWN_WORDS[breakdown]
+        if test.p_value < SIGNIFICANCE:
+            verdict = f"{name}forskjellen mellom {among} er statistisk sikker"
+        else:
+            verdict = f"{name}ingen statistisk sikker forskjell mellom {among}"
+        verdict += f" (p {fmt.p_value(test.p_value)}, q {fmt.p_value(test.q_value)}"
+        if test.trend_z is not None and test.trend_p is not None:
+            direction = "stigende" if test.trend_z > 0 else "synkende"
+            if test.trend_p < SIGNIFICANCE:
+                verdict += f"; {direction} trend, p {fmt.p_value(test.trend_p)}"
+            else:
+                verdict += f"; ingen sikker trend, p {fmt.p_value(test.trend_p)}"
+        if test.groups_left_out:
+            verdict += f"; skjulte grupper holdt utenfor: {test.groups_left_out}"
+        sentences.append(escape(verdict + ")."))
+    if not sentences:
+        return ""
+    return (
+        "Forskjeller mellom gruppene (test av at alle viste grupper er like; q er p-verdien "
+        "justert for at mange tester gjøres samtidig, og under 0,05 er forskjellen sikker "
+        "også da): " + " ".join(sentences)
+    )
+
+
+def item_label(con: Con, measure: str, item: str) -> str:
+    [(label,)] = con.execute(
+        "SELECT item_label FROM label_item WHERE measure = $measure AND item = $item",
+        {"measure": measure, "item": item},
+    ).fetchall()
+    return label
 
 
 def _factors(con: Con, wave: int) -> Chart | None:
@@ -120,7 +183,34 @@ def _factors(con: Con, wave: int) -> Chart | None:
         if item in panel.rows
         for measure, row in zip(("promoted", "inhibited"), panel.rows[item], strict=True)
     ]
-    return Chart(svg, data)
+    return Chart(svg, data, _sector_differences(con, wave, order))
+
+
+def _sector_differences(con: Con, wave: int, factors: list[str]) -> str:
+    """Which factors the sectors see differently (marts.md §7), in one sentence per measure."""
+    sentences = []
+    for measure, verb in (("promoted", "fremmet"), ("inhibited", "hemmet")):
+        differing = []
+        for item in factors:
+            test = read_test(con, wave, "factors", measure, item, "sector")
+            if test is not None and test.p_value is not None and test.p_value < SIGNIFICANCE:
+                assert test.q_value is not None
+                differing.append(
+                    f"{item_label(con, measure, item)} (p {fmt.p_value(test.p_value)}, "
+                    f"q {fmt.p_value(test.q_value)})"
+                )
+        if differing:
+            sentences.append(
+                f"Sektorene skiller seg statistisk sikkert fra hverandre i hvor mange som sier "
+                f"at faktoren {verb} innovasjonen for: {'; '.join(differing)}. For de øvrige "
+                "faktorene er forskjellen mellom sektorene ikke statistisk sikker."
+            )
+        else:
+            sentences.append(
+                f"Ingen statistisk sikker forskjell mellom sektorene i hvilke faktorer som {verb} "
+                "innovasjonen."
+            )
+    return escape(" ".join(sentences))
 
 
 def _by_groups(con: Con, wave: int, mart: str, measure: str, breakdown: str) -> list[MartRow]:
@@ -148,7 +238,10 @@ def _innovation(con: Con, wave: int) -> Chart | None:
         panels,
     )
     data = total + [r for group_rows in by.values() for r in group_rows]
-    return Chart(svg, [("innovative", r) for r in data])
+    note = _group_tests(
+        con, wave, "innovation", [("innovative", "", b) for b in ("sector", SIZE_BREAKDOWN)]
+    )
+    return Chart(svg, [("innovative", r) for r in data], note)
 
 
 def _failures(con: Con, wave: int) -> Chart | None:
@@ -168,7 +261,8 @@ def _failures(con: Con, wave: int) -> Chart | None:
         share_y=True,
     )
     by_type = [r for item in titles for r in rows if r.item == item]
-    return Chart(svg, [("failure_type", r) for r in by_type])
+    note = _group_tests(con, wave, "failures", [("failure_type", i, "sector") for i in titles])
+    return Chart(svg, [("failure_type", r) for r in by_type], note)
 
 
 def _culture(con: Con, wave: int) -> Chart | None:
@@ -185,7 +279,8 @@ def _culture(con: Con, wave: int) -> Chart | None:
         [panel],
         x_label="Andel som har innført innovasjon, med 95 % konfidensintervall",
     )
-    return Chart(svg, [("innovative_by_index", r) for r in rows])
+    note = _group_tests(con, wave, "culture_index", [("innovative_by_index", "", "total")])
+    return Chart(svg, [("innovative_by_index", r) for r in rows], note)
 
 
 def _reform(con: Con, wave: int) -> Chart | None:
@@ -315,6 +410,10 @@ _PUBLISHED = {
     "min_group": "lavest av gruppene (fylkeskommune unntatt)",
     "first_gt_last": "første gruppe over siste",
     "increasing": "stigende i oppgitt rekkefølge",
+    "difference": "gruppene er forskjellige (p < 0,05)",
+    "no_difference": "ingen forskjell mellom gruppene (p ≥ 0,05)",
+    "trend_up": "stigende trend (p < 0,05)",
+    "trend_down": "synkende trend (p < 0,05)",
 }
 
 
@@ -344,10 +443,80 @@ def _estimates(result: Result) -> str:
     def lines(rows: tuple[MartRow, ...]) -> str:
         return "<br>".join(f"{escape(_row_name(m, r))}: {_estimate_text(m, r)}" for r in rows)
 
+    if result.test is not None:
+        return escape(f"test av {result.test.groups} publiserte grupper")
     shown = lines(result.estimates) or "ingen rader"
     if result.rivals:
         shown += f'<div class="rivals">Sammenlignet med:<br>{lines(result.rivals)}</div>'
     return shown
+
+
+# The measures whose change since the last survey the page lists (totals only).
+HEADLINE_CHANGES = (
+    ("innovation", "innovative"),
+    ("innovation", "innovation_type"),
+    ("factors", "promoted"),
+    ("factors", "inhibited"),
+    ("failures", "failed_attempt"),
+    ("culture_index", "agree"),
+    ("culture_index", "mean_index"),
+)
+
+
+def _changes(con: Con, wave: int) -> str:
+    """Changes of the headline measures since the previous published wave with p < 0.05
+    (marts.md §6), each with its q-value over the headline changes tested."""
+    head = '<section id="endring">\n<h2>Endring siden forrige undersøkelse</h2>\n'
+    [(previous,)] = con.execute(
+        "SELECT max(wave_from) FROM mart_changes WHERE wave_to = $wave", {"wave": wave}
+    ).fetchall()
+    if previous is None:
+        return (
+            head
+            + '<p class="missing">Ingen tidligere undersøkelse å sammenligne med.</p>\n</section>'
+        )
+    rows = con.execute(
+        "SELECT mart, measure, item_label, estimate_from, estimate_to, difference, ci_lower, "
+        "ci_upper, p_value FROM mart_changes WHERE wave_to = $wave AND wave_from = $previous "
+        "AND breakdown = 'total' AND NOT suppressed AND p_value IS NOT NULL "
+        "ORDER BY mart, measure, item",
+        {"wave": wave, "previous": previous},
+    ).fetchall()
+    tested = [r for r in rows if (r[0], r[1]) in HEADLINE_CHANGES]
+    q_values = benjamini_hochberg([r[8] for r in tested])
+    lines = []
+    for (_, measure, label, before, after, change, lower, upper, p), q in zip(
+        tested, q_values, strict=True
+    ):
+        if p >= SIGNIFICANCE:
+            continue
+        assert q is not None
+        interval = fmt.interval_of_difference(measure, lower, upper)
+        cells = (
+            MEASURE_LABELS[measure],
+            label,
+            fmt.value(measure, before),
+            fmt.value(measure, after),
+            f"{fmt.difference(measure, change)} ({interval})",
+            fmt.p_value(p),
+            fmt.p_value(q),
+        )
+        lines.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+    intro = (
+        f"<p>Hele landet, {previous} mot {wave}: endringer med p under 0,05, av "
+        f"{len(tested)} testede hovedtall. q er p-verdien justert for at alle disse testes "
+        "samtidig (Benjamini–Hochberg). Utvalgene er uavhengige, så usikkerheten i de to "
+        "undersøkelsene legges sammen. Tall etter kommunestørrelse, sentralitet, landsdel og "
+        "økonomi følger hver undersøkelses kommuneinndeling og SSBs indeksversjon og "
+        "sammenlignes ikke her.</p>\n"
+    )
+    if not lines:
+        return head + intro + '<p class="missing">Ingen statistisk sikre endringer.</p>\n</section>'
+    return (
+        head + intro + "<table>\n<thead><tr><th>Mål</th><th>Element</th>"
+        f"<th>{previous}</th><th>{wave}</th><th>Endring (95 % intervall)</th><th>p</th>"
+        "<th>q</th></tr></thead>\n<tbody>\n" + "\n".join(lines) + "\n</tbody></table>\n</section>"
+    )
 
 
 def _statements(wave: int, results: list[Result]) -> str:
@@ -396,9 +565,10 @@ def inputs_digest(con: Con, wave: int, published_figures: Path) -> str:
     the statements file, the code (pipelines/**/*.py draws and words it) and the libraries
     that draw the charts."""
     digest = hashlib.sha256()
-    for mart in MARTS:
+    for mart in PUBLISHED_MARTS:
+        wave_column = SHAPES[mart].wave_column
         rows = con.execute(
-            f"SELECT * FROM {warehouse_table(mart)} WHERE wave = $wave ORDER BY ALL",
+            f"SELECT * FROM {warehouse_table(mart)} WHERE {wave_column} = $wave ORDER BY ALL",
             {"wave": wave},
         ).fetchall()
         # repr round-trips every value exactly, floats included
@@ -428,8 +598,9 @@ def render(con: Con, wave: int, published_figures: Path) -> str:
         "betyr at gruppen har nok svar, men er skjult fordi en annen gruppe i samme tabell er "
         "skjult: ellers kunne den skjulte gruppens tall regnes ut fra totalen og de andre "
         "gruppene.</p>\n"
-        f'<nav><ul>{contents}<li><a href="#utsagn">Publiserte tall</a></li></ul></nav>\n'
-        f"{sections}\n{_statements(wave, results)}\n</body>\n</html>\n"
+        f'<nav><ul>{contents}<li><a href="#endring">Endring siden forrige undersøkelse</a>'
+        '</li><li><a href="#utsagn">Publiserte tall</a></li></ul></nav>\n'
+        f"{sections}\n{_changes(con, wave)}\n{_statements(wave, results)}\n</body>\n</html>\n"
     )
 
 

@@ -43,6 +43,31 @@ def read_rows(
     return [MartRow(*row) for row in con.execute(query, params).fetchall()]
 
 
+@dataclass(frozen=True)
+class GroupTest:
+    """A row of the differences mart: whether the published groups of a table differ."""
+
+    groups: int
+    groups_left_out: str
+    p_value: float | None
+    q_value: float | None
+    trend_z: float | None
+    trend_p: float | None
+
+
+def read_test(
+    con: duckdb.DuckDBPyConnection, wave: int, mart: str, measure: str, item: str, breakdown: str
+) -> GroupTest | None:
+    """The test of one table's groups (marts.md §7), if the wave has one."""
+    rows = con.execute(
+        "SELECT groups, groups_left_out, p_value, q_value, trend_z, trend_p "
+        "FROM mart_differences WHERE wave = $wave AND mart = $mart AND measure = $measure "
+        "AND item = $item AND breakdown = $breakdown",
+        {"wave": wave, "mart": mart, "measure": measure, "item": item, "breakdown": breakdown},
+    ).fetchall()
+    return GroupTest(*rows[0]) if rows else None
+
+
 def has_wave(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> bool:
     """Whether the mart has any row for the wave (a wave that did not ask has none)."""
     query = f"SELECT count(*) > 0 FROM {warehouse_table(mart)} WHERE wave = $wave"

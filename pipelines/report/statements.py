@@ -22,7 +22,7 @@ import duckdb
 
 from pipelines import labels
 from pipelines.report import formatting as fmt
-from pipelines.report.rows import MartRow, read_rows
+from pipelines.report.rows import GroupTest, MartRow, read_rows, read_test
 from pipelines.transform import MARTS
 
 ROUNDING = 1e-9
@@ -51,7 +51,7 @@ class Shape:
     """How many items and groups a kind lists, and whether it needs target / tolerance."""
 
     items: tuple[int, int | None]  # (min, max); None = no maximum
-    groups: tuple[int, int | None]
+    groups: tuple[int, int | None]  # (0, 0): the kind names no group (group_code empty)
     target: bool = False
     tolerance: bool = False
 
@@ -70,7 +70,15 @@ KINDS = {
     "first_gt_last": Shape(ONE, SEVERAL),
     "increasing": Shape(SEVERAL, ONE),
     "range_below": Shape(ONE, SEVERAL, target=True),
+    # read the differences mart (marts.md §7): the test of the table, not its rows
+    "difference": Shape(ONE, (0, 0)),
+    "no_difference": Shape(ONE, (0, 0)),
+    "trend_up": Shape(ONE, (0, 0)),
+    "trend_down": Shape(ONE, (0, 0)),
 }
+TEST_KINDS = ("difference", "no_difference", "trend_up", "trend_down")
+# The level of the tests behind the test kinds (shared/README.md).
+SIGNIFICANCE = 0.05
 
 
 class StatementsFileError(ValueError):
@@ -102,6 +110,8 @@ class Result:
     # the other rows that decide a ranking (e.g. the highest other item for `top`)
     rivals: tuple[MartRow, ...]
     explanation: str
+    # the test a statement of a test kind is decided on
+    test: GroupTest | None = None
 
 
 def load_statements(path: Path) -> list[Statement]:
@@ -176,8 +186,17 @@ def _parse(record: dict[str, str], cell: _Cell) -> Statement:
     breakdown = record["breakdown"]
     if breakdown not in labels.GROUPS:
         raise cell.error("breakdown", "is no breakdown of marts.md §4")
-    items = _listed(cell, "item", shape.items, _ITEMS_OF_MEASURE[measure])
-    groups = _listed(cell, "group_code", shape.groups, set(labels.GROUPS[breakdown]))
+    if kind in TEST_KINDS and measure == "innovative_by_index":
+        # its bands are the groups of the test: the item is empty (shared/README.md)
+        items = _listed(cell, "item", shape.items, {""})
+    else:
+        items = _listed(cell, "item", shape.items, _ITEMS_OF_MEASURE[measure])
+    if shape.groups == (0, 0):
+        if cell.record["group_code"]:
+            raise cell.error("group_code", f"is given, but kind {kind} tests a whole table")
+        groups: tuple[str, ...] = ()
+    else:
+        groups = _listed(cell, "group_code", shape.groups, set(labels.GROUPS[breakdown]))
     return Statement(
         id=record["id"],
         wave=wave,
@@ -231,8 +250,55 @@ def fetch_rows(con: duckdb.DuckDBPyConnection, statement: Statement) -> list[Mar
     return read_rows(con, statement.mart, statement.wave, statement.measure, statement.breakdown)
 
 
+def fetch_test(con: duckdb.DuckDBPyConnection, statement: Statement) -> GroupTest | None:
+    """The differences row a statement of a test kind is decided on, if there is one."""
+    return read_test(
+        con, statement.wave, statement.mart, statement.measure, statement.items[0],
+        statement.breakdown,
+    )  # fmt: skip
+
+
 def check(con: duckdb.DuckDBPyConnection, statement: Statement) -> Result:
+    if statement.kind in TEST_KINDS:
+        return evaluate_test(statement, fetch_test(con, statement))
     return evaluate(statement, fetch_rows(con, statement))
+
+
+def _test_text(test: GroupTest) -> str:
+    assert test.p_value is not None and test.q_value is not None
+    left_out = f"; skjult og holdt utenfor: {test.groups_left_out}" if test.groups_left_out else ""
+    return (
+        f"p {fmt.p_value(test.p_value)}, q {fmt.p_value(test.q_value)}, "
+        f"{test.groups} grupper{left_out}"
+    )
+
+
+def _trend_text(test: GroupTest) -> str:
+    assert test.trend_z is not None and test.trend_p is not None
+    return f"z ={fmt.NBSP}{fmt.z(test.trend_z)}, p {fmt.p_value(test.trend_p)}"
+
+
+def evaluate_test(statement: Statement, test: GroupTest | None) -> Result:
+    """Whether a statement of a test kind holds on its differences row (None: no such row,
+    e.g. fewer than two published groups)."""
+    if test is None:
+        return Result(statement, False, (), (), "kan ikke avgjøres: ingen test av gruppene")
+    if statement.kind in ("difference", "no_difference"):
+        if test.p_value is None:
+            return Result(statement, False, (), (), "kan ikke avgjøres: testen har ingen p-verdi",
+                          test)  # fmt: skip
+        differ = test.p_value < SIGNIFICANCE
+        holds = differ == (statement.kind == "difference")
+        said = "gruppene er forskjellige" if differ else "ingen påvisbar forskjell mellom gruppene"
+        return Result(statement, holds, (), (), f"{said} ({_test_text(test)})", test)
+    if test.trend_p is None or test.trend_z is None:
+        return Result(statement, False, (), (), "kan ikke avgjøres: ingen trendtest", test)
+    rising = test.trend_z > 0
+    significant = test.trend_p < SIGNIFICANCE
+    holds = significant and rising == (statement.kind == "trend_up")
+    direction = "stigende" if rising else "synkende"
+    said = f"{direction} trend" if significant else "ingen påvisbar trend"
+    return Result(statement, holds, (), (), f"{said} ({_trend_text(test)})", test)
 
 
 class _Undecided(Exception):
