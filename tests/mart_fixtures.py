@@ -13,7 +13,14 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.publish.marts import ARROW_SCHEMA, COLUMNS, MARTS, warehouse_table
+from pipelines.publish.marts import (
+    ARROW_SCHEMA,
+    COLUMNS,
+    COMPARISON_MARTS,
+    MARTS,
+    SHAPES,
+    warehouse_table,
+)
 
 MIN_CELL_SIZE = 10
 # breakdown, group_code, group_label, n, suppression: the last group is below the minimum
@@ -112,5 +119,9 @@ def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: flo
             con.execute(f"CREATE OR REPLACE TABLE {warehouse_table(mart)} ({columns})")
             con.execute(f"INSERT INTO {warehouse_table(mart)} SELECT * FROM new_rows")
             con.unregister("new_rows")
+        # the comparison marts, without rows: what they hold is tests/test_comparisons.py's
+        for mart in COMPARISON_MARTS:
+            columns = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in SHAPES[mart].columns)
+            con.execute(f"CREATE OR REPLACE TABLE {warehouse_table(mart)} ({columns})")
     finally:
         con.close()

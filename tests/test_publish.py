@@ -27,7 +27,14 @@ from pipelines.publish import (
 from pipelines.publish import release as release_module
 from pipelines.publish.fingerprint import code_version
 from pipelines.publish.layout import LATEST, LOCK, STAGING, release_dir, versions
-from pipelines.publish.marts import ARROW_SCHEMA, COLUMNS, KEY, MARTS, warehouse_table
+from pipelines.publish.marts import (
+    ARROW_SCHEMA,
+    COMPARISON_MARTS,
+    KEY,
+    MARTS,
+    SHAPES,
+    warehouse_table,
+)
 from pipelines.quality import GateFailure, GateResult, QualityGateError
 
 INPUTS = {"2020/responses.sav": "1" * 64, "reference/counties.csv": "2" * 64}
@@ -116,9 +123,12 @@ def test_first_release_files_and_manifest(warehouse, tmp_path):
         "code_version": CODE,
         "min_cell_size": MIN_CELL_SIZE,
         "inputs": INPUTS,
-        "schema": [{"name": name, "type": sql_type} for name, sql_type, _ in COLUMNS],
+        "schema": {
+            mart: [{"name": name, "type": sql_type} for name, sql_type, _ in shape.columns]
+            for mart, shape in SHAPES.items()
+        },
         "parquet": {**release_module.PARQUET_OPTIONS, "writer": pa.__version__},
-        "marts_without_rows": [],
+        "marts_without_rows": list(COMPARISON_MARTS),
         "quality_gate": {
             "passed": True,
             "marts": {m: {"success": True, "expectations": 1, "failed": []} for m in MARTS},
@@ -146,7 +156,7 @@ def test_a_wave_without_a_mart_publishes_the_others(warehouse, tmp_path):
     release = publish(warehouse, tmp_path / "marts", wave=2018, gate=gate)
     manifest = json.loads(release.manifest_path.read_text())
     assert [f["mart"] for f in manifest["files"]] == [m for m in MARTS if asked(m, 2018)]
-    assert manifest["marts_without_rows"] == ["reform_pressure"]
+    assert manifest["marts_without_rows"] == ["reform_pressure", *COMPARISON_MARTS]
     assert not (release.path / "reform_pressure.parquet").exists()
     assert "reform_pressure" not in gate.seen
 

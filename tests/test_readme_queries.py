@@ -20,8 +20,8 @@ def catalog(published):
         yield con
 
 
-def test_the_readme_has_six_example_queries():
-    assert len(QUERIES) == 6
+def test_the_readme_has_nine_example_queries():
+    assert len(QUERIES) == 9
 
 
 def test_innovative_share(catalog):
@@ -60,3 +60,22 @@ def test_hidden_groups_and_why(catalog):
         ("Nord-Norge", 40, "secondary"),
     }
     assert len(rows) == 8  # both regions for each of the four pressure items
+
+
+def test_significant_changes_since_the_last_wave(catalog):
+    rows = catalog.sql(QUERIES[6]).fetchall()
+    assert rows and all(p < 0.05 and (w0, w1) == (2020, 2024) for w0, w1, *_, p in rows)
+    assert [p for *_, p in rows] == sorted(p for *_, p in rows)
+
+
+def test_breakdowns_where_finances_differ(catalog):
+    rows = {breakdown: p for breakdown, _, _, p, _ in catalog.sql(QUERIES[7]).fetchall()}
+    assert rows["municipality_size"] < 0.05 and rows["economy"] >= 0.05  # F53, F55
+
+
+def test_trend_along_municipality_size(catalog):
+    rows = {wave: (z, p) for wave, z, p, _ in catalog.sql(QUERIES[8]).fetchall()}
+    [by_size] = [bands for wave, _, _, bands in catalog.sql(QUERIES[8]).fetchall() if wave == 2020]
+    assert [band.split()[0] for band in by_size] == ["<5k", "5k-20k", "20k-50k", "50k+"]
+    assert rows[2020][0] < 0 and rows[2020][1] < 0.05  # F53: larger municipalities least
+    assert rows[2018][1] >= 0.05  # F56: no systematic difference in 2018

@@ -10,7 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from pipelines import labels
-from pipelines.publish.marts import COLUMNS
+from pipelines.publish.marts import COLUMNS, SHAPES
 from pipelines.report import write_report
 from pipelines.report.charts import SHARE_COLOR, draw_bar
 from pipelines.report.rows import MartRow
@@ -129,8 +129,31 @@ def con():
         con.execute(f"CREATE TABLE mart_{mart} ({columns})")
         rows = wave_2020().get(mart, []) + wave_2018().get(mart, [])
         con.executemany(f"INSERT INTO mart_{mart} VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+    for mart, rows in (("differences", DIFFERENCES), ("changes", CHANGES)):
+        shape = SHAPES[mart].columns
+        con.execute(f"CREATE TABLE mart_{mart} ({', '.join(f'{n} {t}' for n, t, _ in shape)})")
+        con.executemany(f"INSERT INTO mart_{mart} VALUES ({', '.join('?' * len(shape))})", rows)
+    labels.write_label_tables(con)
     yield con
     con.close()
+
+
+# innovative by sector differs in 2020; by municipality size it does not (a falling trend
+# that is no significant one)
+DIFFERENCES = [
+    (2020, "innovation", "innovative", "", "", "sector", 5, "3", 25.0, 4, 0.00004, 0.0002,
+     None, None),
+    (2020, "innovation", "innovative", "", "", "municipality_size", 5, "", 6.1, 4, 0.19, 0.4,
+     -1.5, 0.13),
+]  # fmt: skip
+# 2018 -> 2020: innovative fell 5 points (p 0.001); the process type rose 1 point (p 0.4)
+CHANGES = [
+    (2018, 2020, "innovation", "innovative", "", "total", "all", "", "Alle", 0.80, 0.75,
+     -0.05, 0.015, -0.0794, -0.0206, 0.001, False),
+    (2018, 2020, "innovation", "innovation_type", "prosess", "total", "all",
+     "Prosess eller organisatorisk", "Alle", 0.60, 0.61, 0.01, 0.0125, -0.0145, 0.0345, 0.4,
+     False),
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -281,6 +304,28 @@ def test_a_wave_without_a_mart_says_so(con, figures, tmp_path):
     [f44] = data_rows(section(page, "utsagn"))
     assert (f44[0], f44[4]) == ("F44", "✗ Nei")
     assert "0 av 1 utsagn holder" in page
+
+
+def test_group_tests_stand_beside_the_chart_in_words(page_2020):
+    innovation = section(page_2020, "innovasjon")
+    assert (
+        "Forskjellen mellom sektorene er statistisk sikker (p &lt;\xa00,001, q &lt;\xa00,001; "
+        "skjulte grupper holdt utenfor: 3)." in innovation
+    )
+    assert (
+        "Ingen statistisk sikker forskjell mellom kommunestørrelsene (p =\xa00,190, "
+        "q =\xa00,400; ingen sikker trend, p =\xa00,130)." in innovation
+    )
+
+
+def test_changes_since_the_last_survey(page_2020, con, figures, tmp_path):
+    changes = section(page_2020, "endring")
+    assert "Endring siden forrige undersøkelse" in changes and "2018 mot 2020" in changes
+    [row] = data_rows(changes)  # the process type's change is no significant one
+    assert row == ["Har innført innovasjon", "", "80,0\xa0%", "75,0\xa0%",
+                   "−5,0\xa0prosentpoeng (−7,9 til −2,1)", "=\xa00,001", "=\xa00,002"]  # fmt: skip
+    first = write_report(con, 2018, tmp_path, figures).read_text(encoding="utf-8")
+    assert "Ingen tidligere undersøkelse å sammenligne med." in section(first, "endring")
 
 
 def test_a_wave_without_statements_says_so(con, figures, tmp_path):

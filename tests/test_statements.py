@@ -118,8 +118,26 @@ def con():
             con.execute(
                 f"INSERT INTO mart_{mart} VALUES ({', '.join('?' * len(row))})", list(row.values())
             )
+    con.execute(
+        "CREATE TABLE mart_differences (wave INTEGER, mart VARCHAR, measure VARCHAR, "
+        "item VARCHAR, breakdown VARCHAR, groups INTEGER, groups_left_out VARCHAR, "
+        "p_value DOUBLE, q_value DOUBLE, trend_z DOUBLE, trend_p DOUBLE)"
+    )
+    con.executemany(
+        "INSERT INTO mart_differences VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(WAVE, *row) for row in DIFFERENCES],
+    )
     yield con
     con.close()
+
+
+# (mart, measure, item, breakdown, groups, groups_left_out, p, q, trend_z, trend_p)
+DIFFERENCES = [
+    ("factors", "inhibited", "okonomi", "sector", 5, "", 0.001, 0.01, None, None),
+    ("factors", "inhibited", "okonomi", "economy", 3, "county", 0.6, 0.9, 0.4, 0.69),
+    ("factors", "inhibited", "okonomi", "municipality_size", 5, "", 0.01, 0.05, -3.0, 0.0027),
+    ("culture_index", "innovative_by_index", "", "total", 4, "", 1e-9, 1e-8, 6.0, 2e-9),
+]
 
 
 def statement(
@@ -140,7 +158,7 @@ def statement(
         measure=measure,
         items=tuple(items.split("|")),
         breakdown=breakdown,
-        group_codes=tuple(group_codes.split("|")),
+        group_codes=tuple(group_codes.split("|")) if group_codes else (),
         kind=kind,
         target=target,
         tolerance=tolerance,
@@ -213,6 +231,25 @@ CASES = [
                target=0.06), True, [0.40, 0.37, 0.38], []),
     (statement("range_below", "factors", "inhibited", "okonomi", "economy", "low|medium|high",
                target=0.03), False, [0.40, 0.37, 0.38], []),
+    # the test kinds read the differences mart: p < 0.05, and the sign of a significant trend
+    (statement("difference", "factors", "inhibited", "okonomi", "sector", ""), True, [], []),
+    (statement("difference", "factors", "inhibited", "okonomi", "economy", ""), False, [], []),
+    (statement("no_difference", "factors", "inhibited", "okonomi", "economy", ""),
+     True, [], []),
+    (statement("no_difference", "factors", "inhibited", "okonomi", "sector", ""),
+     False, [], []),
+    (statement("trend_up", "culture_index", "innovative_by_index", "", "total", ""),
+     True, [], []),
+    (statement("trend_up", "factors", "inhibited", "okonomi", "municipality_size", ""),
+     False, [], []),
+    (statement("trend_down", "factors", "inhibited", "okonomi", "municipality_size", ""),
+     True, [], []),
+    # economy has a trend, but it is no significant one
+    (statement("trend_down", "factors", "inhibited", "okonomi", "economy", ""),
+     False, [], []),
+    # no test of employees: nothing to decide on
+    (statement("difference", "factors", "inhibited", "okonomi", "employees", ""),
+     False, [], []),
 ]  # fmt: skip
 
 
@@ -287,8 +324,8 @@ def test_a_missing_row_does_not_hold(con):
 
 def test_loads_the_published_figures():
     statements = load_statements(PUBLISHED)
-    assert len(statements) == 52
-    assert sum(s.wave == 2020 for s in statements) == 43
+    assert len(statements) == 60
+    assert sum(s.wave == 2020 for s in statements) == 48
     by_id = {s.id: s for s in statements}
     assert by_id["F01"].items == ("",)
     assert (by_id["F01"].target, by_id["F01"].tolerance) == (0.75, 0.03)
@@ -298,6 +335,8 @@ def test_loads_the_published_figures():
     assert by_id["F43"].kind == "close" and by_id["F43"].target == 0.10
     assert by_id["F44"].text.startswith("Hele 74 % av virksomhetene")
     assert by_id["F02"].source.endswith("/hoyt-innovasjonstrykk-i-kommunesektoren")
+    assert (by_id["F59"].items, by_id["F59"].group_codes) == (("",), ())
+    assert by_id["F53"].kind == "trend_down" and by_id["F60"].kind == "difference"
 
 
 HEADER = "id,wave,mart,measure,item,breakdown,group_code,kind,target,tolerance,statement_no,source"

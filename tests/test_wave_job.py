@@ -61,6 +61,8 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018):
         **{(m, check): True for m in ("innovation", "factors", "failures",
                                       "culture_index", "reform_pressure")
            for check in ("quality_gate", "disclosure_audit")},
+        ("differences", "quality_gate"): True,
+        ("changes", "quality_gate"): True,
     }  # fmt: skip
     metadata = {
         e.materialization.asset_key.to_user_string(): e.materialization.metadata
@@ -75,7 +77,7 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018):
     assert metadata["release"]["version"].value == "v0001"
     assert metadata["release"]["dagster/row_count"].value == 319 + 696  # innovation + factors
     assert (marts_dir / "wave=2018" / "LATEST").read_text().strip() == "v0001"
-    assert metadata["report"]["statements reproduced"].value == 9
+    assert metadata["report"]["statements reproduced"].value == 12  # 9 figures, 3 tests
     assert Path(metadata["report"]["report"].value).is_file()
 
 

@@ -38,14 +38,18 @@ def release(
             gate=gate_once,
         )
     catalog = build_catalog(marts_dir)
-    # What was published, read back from the release's Parquet files.
+    # What was published, read back from the release's Parquet files: the estimates as one
+    # table, and the rows of every file (the comparison marts have shapes of their own).
     with duckdb.connect() as reader:
-        files = sorted(str(p) for p in published.path.glob("*.parquet"))
-        metadata = relation_metadata(reader.read_parquet(files))
+        files = sorted(published.path.glob("*.parquet"))
+        estimates = [str(p) for p in files if p.stem in transform.MARTS]
+        metadata = relation_metadata(reader.read_parquet(estimates))
+        rows = {p.stem: reader.read_parquet(str(p)).shape[0] for p in files}
     return dg.MaterializeResult(
         metadata={
             **metadata,
             "version": published.version,
+            "rows per mart": dg.MetadataValue.json(rows),
             "new version": published.created_new,
             "manifest": dg.MetadataValue.path(str(published.manifest_path)),
             "catalog": dg.MetadataValue.path(str(catalog)),

@@ -119,7 +119,7 @@ def _group_tests(con: Con, wave: int, mart: str, tables: list[tuple[str, str, st
                 verdict += f"; ingen sikker trend, p {fmt.p_value(test.trend_p)}"
         if test.groups_left_out:
             verdict += f"; skjulte grupper holdt utenfor: {test.groups_left_out}"
-        sentences.append(escape(verdict + ")."))
+        sentences.append(escape(verdict[0].upper() + verdict[1:] + ")."))
     if not sentences:
         return ""
     return (
