@@ -588,10 +588,20 @@ def _differences(rows: pd.DataFrame, covariances: dict, wave: int) -> pd.DataFra
                     trend_z = float(scores @ p[along] / np.sqrt(trend_v))
                     trend_p = float(math.erfc(abs(trend_z) / math.sqrt(2)))
         out.append(
-            {"wave": wave, "mart": mart_of[measure], "measure": measure, "item": item,
-             "breakdown": breakdown, "groups": k, "groups_left_out": ",".join(hidden),
-             "statistic": statistic, "df": k - 1, "p_value": p_value, "trend_z": trend_z,
-             "trend_p": trend_p}  # fmt: skip
+            {
+                "wave": wave,
+                "mart": mart_of[measure],
+                "measure": measure,
+                "item": item,
+                "breakdown": breakdown,
+                "groups": k,
+                "groups_left_out": ",".join(hidden),
+                "statistic": statistic,
+                "df": k - 1,
+                "p_value": p_value,
+                "trend_z": trend_z,
+                "trend_p": trend_p,
+            }  # fmt: skip
         )
     table = pd.DataFrame(out, columns=[c for c in DIFFERENCE_COLUMNS if c != "q_value"])
     table["q_value"] = _benjamini_hochberg(table["p_value"].to_numpy())
@@ -625,12 +635,23 @@ def changes(earlier: dict[str, pd.DataFrame], later: dict[str, pd.DataFrame]) ->
             for d, s in zip(difference, se, strict=True)
         ]
         part = pd.DataFrame(
-            {"wave_from": both["wave_f"], "wave_to": both["wave_t"], "mart": mart,
-             "measure": both["measure"], "item": both["item"], "breakdown": both["breakdown"],
-             "group_code": both["group_code"], "estimate_from": both["estimate_f"],
-             "estimate_to": both["estimate_t"], "difference": difference, "se": se,
-             "ci_lower": difference - Z * se, "ci_upper": difference + Z * se,
-             "p_value": p_value, "suppressed": hidden}  # fmt: skip
+            {
+                "wave_from": both["wave_f"],
+                "wave_to": both["wave_t"],
+                "mart": mart,
+                "measure": both["measure"],
+                "item": both["item"],
+                "breakdown": both["breakdown"],
+                "group_code": both["group_code"],
+                "estimate_from": both["estimate_f"],
+                "estimate_to": both["estimate_t"],
+                "difference": difference,
+                "se": se,
+                "ci_lower": difference - Z * se,
+                "ci_upper": difference + Z * se,
+                "p_value": p_value,
+                "suppressed": hidden,
+            }  # fmt: skip
         )
         numbers = ["estimate_from", "estimate_to", "difference", "se", "ci_lower", "ci_upper",
                    "p_value"]  # fmt: skip
