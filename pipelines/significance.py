@@ -82,7 +82,8 @@ def benjamini_hochberg(p_values: list[float | None]) -> list[float | None]:
     m = len(ranked)
     for rank in range(m, 0, -1):
         p, i = ranked[rank - 1]
-        running = min(running, m * p / rank)
+        # p · (m / rank), not m · p / rank: the factor is at least 1, so q ≥ p exactly
+        running = min(running, p * (m / rank))
         q[i] = running
     return q
 

@@ -14,7 +14,7 @@ import sample_deliveries as sd
 
 from pipelines import comparisons, transform
 from pipelines.ingest.sql import query_model
-from pipelines.significance import compare_groups
+from pipelines.significance import benjamini_hochberg, compare_groups
 from tests.warehouse_fixtures import respondent, warehouse
 
 # Two sector cells, w = 10 in both; Oslo (NO08) and Stavanger (NO0A) split each of them.
@@ -221,3 +221,13 @@ def test_a_change_with_a_suppressed_side_carries_no_number(two_cells, tmp_path):
     assert rows["NO0A"] == (True, [None] * len(CHANGE_NUMBERS))
     suppressed, numbers = rows["NO08"]
     assert not suppressed and numbers[2] == 0.0 and numbers[3] > 0 and numbers[6] == 1.0
+
+
+def test_benjamini_hochberg_by_hand():
+    # m = 4 p-values; sorted 0.01, 0.03, 0.04, 0.2 give 0.04, 0.06, 0.0533…, 0.2, and each
+    # q is the smallest of those at its rank or above
+    q = benjamini_hochberg([0.01, 0.04, 0.03, None, 0.2])
+    assert q[3] is None
+    assert q[:3] + q[4:] == pytest.approx([0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.2], abs=1e-15)
+    p = list(np.random.default_rng(3).uniform(size=500))
+    assert all(qi >= pi for qi, pi in zip(benjamini_hochberg(p), p, strict=True))
