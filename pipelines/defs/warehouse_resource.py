@@ -47,3 +47,17 @@ class LockedWarehouse(DuckDBResource):
             yield con
         finally:
             con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All of a step's writes or none: a run stopped in the middle (an interrupt, a kill —
+    DuckDB drops an uncommitted transaction when it next opens the file) leaves the
+    warehouse as it was, never a wave's table emptied and not yet filled again."""
+    con.begin()
+    try:
+        yield con
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
