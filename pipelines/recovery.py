@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dagster as dg
+from dagster._core.storage.runs import InMemoryRunStorage, SqliteRunStorage
 
 from pipelines.processes import process_alive
 
@@ -54,8 +55,18 @@ def run_process(instance: dg.DagsterInstance, run_id: str) -> RunProcess | None:
     return RunProcess(pid=entry.dagster_event.pid, started=entry.timestamp)
 
 
+def single_machine(instance: dg.DagsterInstance) -> bool:
+    """Whether every run of the instance executes on this machine: its run storage is a
+    local SQLite file (or memory). A shared database (Postgres) may hold runs of other
+    machines, whose process ids mean nothing here."""
+    return isinstance(instance.run_storage, (SqliteRunStorage, InMemoryRunStorage))
+
+
 def dead_run_message(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str | None:
-    """Why ``run`` (STARTED or CANCELING) is dead, or None while its process lives."""
+    """Why ``run`` (STARTED or CANCELING) is dead, or None while its process lives (or
+    when this machine cannot tell)."""
+    if not single_machine(instance):
+        return None
     process = run_process(instance, run.run_id)
     if process is None or process.alive():
         return None

@@ -124,9 +124,11 @@ def hold_warehouse(
     *,
     entry: str,
     report: Callable[[str], None],
+    run_id: str | None = None,
     timeout: float | None = None,
 ) -> Iterator[Path]:
-    """Hold the warehouse lock, once no live run holds it or a slot of the pool `warehouse`.
+    """Hold the warehouse lock for ``run_id`` (or for the runs this process will start),
+    once no live run holds it or a slot of the pool `warehouse`.
 
     Ends dead runs first (saying so through ``report``), says once per holder who is waited
     for, and raises WarehouseBusy after ``timeout`` seconds (BAROMETER_LOCK_TIMEOUT).
@@ -139,7 +141,7 @@ def hold_warehouse(
     while True:
         for line in recover(instance):
             report(line)
-        blocker = _blocker(instance, path, me)
+        blocker = _blocker(instance, path, me, run_id)
         if blocker is None:
             break
         if time.monotonic() >= deadline:
@@ -153,21 +155,29 @@ def hold_warehouse(
             shown = blocker.split(", now run")[0]
         time.sleep(_POLL_SECONDS)
     try:
+        if run_id is not None:
+            note_run(path, run_id)
         yield path
     finally:
         unlock(path)
 
 
-def _blocker(instance: dg.DagsterInstance, path: Path, me: Holder) -> str | None:
+def _blocker(
+    instance: dg.DagsterInstance, path: Path, me: Holder, run_id: str | None
+) -> str | None:
     """What stops this process from writing the warehouse now; None once it holds the lock.
 
     A run holds the lock from its start, before its steps claim pool slots; a slot held by
-    a live run of another process without the lock (a step process of the multiprocess
-    executor) still means that run writes, so it is waited for too."""
+    another live run without the lock (between two step processes of the multiprocess
+    executor, which take the lock each) still means that run writes, so it is waited for
+    too. Slots of our own run (claimed by a multiprocess parent for this very step) or of
+    runs of this process are ours."""
     holder = try_lock(path, me)
     if holder is not None:
         return holder.describe()
     for run in slot_holders(instance, POOL):
+        if run.run_id == run_id:
+            continue
         process = run_process(instance, run.run_id)
         if process is not None and process.pid == os.getpid():
             continue

@@ -33,18 +33,9 @@ EXIT_CODES = {"SIGKILL": -9, "SIGTERM": 128 + 15, "SIGINT": 128 + 2, "SIGINT*2":
 ENDED_BY_RECOVERY = {"SIGKILL", "SIGINT*2"}
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Project:
-    project = Project.create(tmp_path_factory.mktemp("published") / "project")
-    code, output = project.run()
-    assert code == 0, output
-    assert project.latest() == "v0001"
-    return project
-
-
 @pytest.fixture
-def project(published, tmp_path) -> Project:
-    return published.copy(tmp_path / "project")
+def project(published_project, tmp_path) -> Project:
+    return published_project.copy(tmp_path / "project")
 
 
 def test_a_run_stopped_at_any_step_never_blocks_the_next_and_leaves_everything_whole(project):

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.defs.automation import wave_job
+
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"
 WAVE = "2018"
@@ -159,6 +161,9 @@ def test_webserver_lists_assets_and_runs_a_wave(server):
         "} }",
         params={
             "selector": {**selector, "jobName": "wave_job"},
+            # What the Launchpad fills in from wave_job's config (GraphQL alone would run
+            # every step in a process of its own).
+            "runConfigData": wave_job.config,
             "executionMetadata": {"tags": [{"key": "dagster/partition", "value": WAVE}]},
         },
     )["launchRun"]

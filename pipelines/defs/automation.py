@@ -110,4 +110,7 @@ def annual_rebuild(context: dg.ScheduleEvaluationContext):
     present = [str(wave) for wave in discover_waves(paths.raw_dir()) if str(wave) in known]
     if not present:
         return dg.SkipReason("no registered wave has a complete delivery folder")
-    return [dg.RunRequest(partition_key=wave) for wave in present]
+    return [
+        dg.RunRequest(partition_key=wave, tags={DIGEST_TAG: delivery_digest(int(wave))})
+        for wave in present
+    ]

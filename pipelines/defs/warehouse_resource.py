@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from pipelines.warehouse_lock import WarehouseBusy, hold_warehouse, note_run
+from pipelines.warehouse_lock import WarehouseBusy, hold_warehouse
 
 
 class LockedWarehouse(DuckDBResource):
@@ -23,12 +23,16 @@ class LockedWarehouse(DuckDBResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[DuckDBResource]:
-        with hold_warehouse(
-            context.instance, entry="dagster run", report=context.log.warning
-        ) as lock:
-            note_run(lock, context.run_id)
-            with super().yield_for_execution(context) as resource:
-                yield resource
+        with (
+            hold_warehouse(
+                context.instance,
+                entry="dagster run",
+                report=context.log.warning,
+                run_id=context.run_id,
+            ),
+            super().yield_for_execution(context) as resource,
+        ):
+            yield resource
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
