@@ -118,6 +118,16 @@ def _write_holder(path: Path) -> None:
     os.pwrite(held.fd, data, 0)
 
 
+@dataclass(frozen=True)
+class _Blocker:
+    """Who keeps this process from the warehouse: ``who`` for one holder however many runs
+    it goes through, ``run_id`` the run it executes now (if known)."""
+
+    who: str
+    text: str
+    run_id: str | None
+
+
 @contextmanager
 def hold_warehouse(
     instance: dg.DagsterInstance,
@@ -146,13 +156,14 @@ def hold_warehouse(
             break
         if time.monotonic() >= deadline:
             raise WarehouseBusy(
-                f"gave up after {timeout:g} s: {blocker}. Wait for that run to end or stop it "
-                f"(docs/operations.md); {TIMEOUT_ENV} sets how long to wait."
+                f"gave up after {timeout:g} s: {blocker.text}. Wait for that run to end or "
+                f"stop it (docs/operations.md); {TIMEOUT_ENV} sets how long to wait."
             )
-        # Said again when the holder changes, not when it moves on to its next run.
-        if blocker.split(", now run")[0] != shown:
-            report(f"waiting (at most {timeout:g} s, {TIMEOUT_ENV}): {blocker}")
-            shown = blocker.split(", now run")[0]
+        # Said once per holder; not for another step process of this same run (the
+        # multiprocess executor), which is no news.
+        if blocker.who != shown and (run_id is None or blocker.run_id != run_id):
+            report(f"waiting (at most {timeout:g} s, {TIMEOUT_ENV}): {blocker.text}")
+            shown = blocker.who
         time.sleep(_POLL_SECONDS)
     try:
         if run_id is not None:
@@ -164,7 +175,7 @@ def hold_warehouse(
 
 def _blocker(
     instance: dg.DagsterInstance, path: Path, me: Holder, run_id: str | None
-) -> str | None:
+) -> _Blocker | None:
     """What stops this process from writing the warehouse now; None once it holds the lock.
 
     A run holds the lock from its start, before its steps claim pool slots; a slot held by
@@ -174,7 +185,7 @@ def _blocker(
     runs of this process are ours."""
     holder = try_lock(path, me)
     if holder is not None:
-        return holder.describe()
+        return _Blocker(f"pid {holder.pid}", holder.describe(), holder.run_id)
     for run in slot_holders(instance, POOL):
         if run.run_id == run_id:
             continue
@@ -184,8 +195,9 @@ def _blocker(
         if not run.is_finished:
             unlock(path)
             started = process.started if process else time.time()
-            return (
+            text = (
                 f"run {run.run_id} ({describe(run)}) holds a slot of pool {POOL!r}, "
                 f"started {since(started)}"
             )
+            return _Blocker(f"run {run.run_id}", text, run.run_id)
     return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
+from dagster._core.launcher import WorkerStatus
 
 from pipelines.warehouse_lock import Holder, lock_path, try_lock, unlock
 from tests.pipeline_processes import (
@@ -46,7 +47,14 @@ def test_a_run_stopped_at_any_step_never_blocks_the_next_and_leaves_everything_w
         assert code == EXIT_CODES[how], (how, where, output)
         outputs.append(output)
         with project.instance() as instance:
-            stopped.append((how, runs(instance)[-1].run_id))
+            run = runs(instance)[-1]
+            stopped.append((how, run.run_id))
+            if how in ENDED_BY_RECOVERY:
+                # Left STARTED; the daemon's run monitoring would fail it, as the launcher
+                # of dagster.yaml finds its process gone.
+                assert run.status == dg.DagsterRunStatus.STARTED
+                health = instance.run_launcher.check_run_worker_health(run)
+                assert health.status == WorkerStatus.FAILED and "is gone" in health.msg
         # Whatever was stopped, readers see a whole version; v0002 only once complete.
         assert_published_state_whole(project)
         assert project.latest() in ("v0001", "v0002")
