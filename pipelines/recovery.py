@@ -28,8 +28,8 @@ ENTRY_TAG = "barometer/entry_point"
 _ACTIVE = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 RECOVERY_MESSAGE = (
     "The process executing this run (pid {pid}) is gone: it was killed or crashed before it "
-    "could record the end of the run. Marked {outcome} by the pipeline's recovery, which "
-    "freed its concurrency slots (docs/operations.md)."
+    "could record the end of the run. Marked {outcome} by the pipeline's recovery; its "
+    "concurrency slots go back to their pools (docs/operations.md)."
 )
 
 
