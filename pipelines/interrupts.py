@@ -25,7 +25,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-GRACE_SECONDS = 10.0
+# Only for a step that does not return to Python (a long query); interrupts take effect in
+# well under a second otherwise.
+GRACE_SECONDS = 30.0
 
 
 @dataclass
