@@ -31,6 +31,7 @@ TIMEOUT_ENV = "BAROMETER_LOCK_TIMEOUT"
 DEFAULT_TIMEOUT_SECONDS = 600.0
 POOL = "warehouse"
 _POLL_SECONDS = 1.0
+_HOLDER_READS = 20
 
 
 class WarehouseBusy(RuntimeError):
@@ -83,7 +84,7 @@ def try_lock(path: Path, holder: Holder) -> Holder | None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        return read_holder(path) or Holder(pid=0, entry="unknown holder", since=time.time())
+        return _current_holder(path)
     _held[path] = _Held(fd=fd, holder=holder, depth=1)
     _write_holder(path)
     return None
@@ -109,6 +110,15 @@ def read_holder(path: Path) -> Holder | None:
         return Holder(**json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None  # not written yet by a holder that has just taken it
+
+
+def _current_holder(path: Path) -> Holder:
+    """The holder of a taken lock; it writes itself in right after taking it."""
+    for _ in range(_HOLDER_READS):
+        if (holder := read_holder(path)) is not None:
+            return holder
+        time.sleep(_POLL_SECONDS / _HOLDER_READS)
+    return Holder(pid=0, entry="a process that did not say who it is", since=time.time())
 
 
 def _write_holder(path: Path) -> None:
