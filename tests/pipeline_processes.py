@@ -33,8 +33,16 @@ def instance_yaml(home: Path) -> str:
     """The project's dagster.yaml (launcher, monitoring, concurrency), storage under ``home``."""
     config = yaml.safe_load((PROJECT / "dagster.yaml").read_text(encoding="utf-8"))
     config["storage"] = {"sqlite": {"base_dir": str(home / "storage")}}
-    config["local_artifact_storage"]["config"]["base_dir"] = str(home)
-    config["compute_logs"]["config"]["base_dir"] = str(home / "logs")
+    config["local_artifact_storage"] = {
+        "module": "dagster.core.storage.root",
+        "class": "LocalArtifactStorage",
+        "config": {"base_dir": str(home)},
+    }
+    config["compute_logs"] = {
+        "module": "dagster.core.storage.local_compute_log_manager",
+        "class": "LocalComputeLogManager",
+        "config": {"base_dir": str(home / "logs")},
+    }
     return yaml.safe_dump(config)
 
 
