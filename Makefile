@@ -25,8 +25,9 @@ run: install
 	@mkdir -p .dagster
 	$(BIN)/python -m pipelines.run
 
-test: install
-	$(BIN)/ruff check .
+# CI (.ci/run) runs `make test`: lint (code and its formatting, Markdown code blocks included)
+# first, then the tests.
+test: lint
 	$(BIN)/pytest
 
 lint: install

@@ -2,6 +2,11 @@
 
 Runs the same job the sensor and the schedule launch, in-process, against the Dagster
 instance of DAGSTER_HOME (the project root under ``make``, so the runs show in ``make ui``).
+It first ends runs whose process is gone and takes the warehouse lock, waiting at most
+BAROMETER_LOCK_TIMEOUT seconds for a live run that holds it (pipelines/warehouse_lock.py).
+Ctrl-C or SIGTERM stops the current run; a second one exits at once (pipelines/interrupts.py).
+Each run is tagged with its inputs' digest, as the sensor's are, so that the sensor does not
+run an unchanged wave again (pipelines/defs/automation.py).
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ import duckdb
 
 from pipelines import paths
 from pipelines.definitions import defs
+from pipelines.defs.automation import run_tags
 from pipelines.defs.partitions import waves
 from pipelines.ingest.delivery import discover_waves
+from pipelines.interrupts import StopRequest, stop_on_signals
+from pipelines.warehouse_lock import WarehouseBusy, hold_warehouse
 
 # Published figures shown after a run: (mart, measure, item, what it is).
 HEADLINES = (
@@ -48,18 +56,46 @@ def main() -> int:
         print(f"no complete wave folder in {paths.raw_dir()}")
         return 1
     instance = _instance()
+    interrupted = False
+    with stop_on_signals() as stop:
+        try:
+            with hold_warehouse(instance, entry="make run", report=print):
+                failed = run_waves(instance, found, stop)
+        except WarehouseBusy as busy:
+            print(f"make run: {busy}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            interrupted = True
+        if interrupted or stop.requested:
+            print(
+                f"make run: stopped by {stop.name}; the releases and the catalog are as "
+                "before the interrupted run, or hold its wave complete",
+                file=sys.stderr,
+            )
+            return stop.exit_code
+    print(summary())
+    return 1 if failed else 0
+
+
+def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest) -> list[int]:
+    """Run each wave in turn until a stop is requested; returns the waves that failed."""
     instance.add_dynamic_partitions(waves.name, [str(w) for w in found])
     job = defs.resolve_job_def("wave_job")
     failed = []
     for wave in found:
+        if stop.requested:
+            break
         result = job.execute_in_process(
-            partition_key=str(wave), instance=instance, raise_on_error=False, run_config=RUN_CONFIG
+            partition_key=str(wave),
+            instance=instance,
+            raise_on_error=False,
+            run_config=RUN_CONFIG,
+            tags=run_tags(wave, entry="make run"),
         )
         if not result.success:
             failed.append(wave)
             print(f"wave {wave}: FAILED (run {result.run_id}); see the Dagster UI or the log above")
-    print(summary())
-    return 1 if failed else 0
+    return failed
 
 
 def summary() -> str:

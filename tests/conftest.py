@@ -56,3 +56,16 @@ def published(sample_warehouse, tmp_path_factory) -> Path:
         write_report(sample_warehouse, wave, marts_dir / "reports", paths.published_figures())
     build_catalog(marts_dir)
     return marts_dir
+
+
+@pytest.fixture(scope="session")
+def published_project(tmp_path_factory):
+    """Wave 2018 published once (v0001) by a real ``python -m pipelines.run`` in tmp dirs;
+    tests copy it (tests/pipeline_processes.py)."""
+    from tests.pipeline_processes import Project
+
+    project = Project.create(tmp_path_factory.mktemp("published") / "project")
+    code, output = project.run()
+    assert code == 0, output
+    assert project.latest() == "v0001"
+    return project

@@ -10,6 +10,11 @@ from pipelines.defs.partitions import waves
 from pipelines.ingest.delivery import discover_waves
 from pipelines.ingest.errors import DeliveryError
 from pipelines.publish.fingerprint import wave_fingerprints
+from pipelines.recovery import ENTRY_TAG
+
+# The digest of the inputs a run was made from: every entry point tags its runs with it, so
+# "this wave is done" means the same to all of them.
+DIGEST_TAG = "barometer/inputs_digest"
 
 # Validate -> transform -> gate -> publish in one run, so blocking checks gate publishing.
 wave_job = dg.define_asset_job(
@@ -30,6 +35,24 @@ def delivery_digest(wave: int) -> str:
     return hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()
 
 
+def run_tags(wave: int, entry: str) -> dict[str, str]:
+    """Tags of a run of ``wave`` started by ``entry`` (e.g. "make run")."""
+    return {DIGEST_TAG: delivery_digest(wave), ENTRY_TAG: entry}
+
+
+def done_with(instance: dg.DagsterInstance, wave: str, digest: str) -> bool:
+    """Whether the latest successful run of ``wave`` was made from inputs with ``digest``."""
+    records = instance.get_run_records(
+        dg.RunsFilter(
+            job_name=wave_job.name,
+            statuses=[dg.DagsterRunStatus.SUCCESS],
+            tags={"dagster/partition": wave},
+        ),
+        limit=1,
+    )
+    return bool(records) and records[0].dagster_run.tags.get(DIGEST_TAG) == digest
+
+
 @dg.sensor(
     job=wave_job,
     minimum_interval_seconds=30,
@@ -43,19 +66,34 @@ def delivery_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg
     except DeliveryError as error:
         return dg.SkipReason(str(error))
     # The cursor holds the digest of each wave as last requested: same files, no new run.
+    # Nor when the wave's latest successful run (of `make run`, say) was made from them.
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     digests = {str(wave): delivery_digest(wave) for wave in found}
-    changed = [wave for wave, digest in digests.items() if seen.get(wave) != digest]
+    changed = [
+        wave
+        for wave, digest in digests.items()
+        if seen.get(wave) != digest and not done_with(context.instance, wave, digest)
+    ]
+    latest = {**seen, **digests}
+    cursor = json.dumps(latest, sort_keys=True)
     if not changed:
-        return dg.SkipReason(f"no new or changed deliveries among waves {sorted(digests)}")
+        skip = f"no new or changed deliveries among waves {sorted(digests)}"
+        if latest == seen:
+            return dg.SkipReason(skip)
+        return dg.SensorResult(skip_reason=skip, cursor=cursor)
     known = set(context.instance.get_dynamic_partitions(waves.name))
     new = [wave for wave in changed if wave not in known]
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(run_key=f"{wave}-{digests[wave]}", partition_key=wave) for wave in changed
+            dg.RunRequest(
+                run_key=f"{wave}-{digests[wave]}",
+                partition_key=wave,
+                tags={DIGEST_TAG: digests[wave]},
+            )
+            for wave in changed
         ],
         dynamic_partitions_requests=[waves.build_add_request(new)] if new else [],
-        cursor=json.dumps({**seen, **digests}, sort_keys=True),
+        cursor=cursor,
     )
 
 
@@ -72,4 +110,7 @@ def annual_rebuild(context: dg.ScheduleEvaluationContext):
     present = [str(wave) for wave in discover_waves(paths.raw_dir()) if str(wave) in known]
     if not present:
         return dg.SkipReason("no registered wave has a complete delivery folder")
-    return [dg.RunRequest(partition_key=wave) for wave in present]
+    return [
+        dg.RunRequest(partition_key=wave, tags={DIGEST_TAG: delivery_digest(int(wave))})
+        for wave in present
+    ]

@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines import comparisons, paths, transform
 from pipelines.defs.metadata import relation_metadata, table_metadata
 from pipelines.defs.partitions import wave_of, waves
+from pipelines.defs.warehouse_resource import transaction
 from pipelines.publish.catalog import latest_estimates
 
 
@@ -22,7 +23,7 @@ from pipelines.publish.catalog import latest_estimates
 )
 def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     wave = wave_of(context)
-    with warehouse.get_connection() as con:
+    with warehouse.get_connection() as con, transaction(con):
         comparisons.build_differences(con, wave)
         return dg.MaterializeResult(metadata=table_metadata(con, "mart_differences", wave))
 
@@ -40,7 +41,7 @@ def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
 def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     wave = wave_of(context)
     earlier = latest_estimates(paths.marts_dir(), wave)
-    with warehouse.get_connection() as con:
+    with warehouse.get_connection() as con, transaction(con):
         comparisons.build_changes(con, wave, earlier)
         rows = con.table("mart_changes").filter(
             duckdb.ColumnExpression("wave_to") == duckdb.ConstantExpression(wave)

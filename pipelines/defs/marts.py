@@ -8,6 +8,7 @@ from pipelines.defs.gate import gate_once
 from pipelines.defs.metadata import table_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
+from pipelines.defs.warehouse_resource import transaction
 from pipelines.publish.marts import COMPARISON_MARTS, read_wave
 from pipelines.publish.privacy import disclosure_problems
 
@@ -26,7 +27,7 @@ def _mart_asset(mart: str) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
     ) -> dg.MaterializeResult:
         wave = wave_of(context)
-        with warehouse.get_connection() as con:
+        with warehouse.get_connection() as con, transaction(con):
             transform.build_mart(con, mart, wave, settings.min_cell_size)
             return dg.MaterializeResult(metadata=table_metadata(con, f"mart_{mart}", wave))
 

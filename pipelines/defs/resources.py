@@ -3,10 +3,10 @@
 import os
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 from pydantic import field_validator
 
 from pipelines import paths
+from pipelines.defs.warehouse_resource import LockedWarehouse
 from pipelines.transform import DEFAULT_MIN_CELL_SIZE, SMALLEST_MIN_CELL_SIZE
 
 # DuckDB's own cap on what the warehouse connection holds in memory (by default 80 % of the
@@ -35,7 +35,7 @@ class BarometerSettings(dg.ConfigurableResource):
 def resources() -> dict:
     paths.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
     return {
-        "warehouse": DuckDBResource(
+        "warehouse": LockedWarehouse(
             database=str(paths.warehouse_path()),
             connection_config={"memory_limit": WAREHOUSE_MEMORY_LIMIT},
         ),

@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines import paths, transform
 from pipelines.defs.metadata import relation_metadata, table_metadata
 from pipelines.defs.partitions import wave_of, waves
+from pipelines.defs.warehouse_resource import transaction
 from pipelines.reference import build_reference
 
 
@@ -13,7 +14,7 @@ from pipelines.reference import build_reference
 def reference_dimensions(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """SSB municipalities per numbering with the breakdown groups of marts.md §4, and the
     label tables derived from the questionnaire."""
-    with warehouse.get_connection() as con:
+    with warehouse.get_connection() as con, transaction(con):
         build_reference(con, paths.reference_dir())
         counts = dict(
             con.execute(
@@ -37,7 +38,7 @@ def respondents(
     """Each accepted respondent's post-stratification weight, derived flags and breakdown
     groups (sql/staging/weights.sql, sql/staging/respondents.sql)."""
     wave = wave_of(context)
-    with warehouse.get_connection() as con:
+    with warehouse.get_connection() as con, transaction(con):
         transform.prepare_warehouse(con)
         transform.build_respondents(con, wave)
         unrepresented = con.execute(

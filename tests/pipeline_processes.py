@@ -1,0 +1,159 @@
+"""The pipeline as real processes: ``python -m pipelines.run`` against a project in tmp dirs
+(one wave, the instance of dagster.yaml with its storage moved there), and what a run
+must leave behind however it ended."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import yaml
+
+from pipelines.publish.layout import LATEST, MANIFEST, release_dirs, versions
+from pipelines.transform import MARTS
+
+PROJECT = Path(__file__).resolve().parent.parent
+RAW_DIR = PROJECT / "data" / "raw"
+WAVE = "2018"
+WAVE_RESPONDENTS = 1794  # 1 800 delivered, 6 quarantined
+VIEWS = (*MARTS, "releases")  # of the catalog
+# A run of one wave takes seconds; this bounds only a process that hangs, on a loaded machine.
+HANG_SECONDS = 900
+
+
+def instance_yaml(home: Path) -> str:
+    """The project's dagster.yaml (launcher, monitoring, concurrency), storage under ``home``."""
+    config = yaml.safe_load((PROJECT / "dagster.yaml").read_text(encoding="utf-8"))
+    config["storage"] = {"sqlite": {"base_dir": str(home / "storage")}}
+    config["local_artifact_storage"] = {
+        "module": "dagster.core.storage.root",
+        "class": "LocalArtifactStorage",
+        "config": {"base_dir": str(home)},
+    }
+    config["compute_logs"] = {
+        "module": "dagster.core.storage.local_compute_log_manager",
+        "class": "LocalComputeLogManager",
+        "config": {"base_dir": str(home / "logs")},
+    }
+    return yaml.safe_dump(config)
+
+
+@dataclass(frozen=True)
+class Project:
+    """One wave's raw delivery, a Dagster home, a warehouse and the marts, under ``root``."""
+
+    root: Path
+
+    @classmethod
+    def create(cls, root: Path) -> Project:
+        shutil.copytree(RAW_DIR / "reference", root / "raw" / "reference")
+        shutil.copytree(RAW_DIR / WAVE, root / "raw" / WAVE)
+        (root / "home").mkdir()
+        (root / "home" / "dagster.yaml").write_text(instance_yaml(root / "home"), encoding="utf-8")
+        return cls(root)
+
+    def copy(self, root: Path) -> Project:
+        """The same project, state included, at ``root`` (paths in the instance moved)."""
+        shutil.copytree(self.root, root)
+        (root / "home" / "dagster.yaml").write_text(instance_yaml(root / "home"), encoding="utf-8")
+        return Project(root)
+
+    @property
+    def marts_dir(self) -> Path:
+        return self.root / "marts"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DAGSTER_HOME": str(self.root / "home"),
+            "BAROMETER_RAW_DIR": str(self.root / "raw"),
+            "BAROMETER_MARTS_DIR": str(self.marts_dir),
+            "BAROMETER_WAREHOUSE": str(self.warehouse),
+        }
+
+    def command(self, stop_at: tuple[str, str] | None = None) -> list[str]:
+        """``python -m pipelines.run``; with ``stop_at`` = (signal, "module:function"), the
+        process signals itself when that function is first called (tests/crash_at.py)."""
+        if stop_at is None:
+            return [sys.executable, "-m", "pipelines.run"]
+        how, where = stop_at
+        return [sys.executable, str(PROJECT / "tests" / "crash_at.py"), where, how]
+
+    def start(self, stop_at: tuple[str, str] | None = None, **env: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            self.command(stop_at),
+            cwd=PROJECT,
+            env={**self.env, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def run(self, stop_at: tuple[str, str] | None = None, **env: str) -> tuple[int, str]:
+        """Exit code and output of a run, which must end by itself."""
+        process = self.start(stop_at, **env)
+        output, _ = process.communicate(timeout=HANG_SECONDS)
+        return process.returncode, output
+
+    def change_delivery(self) -> None:
+        """One population count of the frame changed: publishing makes a new version."""
+        frame = self.root / "raw" / WAVE / "frame.csv"
+        frame.write_text(frame.read_text(encoding="utf-8").replace(",1", ",2", 1), encoding="utf-8")
+
+    def instance(self) -> dg.DagsterInstance:
+        return dg.DagsterInstance.from_config(str(self.root / "home"))
+
+    def latest(self) -> str:
+        return (self.marts_dir / f"wave={WAVE}" / LATEST).read_text(encoding="ascii").strip()
+
+
+def runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    """Every run of the instance, oldest first."""
+    return list(reversed(instance.get_runs()))
+
+
+def held_slots(instance: dg.DagsterInstance) -> list:
+    storage = instance.event_log_storage
+    infos = storage.get_concurrency_infos(list(storage.get_concurrency_keys()))
+    return [slot for info in infos.values() for slot in info.claimed_slots]
+
+
+def assert_published_state_whole(project: Project) -> None:
+    """Every version complete (its files match the manifest), LATEST names one of them, the
+    catalog opens and all its views read, and the warehouse holds the whole wave."""
+    [release] = release_dirs(project.marts_dir).values()
+    published_marts = set()
+    for version in versions(release):
+        manifest = json.loads((release / version / MANIFEST).read_text(encoding="utf-8"))
+        published_marts |= {file["mart"] for file in manifest["files"]}
+        for file in manifest["files"]:
+            data = (release / version / file["path"]).read_bytes()
+            assert len(data) == file["bytes"], (version, file["path"])
+            assert hashlib.sha256(data).hexdigest() == file["sha256"], (version, file["path"])
+    assert project.latest() in versions(release)
+    with duckdb.connect(str(project.marts_dir / "barometer.duckdb"), read_only=True) as catalog:
+        rows = {v: catalog.execute(f"SELECT count(*) FROM {v}").fetchone()[0] for v in VIEWS}
+        # The catalog lists released files, and its views read them (a mart may be empty).
+        assert rows["releases"] > 0 and rows["innovation"] > 0, rows
+    with duckdb.connect(str(project.warehouse), read_only=True) as warehouse:
+        [(respondents,)] = warehouse.sql(
+            f"SELECT count(*) FROM respondents WHERE wave = {WAVE}"
+        ).fetchall()
+        assert respondents == WAVE_RESPONDENTS
+        marts = warehouse.sql(
+            f"SELECT DISTINCT mart FROM mart_estimates WHERE wave = {WAVE}"
+        ).fetchall()
+        assert {mart for (mart,) in marts} == published_marts
