@@ -7,8 +7,7 @@ import dagster as dg
 
 from pipelines import paths
 from pipelines.defs.partitions import waves
-from pipelines.ingest.delivery import discover_waves
-from pipelines.ingest.errors import DeliveryError
+from pipelines.ingest.delivery import discover, discover_waves
 from pipelines.publish.fingerprint import wave_fingerprints
 
 # Validate -> transform -> gate -> publish in one run, so blocking checks gate publishing.
@@ -38,16 +37,20 @@ def delivery_digest(wave: int) -> str:
     "runs the wave when its files (or its codebook, or the reference data) change.",
 )
 def delivery_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    try:
-        found = discover_waves(paths.raw_dir())
-    except DeliveryError as error:
-        return dg.SkipReason(str(error))
+    # A folder that is no wave is logged by name and skipped; the valid waves still run.
+    discovery = discover(paths.raw_dir())
+    for problem in discovery.problems:
+        context.log.warning(f"skipped: {problem}")
+    found = discovery.waves
     # The cursor holds the digest of each wave as last requested: same files, no new run.
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     digests = {str(wave): delivery_digest(wave) for wave in found}
     changed = [wave for wave, digest in digests.items() if seen.get(wave) != digest]
     if not changed:
-        return dg.SkipReason(f"no new or changed deliveries among waves {sorted(digests)}")
+        not_waves = "".join(f"; skipped {p}" for p in discovery.problems)
+        return dg.SkipReason(
+            f"no new or changed deliveries among waves {sorted(digests)}{not_waves}"
+        )
     known = set(context.instance.get_dynamic_partitions(waves.name))
     new = [wave for wave in changed if wave not in known]
     return dg.SensorResult(

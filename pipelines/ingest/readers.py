@@ -63,12 +63,14 @@ def land_frame(con: duckdb.DuckDBPyConnection, path: Path) -> Landed:
     text = _read_csv(con, path, FRAME_LANDING)
     run_model(con, "ingest/csv_rejects", delimiter=text.delimiter, id_position=None)
     _drop_rejects(con)
-    bad = con.execute(
-        f"SELECT source_row, value FROM {MALFORMED} ORDER BY source_row LIMIT 1"
-    ).fetchone()
+    bad = con.execute(f"SELECT source_row FROM {MALFORMED} ORDER BY source_row LIMIT 1").fetchone()
     if bad:
+        # the row as a whole is not shown: a message names the place, not the line
         raise DeliveryError(
-            path, "malformed row: not as many fields as the header", row=bad[0], value=bad[1]
+            path,
+            f"malformed row: not as many fields as the header's {len(text.header)}; "
+            "correct the row",
+            row=bad[0],
         )
     return Landed(text.header, text.encoding, text.delimiter)
 
@@ -102,7 +104,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> CsvText
                 },
             )
         except duckdb.Error as error:
-            raise DeliveryError(path, f"unreadable CSV: {error}") from None
+            raise DeliveryError(path, f"unreadable CSV: {_first_line(error)}") from None
     return text
 
 
@@ -259,17 +261,33 @@ def _land_batches(
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {LANDING} AS SELECT * FROM ingest_arrow_batches")
     except duckdb.Error as error:  # the file reader's errors surface through the scan
-        raise DeliveryError(path, f"unreadable file: {error}") from None
+        raise DeliveryError(path, f"unreadable file: {_first_line(error)}") from None
     finally:
         con.unregister("ingest_arrow_batches")
 
 
+def _first_line(error: Exception) -> str:
+    """A reader's error without what follows its first line: DuckDB goes on to quote the
+    offending line of the file, which may hold an id or free text."""
+    return str(error).strip().split("\n", 1)[0]
+
+
 def _check_header(path: Path, header: tuple[str, ...]) -> None:
-    seen: set[str] = set()
+    # DuckDB, like SQL, does not tell column names apart by case: Q1 and q1 are one column.
+    seen: dict[str, str] = {}
     for name in header:
-        if name in seen:
-            raise DeliveryError(path, "the header names this column twice", row=1, column=name)
-        seen.add(name)
+        first = seen.get(name.casefold())
+        if first is not None:
+            twice = (
+                "twice" if first == name else f"twice ({first!r} and {name!r} differ in case only)"
+            )
+            raise DeliveryError(
+                path,
+                f"the header names this column {twice}; give every column a name of its own",
+                row=1,
+                column=name,
+            )
+        seen[name.casefold()] = name
 
 
 def _check_not_empty(path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import codebook
+from pipelines import codebook, questionnaire
 from pipelines.ingest import checks, frame, load, report
 from pipelines.ingest.delivery import FRAME_FILE, locate_delivery
 from pipelines.ingest.errors import DeliveryError
@@ -96,6 +96,18 @@ def _require_reference(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def shown_value(column: str | None, rule: str, value: object) -> object:
+    """The value an error message may show for a quarantine record: None (left out) for a
+    malformed row, whose value is the whole line, and for a respondent id or free text,
+    which never leave the warehouse. Codes, municipality numbers and timestamps are shown."""
+    if rule == "malformed_row" or column is None:
+        return None
+    variable = questionnaire.BY_NAME.get(column)
+    if variable is not None and variable.kind in ("id", "text"):
+        return None
+    return value
+
+
 def _check_quarantine_share(
     con: duckdb.DuckDBPyConnection, responses: Path, rows_read: int, rows_quarantined: int
 ) -> None:
@@ -112,6 +124,9 @@ def _check_quarantine_share(
         'ORDER BY "row", "column", rule LIMIT 1'
     ).fetchone()
     row, column, value, rule = first
+    value = shown_value(column, rule, value)
+    if rule == "malformed_row":
+        rule += " (its fields do not line up with the header's columns)"
     if rows_quarantined == rows_read:
         raise DeliveryError(
             responses,
