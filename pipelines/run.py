@@ -15,7 +15,8 @@ import duckdb
 from pipelines import paths
 from pipelines.definitions import defs
 from pipelines.defs.partitions import waves
-from pipelines.ingest.delivery import discover_waves
+from pipelines.ingest.delivery import discover
+from pipelines.terminal import problems, terminal_logger
 
 # Published figures shown after a run: (mart, measure, item, what it is).
 HEADLINES = (
@@ -28,11 +29,12 @@ HEADLINES = (
 )
 
 
-# The Dagster UI keeps every step's log; the terminal shows warnings (quarantine, frame
-# cells without respondents, statements not reproduced) and errors.
+# The Dagster UI keeps every step's log and trace; the terminal shows the warnings the
+# assets log (quarantine, frame cells without respondents, statements not reproduced) and
+# one line per problem (pipelines/terminal.py).
 RUN_CONFIG = {
     "execution": {"config": {"in_process": {}}},
-    "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    "loggers": {"terminal": {"config": {"log_level": "WARNING"}}},
 }
 
 
@@ -43,13 +45,16 @@ def _instance() -> dg.DagsterInstance:
 
 
 def main() -> int:
-    found = discover_waves(paths.raw_dir())
+    discovery = discover(paths.raw_dir())
+    for problem in discovery.problems:
+        print(f"skipped: {problem}")
+    found = discovery.waves
     if not found:
         print(f"no complete wave folder in {paths.raw_dir()}")
         return 1
     instance = _instance()
     instance.add_dynamic_partitions(waves.name, [str(w) for w in found])
-    job = defs.resolve_job_def("wave_job")
+    job = defs.resolve_job_def("wave_job").with_logger_defs({"terminal": terminal_logger})
     failed = []
     for wave in found:
         result = job.execute_in_process(
@@ -57,14 +62,16 @@ def main() -> int:
         )
         if not result.success:
             failed.append(wave)
-            print(f"wave {wave}: FAILED (run {result.run_id}); see the Dagster UI or the log above")
+            print("\n".join(problems(result, str(wave))))
     print(summary())
-    return 1 if failed else 0
+    return 1 if failed or discovery.problems else 0
 
 
 def summary() -> str:
     catalog = paths.marts_dir() / "barometer.duckdb"
-    lines = [f"Analyst catalog: {catalog} (open read-only: duckdb -readonly {catalog})"]
+    if not catalog.is_file():
+        return f"No release published yet (no analyst catalog {catalog})."
+    lines = [f"Analyst catalog: {catalog} (open read-only: make sql)"]
     with duckdb.connect(str(catalog), read_only=True) as con:
         releases = con.sql(
             "SELECT wave, mart, version, rows FROM releases WHERE is_latest ORDER BY wave, mart"
