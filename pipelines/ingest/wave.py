@@ -10,6 +10,7 @@ from pipelines import codebook, questionnaire
 from pipelines.ingest import checks, frame, load, report
 from pipelines.ingest.delivery import FRAME_FILE, locate_delivery
 from pipelines.ingest.errors import DeliveryError
+from pipelines.ingest.labels import check_sav_labels
 from pipelines.ingest.readers import LANDING, MALFORMED, land_responses
 from pipelines.ingest.sql import run_model
 
@@ -29,6 +30,8 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
     responses_name = delivery.name(delivery.responses)
     run_model(con, "warehouse/macros")
     run_model(con, "ingest/macros")
+    if delivery.format == "sav":
+        check_sav_labels(delivery.responses, book)
     try:
         frame_landed = frame.stage_frame(con, delivery.frame, book)
         landed = land_responses(con, delivery.responses, book.raw_for["resp_id"])
