@@ -46,7 +46,11 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
             )
         params = {"wave": wave, "file": responses_name, "numbering": book.municipality_numbering}
         _run(con, checks.raw_sql(book))
-        rows_read = _count(con, LANDING) + _count(con, MALFORMED)
+        # a row that is not landed may have several records (formula cells): rows count once
+        (not_landed,) = con.execute(
+            f"SELECT count(DISTINCT source_row) FROM {MALFORMED}"
+        ).fetchone()
+        rows_read = _count(con, LANDING) + not_landed
         # ingest_raw holds the delivered text too: the landing copy can go
         con.execute(f"DROP TABLE {LANDING}")
         _run(con, checks.quarantine_sql(book), params)
