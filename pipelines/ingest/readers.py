@@ -27,7 +27,7 @@ import pyreadstat
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from pipelines.ingest.encoding import ROW_COLUMN, CsvText, normalise_csv
+from pipelines.ingest.encoding import MAX_LINE_BYTES, ROW_COLUMN, CsvText, normalise_csv
 from pipelines.ingest.errors import DeliveryError
 from pipelines.ingest.sql import run_model
 
@@ -103,11 +103,12 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> CsvText
                 f"CREATE OR REPLACE TEMP TABLE {table} AS "
                 "SELECT * FROM read_csv($path, delim = $delimiter, columns = $columns, "
                 "header = true, auto_detect = false, quote = '\"', escape = '\"', "
-                "new_line = '\\n', store_rejects = true, "
+                "new_line = '\\n', max_line_size = $max_line_size, store_rejects = true, "
                 "rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')",
                 {
                     "path": str(utf8),
                     "delimiter": text.delimiter,
+                    "max_line_size": MAX_LINE_BYTES,
                     "columns": {ROW_COLUMN: "BIGINT"} | {name: "VARCHAR" for name in text.header},
                 },
             )
