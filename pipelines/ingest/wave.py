@@ -13,6 +13,7 @@ from pipelines.ingest.errors import DeliveryError
 from pipelines.ingest.labels import check_sav_labels
 from pipelines.ingest.readers import LANDING, MALFORMED, land_responses
 from pipelines.ingest.sql import run_model
+from pipelines.publish.fingerprint import changed_inputs, delivery_fingerprints
 
 # A wave goes on while at most this share of its delivered rows is quarantined.
 MAX_QUARANTINED_SHARE = 0.05
@@ -25,6 +26,7 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
     DeliveryError for a delivery refused as a whole; the warehouse is then unchanged.
     """
     delivery = locate_delivery(raw_dir, wave)
+    read_from = delivery_fingerprints(raw_dir, wave)
     book = codebook.load(wave)
     _require_reference(con)
     responses_name = delivery.name(delivery.responses)
@@ -63,8 +65,9 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
         _run(con, checks.routing_sql(book))
         _run(con, checks.routing_warnings_sql(book), params)
         _run(con, checks.responses_sql(book))
+        _check_unchanged(raw_dir, wave, read_from)
         load.create_tables(con)
-        load.replace_wave(con, wave, responses_name)
+        load.replace_wave(con, wave, responses_name, read_from)
         frame_extra = [c for c in frame_landed.columns if c not in frame.required_columns(book)]
         return report.build(
             con,
@@ -77,6 +80,18 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
         )
     finally:
         load.drop_staging(con)
+
+
+def _check_unchanged(raw_dir: Path, wave: int, read_from: dict[str, str]) -> None:
+    """The files hashed before reading must be unchanged after it: then the fingerprints
+    stored with the wave are those of the bytes read (a file replaced meanwhile is not)."""
+    changed = changed_inputs(read_from, delivery_fingerprints(raw_dir, wave))
+    if changed:
+        raise DeliveryError(
+            Path(raw_dir) / str(wave),
+            f"{', '.join(changed)} changed while the wave was being read; "
+            "wait until the delivery is complete, then run the wave again",
+        )
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> None:

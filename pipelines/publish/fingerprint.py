@@ -12,7 +12,10 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+import duckdb
+
 from pipelines.codebook import CODEBOOK_DIR, codebook_path
+from pipelines.publish.release import PublishError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Relative to the project root: what decides the content of the marts.
@@ -41,19 +44,60 @@ def wave_fingerprints(
     Keys: `<wave>/<file>` for the delivery folder, `reference/<file>` for the
     reference data, `codebook/<wave>.toml` for the codebook.
     """
-    raw_dir = Path(raw_dir)
-    delivery = raw_dir / str(wave)
-    reference = raw_dir / "reference"
+    reference = Path(raw_dir) / "reference"
+    if not reference.is_dir() or not _files(reference):
+        raise FileNotFoundError(f"{reference}: no input files to fingerprint for wave {wave}")
+    prints = delivery_fingerprints(raw_dir, wave, codebook_dir)
+    prints |= {f"reference/{p.name}": sha256_file(p) for p in _files(reference)}
+    return dict(sorted(prints.items()))
+
+
+def delivery_fingerprints(
+    raw_dir: Path, wave: int, codebook_dir: Path = CODEBOOK_DIR
+) -> dict[str, str]:
+    """The inputs ingest reads: `<wave>/<file>` for the delivery folder and
+    `codebook/<wave>.toml`."""
+    delivery = Path(raw_dir) / str(wave)
     codebook = codebook_path(wave, codebook_dir)
-    for folder in (delivery, reference):
-        if not folder.is_dir() or not _files(folder):
-            raise FileNotFoundError(f"{folder}: no input files to fingerprint for wave {wave}")
+    if not delivery.is_dir() or not _files(delivery):
+        raise FileNotFoundError(f"{delivery}: no input files to fingerprint for wave {wave}")
     if not codebook.is_file():
         raise FileNotFoundError(f"{codebook}: no codebook for wave {wave}")
     prints = {f"{wave}/{p.name}": sha256_file(p) for p in _files(delivery)}
-    prints |= {f"reference/{p.name}": sha256_file(p) for p in _files(reference)}
     prints[f"codebook/{codebook.name}"] = sha256_file(codebook)
     return prints
+
+
+def changed_inputs(read: dict[str, str], now: dict[str, str]) -> list[str]:
+    """The inputs (by name) that differ between two fingerprint sets: changed, added or gone."""
+    return sorted(name for name in read.keys() | now.keys() if read.get(name) != now.get(name))
+
+
+def ingested_fingerprints(con: duckdb.DuckDBPyConnection, wave: int) -> dict[str, str]:
+    """The fingerprints ingest stored with the wave's rows (warehouse table wave_inputs):
+    the delivery and codebook bytes the wave's data was made from."""
+    rows = con.execute(
+        "SELECT name, sha256 FROM wave_inputs WHERE wave = $wave ORDER BY name", {"wave": wave}
+    ).fetchall()
+    if not rows:
+        raise PublishError(f"wave {wave}: the warehouse has no input fingerprints; run the wave")
+    return dict(rows)
+
+
+def unchanged_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> dict[str, str]:
+    """The wave's inputs for a manifest: the delivery and codebook as ingest read them,
+    provided the files still hold those bytes (else a PublishError naming the files that
+    changed, so that a manifest never names inputs its data was not made from), and the
+    reference data as it is now (read by the same run, just before ingest)."""
+    read = ingested_fingerprints(con, wave)
+    now = wave_fingerprints(raw_dir, wave)
+    changed = changed_inputs(read, {k: v for k, v in now.items() if not k.startswith("reference/")})
+    if changed:
+        raise PublishError(
+            f"wave {wave}: {', '.join(changed)} changed after ingest read the wave, so the "
+            "marts are not made from these files; nothing was published: run the wave again"
+        )
+    return now
 
 
 def _code_files(root: Path, patterns: Iterable[str]) -> list[Path]:
