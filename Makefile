@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 # dagster.yaml at the project root configures the instance (storage in .dagster/).
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: install run test lint ui bench samples clean
+.PHONY: install run test lint ui bench samples sql clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,10 @@ lint: install
 ui: install
 	@mkdir -p .dagster
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+# A read-only SQL shell on the analyst catalog (pipelines/sql_shell.py; no duckdb CLI needed).
+sql: install
+	@$(BIN)/python -m pipelines.sql_shell -readonly
 
 bench: install
 	$(BIN)/python -m bench
