@@ -9,8 +9,10 @@ BIN := $(VENV)/bin
 # importing Great Expectations without it takes twice as long.
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
-# dagster.yaml at the project root configures the instance (storage in .dagster/).
+# dagster.yaml at the project root configures the instance; it keeps everything in
+# BAROMETER_DAGSTER_DIR, an absolute path, whatever folder a dagster command starts in.
 export DAGSTER_HOME := $(CURDIR)
+export BAROMETER_DAGSTER_DIR := $(CURDIR)/.dagster
 
 .PHONY: install run test lint ui bench samples sql clean
 

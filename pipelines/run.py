@@ -40,6 +40,11 @@ RUN_CONFIG = {
 
 def _instance() -> dg.DagsterInstance:
     if os.environ.get("DAGSTER_HOME"):
+        # dagster.yaml keeps the instance in BAROMETER_DAGSTER_DIR (absolute): by default
+        # .dagster/ beside it, wherever this runs from
+        os.environ.setdefault(
+            "BAROMETER_DAGSTER_DIR", os.path.join(os.environ["DAGSTER_HOME"], ".dagster")
+        )
         return dg.DagsterInstance.get()
     return dg.DagsterInstance.ephemeral()
 
