@@ -131,7 +131,7 @@ def _known(where: str, name: str, what: str) -> questionnaire.Variable:
         return questionnaire.variable(name)
     except KeyError:
         raise CodebookError(
-            f"{where}: {what} {name!r} is not a canonical variable of the questionnaire; "
+            f"{where}: {what} {name!r}, which is not a canonical variable of the questionnaire; "
             "use a name from pipelines/questionnaire.py (docs/data-dictionary.md lists them)"
         ) from None
 
