@@ -49,6 +49,11 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
+def wave_job() -> dg.JobDefinition:
+    """The wave job with the terminal's logger (RUN_CONFIG configures it)."""
+    return defs.resolve_job_def("wave_job").with_logger_defs({"terminal": terminal_logger})
+
+
 def main() -> int:
     discovery = discover(paths.raw_dir())
     for problem in discovery.problems:
@@ -59,7 +64,7 @@ def main() -> int:
         return 1
     instance = _instance()
     instance.add_dynamic_partitions(waves.name, [str(w) for w in found])
-    job = defs.resolve_job_def("wave_job").with_logger_defs({"terminal": terminal_logger})
+    job = wave_job()
     failed = []
     for wave in found:
         result = job.execute_in_process(

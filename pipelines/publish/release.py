@@ -160,7 +160,7 @@ def publish_wave(
         if latest_version(release) != version:
             _point_latest(release, version)
     if created_new:
-        _publish_data_docs(results, marts_dir / DATA_DOCS)
+        _publish_data_docs(results, Path(marts_dir) / DATA_DOCS)
     return Release(
         wave=wave,
         version=version,
