@@ -36,8 +36,23 @@ def test_ingest_stores_the_fingerprints_of_what_it_read(tmp_path):
     with pytest.raises(PublishError) as refused:
         unchanged_inputs(con, raw, 2018)
     assert str(refused.value) == (
-        "wave 2018: 2018/responses.csv changed after ingest read the wave, so the marts are "
-        "not made from these files; nothing was published: run the wave again"
+        "wave 2018: 2018/responses.csv changed since the wave's data was made from it; "
+        "nothing was published: run the wave again"
+    )
+
+
+def test_reference_data_changed_after_the_tables_were_built_is_refused(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv_2018(raw / "2018", respondents(2018, 40))
+    shutil.copytree(RAW_DIR / "reference", raw / "reference")
+    con = reference_warehouse(tmp_path / "warehouse.duckdb")  # built from the same files
+    ingest_wave(con, raw, 2018)
+    counties = raw / "reference" / "counties.csv"
+    counties.write_bytes(counties.read_bytes() + b"\n")
+    with pytest.raises(PublishError) as refused:
+        unchanged_inputs(con, raw, 2018)
+    assert str(refused.value).startswith(
+        "wave 2018: reference/counties.csv changed since the wave's data was made from it"
     )
 
 
@@ -104,7 +119,7 @@ def test_a_rerun_without_changes_and_a_file_changed_before_release_publish_nothi
     assert not result.success
     [failure] = [e for e in result.all_events if e.is_step_failure]
     assert failure.step_failure_data.error.cause.message.startswith(
-        "pipelines.publish.release.PublishError: wave 2018: 2018/responses.csv changed after "
-        "ingest read the wave"
+        "pipelines.publish.release.PublishError: wave 2018: 2018/responses.csv changed since "
+        "the wave's data was made from it"
     )
     assert snapshot(marts_dir) == published

@@ -44,12 +44,16 @@ def wave_fingerprints(
     Keys: `<wave>/<file>` for the delivery folder, `reference/<file>` for the
     reference data, `codebook/<wave>.toml` for the codebook.
     """
-    reference = Path(raw_dir) / "reference"
-    if not reference.is_dir() or not _files(reference):
-        raise FileNotFoundError(f"{reference}: no input files to fingerprint for wave {wave}")
     prints = delivery_fingerprints(raw_dir, wave, codebook_dir)
-    prints |= {f"reference/{p.name}": sha256_file(p) for p in _files(reference)}
+    prints |= reference_fingerprints(Path(raw_dir) / "reference")
     return dict(sorted(prints.items()))
+
+
+def reference_fingerprints(reference: Path) -> dict[str, str]:
+    """The reference data's files: `reference/<file>`."""
+    if not reference.is_dir() or not _files(reference):
+        raise FileNotFoundError(f"{reference}: no reference files to fingerprint")
+    return {f"reference/{p.name}": sha256_file(p) for p in _files(reference)}
 
 
 def delivery_fingerprints(
@@ -74,10 +78,13 @@ def changed_inputs(read: dict[str, str], now: dict[str, str]) -> list[str]:
 
 
 def ingested_fingerprints(con: duckdb.DuckDBPyConnection, wave: int) -> dict[str, str]:
-    """The fingerprints ingest stored with the wave's rows (warehouse table wave_inputs):
-    the delivery and codebook bytes the wave's data was made from."""
+    """The fingerprints stored with the wave's data: the delivery and codebook as ingest read
+    them (warehouse table wave_inputs) and the reference data as the reference tables were
+    built from it (reference_inputs)."""
     rows = con.execute(
-        "SELECT name, sha256 FROM wave_inputs WHERE wave = $wave ORDER BY name", {"wave": wave}
+        "SELECT name, sha256 FROM wave_inputs WHERE wave = $wave "
+        "UNION ALL SELECT name, sha256 FROM reference_inputs ORDER BY name",
+        {"wave": wave},
     ).fetchall()
     if not rows:
         raise PublishError(f"wave {wave}: the warehouse has no input fingerprints; run the wave")
@@ -85,19 +92,17 @@ def ingested_fingerprints(con: duckdb.DuckDBPyConnection, wave: int) -> dict[str
 
 
 def unchanged_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> dict[str, str]:
-    """The wave's inputs for a manifest: the delivery and codebook as ingest read them,
-    provided the files still hold those bytes (else a PublishError naming the files that
-    changed, so that a manifest never names inputs its data was not made from), and the
-    reference data as it is now (read by the same run, just before ingest)."""
+    """The wave's inputs for a manifest: the bytes its data was made from, provided the
+    files still hold them; else a PublishError naming the files that changed since, so that
+    a manifest never names inputs its data was not made from."""
     read = ingested_fingerprints(con, wave)
-    now = wave_fingerprints(raw_dir, wave)
-    changed = changed_inputs(read, {k: v for k, v in now.items() if not k.startswith("reference/")})
+    changed = changed_inputs(read, wave_fingerprints(raw_dir, wave))
     if changed:
         raise PublishError(
-            f"wave {wave}: {', '.join(changed)} changed after ingest read the wave, so the "
-            "marts are not made from these files; nothing was published: run the wave again"
+            f"wave {wave}: {', '.join(changed)} changed since the wave's data was made from "
+            "it; nothing was published: run the wave again"
         )
-    return now
+    return read
 
 
 def _code_files(root: Path, patterns: Iterable[str]) -> list[Path]:
