@@ -118,7 +118,7 @@ def _require_reference(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def shown_value(column: str | None, rule: str, value: object) -> object:
+def _shown_value(column: str | None, rule: str, value: object) -> object:
     """The value an error message may show for a quarantine record: None (left out) for a
     malformed row, whose value is the whole line, and for a respondent id or free text,
     which never leave the warehouse. Codes, municipality numbers and timestamps are shown."""
@@ -146,7 +146,7 @@ def _check_quarantine_share(
         'ORDER BY "row", "column", rule LIMIT 1'
     ).fetchone()
     row, column, value, rule = first
-    value = shown_value(column, rule, value)
+    value = _shown_value(column, rule, value)
     if rule == "malformed_row":
         rule += " (its fields do not line up with the header's columns)"
     if rows_quarantined == rows_read:
