@@ -14,7 +14,8 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.definitions import ASSETS, CHECKS
 from pipelines.defs.resources import BarometerSettings
-from pipelines.ingest import ingest_wave
+from pipelines.ingest import DeliveryError, ingest_wave
+from pipelines.ingest import wave as wave_module
 from pipelines.publish import PublishError, wave_fingerprints
 from pipelines.publish.fingerprint import changed_inputs, unchanged_inputs
 from pipelines.publish.layout import read_manifest
@@ -39,6 +40,31 @@ def test_ingest_stores_the_fingerprints_of_what_it_read(tmp_path):
         "wave 2018: 2018/responses.csv changed since the wave's data was made from it; "
         "nothing was published: run the wave again"
     )
+
+
+def test_a_file_replaced_while_ingest_reads_it_refuses_the_wave(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    write_csv_2018(raw / "2018", respondents(2018, 40))
+    con = reference_warehouse(tmp_path / "warehouse.duckdb")
+    land = wave_module.land_responses
+
+    def land_then_replace(con, path, id_column):
+        landed = land(con, path, id_column)
+        replacement = path.with_suffix(".new")
+        replacement.write_bytes(path.read_bytes().replace(b"1001;", b"1999;", 1))
+        replacement.replace(path)  # the vendor's copy lands after ingest read the old one
+        return landed
+
+    monkeypatch.setattr(wave_module, "land_responses", land_then_replace)
+    with pytest.raises(DeliveryError) as refused:
+        ingest_wave(con, raw, 2018)
+    assert str(refused.value) == (
+        f"{raw}/2018: 2018/responses.csv changed while the wave was being read; wait until "
+        "the delivery is complete, then run the wave again"
+    )
+    assert con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'wave_inputs'"
+    ).fetchone() == (0,)
 
 
 def test_reference_data_changed_after_the_tables_were_built_is_refused(tmp_path):

@@ -161,9 +161,10 @@ class _Numberer:
         for line in lines:
             self.line += 1
             line = line.removesuffix("\r")
+            odd_quotes = line.count('"') % 2
             if self.in_quotes:
                 out.append(line)
-                self._extend_record(line)
+                self._continue_record(line)
             elif self.header is None:
                 if line.strip():
                     self._read_header(line)
@@ -171,20 +172,23 @@ class _Numberer:
             elif line.strip():
                 out.append(f"{self.line}{self.delimiter}{line}")
                 self.records += 1
-                self.record_line, self.record, self.record_chars = self.line, [], 0
-                self._extend_record(line)
-            if line.count('"') % 2:
+                # a record on one line is checked here; one that goes on is counted on
+                self.record_line, self.record_chars = self.line, len(line)
+                self.record = [line] if odd_quotes else []
+                if self.record_chars > MAX_RECORD_CHARS:
+                    self._too_long([line])
+            if odd_quotes:
                 self.in_quotes = not self.in_quotes
         return out
 
-    def _extend_record(self, line: str) -> None:
-        """Count the record's characters; past MAX_RECORD_CHARS, refuse the file. The
-        lines are kept only while a quoted field spans several (to name the column)."""
-        self.record_chars += len(line) + bool(self.record)
+    def _continue_record(self, line: str) -> None:
+        """A line of a quoted field over several lines: the record's characters so far
+        (line ends included), refused past MAX_RECORD_CHARS. Its lines are kept until it
+        ends, to name the column if it is too long."""
+        self.record_chars += 1 + len(line)
+        self.record.append(line)
         if self.record_chars > MAX_RECORD_CHARS:
-            self._too_long(self.record + [line])
-        if line.count('"') % 2 or self.in_quotes:
-            self.record.append(line)
+            self._too_long(self.record)
 
     def _too_long(self, lines: list[str]) -> None:
         # the csv module refuses fields over 128 KiB unless told otherwise

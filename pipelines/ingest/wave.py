@@ -13,7 +13,7 @@ from pipelines.ingest.errors import DeliveryError
 from pipelines.ingest.labels import check_sav_labels
 from pipelines.ingest.readers import LANDING, MALFORMED, land_responses
 from pipelines.ingest.sql import run_model
-from pipelines.publish.fingerprint import changed_inputs, delivery_fingerprints
+from pipelines.publish.fingerprint import delivery_fingerprints, delivery_states
 
 # A wave goes on while at most this share of its delivered rows is quarantined.
 MAX_QUARANTINED_SHARE = 0.05
@@ -26,6 +26,7 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
     DeliveryError for a delivery refused as a whole; the warehouse is then unchanged.
     """
     delivery = locate_delivery(raw_dir, wave)
+    states = delivery_states(raw_dir, wave)
     read_from = delivery_fingerprints(raw_dir, wave)
     book = codebook.load(wave)
     _require_reference(con)
@@ -65,7 +66,7 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
         _run(con, checks.routing_sql(book))
         _run(con, checks.routing_warnings_sql(book), params)
         _run(con, checks.responses_sql(book))
-        _check_unchanged(raw_dir, wave, read_from)
+        _check_unchanged(raw_dir, wave, states)
         load.create_tables(con)
         load.replace_wave(con, wave, responses_name, read_from)
         frame_extra = [c for c in frame_landed.columns if c not in frame.required_columns(book)]
@@ -82,10 +83,11 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
         load.drop_staging(con)
 
 
-def _check_unchanged(raw_dir: Path, wave: int, read_from: dict[str, str]) -> None:
-    """The files hashed before reading must be unchanged after it: then the fingerprints
-    stored with the wave are those of the bytes read (a file replaced meanwhile is not)."""
-    changed = changed_inputs(read_from, delivery_fingerprints(raw_dir, wave))
+def _check_unchanged(raw_dir: Path, wave: int, before: dict[str, tuple]) -> None:
+    """The files as they were before hashing and reading must be unchanged after reading:
+    then the fingerprints stored with the wave are those of the bytes read."""
+    after = delivery_states(raw_dir, wave)
+    changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
     if changed:
         raise DeliveryError(
             Path(raw_dir) / str(wave),

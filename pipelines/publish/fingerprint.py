@@ -61,15 +61,34 @@ def delivery_fingerprints(
 ) -> dict[str, str]:
     """The inputs ingest reads: `<wave>/<file>` for the delivery folder and
     `codebook/<wave>.toml`."""
+    return {
+        name: sha256_file(p) for name, p in _delivery_files(raw_dir, wave, codebook_dir).items()
+    }
+
+
+def delivery_states(
+    raw_dir: Path, wave: int, codebook_dir: Path = CODEBOOK_DIR
+) -> dict[str, tuple[int, int, int]]:
+    """(inode, size, modification time in ns) of the files `delivery_fingerprints` hashes:
+    equal before and after reading means no file was written or replaced meanwhile, without
+    hashing every byte a second time."""
+    states = {}
+    for name, path in _delivery_files(raw_dir, wave, codebook_dir).items():
+        stat = path.stat()
+        states[name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    return states
+
+
+def _delivery_files(raw_dir: Path, wave: int, codebook_dir: Path) -> dict[str, Path]:
     delivery = Path(raw_dir) / str(wave)
     codebook = codebook_path(wave, codebook_dir)
     if not delivery.is_dir() or not _files(delivery):
         raise FileNotFoundError(f"{delivery}: no input files to fingerprint for wave {wave}")
     if not codebook.is_file():
         raise FileNotFoundError(f"{codebook}: no codebook for wave {wave}")
-    prints = {f"{wave}/{p.name}": sha256_file(p) for p in _files(delivery)}
-    prints[f"codebook/{codebook.name}"] = sha256_file(codebook)
-    return prints
+    return {f"{wave}/{p.name}": p for p in _files(delivery)} | {
+        f"codebook/{codebook.name}": codebook
+    }
 
 
 def changed_inputs(read: dict[str, str], now: dict[str, str]) -> list[str]:
