@@ -9,10 +9,12 @@ BIN := $(VENV)/bin
 # importing Great Expectations without it takes twice as long.
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
-# dagster.yaml at the project root configures the instance (storage in .dagster/).
+# dagster.yaml at the project root configures the instance; it keeps everything in
+# BAROMETER_DAGSTER_DIR, an absolute path, whatever folder a dagster command starts in.
 export DAGSTER_HOME := $(CURDIR)
+export BAROMETER_DAGSTER_DIR := $(CURDIR)/.dagster
 
-.PHONY: install run test lint ui bench samples clean
+.PHONY: install run test lint ui bench samples sql clean
 
 install: $(VENV)/.installed
 
@@ -37,6 +39,10 @@ lint: install
 ui: install
 	@mkdir -p .dagster
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+# A read-only SQL shell on the analyst catalog (pipelines/sql_shell.py; no duckdb CLI needed).
+sql: install
+	@$(BIN)/python -m pipelines.sql_shell -readonly
 
 bench: install
 	$(BIN)/python -m bench

@@ -26,9 +26,9 @@ def start_up():
     import great_expectations  # noqa: F401
     import matplotlib.figure  # noqa: F401
 
-    from pipelines.definitions import defs
+    from pipelines.run import wave_job
 
-    return dg.DagsterInstance.ephemeral(), defs.resolve_job_def("wave_job")
+    return dg.DagsterInstance.ephemeral(), wave_job()
 
 
 def step_seconds(instance, run_id: str) -> dict[str, float]:

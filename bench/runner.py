@@ -21,6 +21,7 @@ SIZES = (10_000, 100_000, 1_000_000)
 # Variables of the project's own runs that must not leak into a measured child.
 _PROJECT_VARIABLES = (
     "DAGSTER_HOME",
+    "BAROMETER_DAGSTER_DIR",
     "BAROMETER_RAW_DIR",
     "BAROMETER_MARTS_DIR",
     "BAROMETER_WAREHOUSE",
@@ -113,8 +114,8 @@ def measure_startup(cache: Path, runs: int) -> list[Measurement]:
 
 def measure_make_run(cache: Path, runs: int) -> list[Measurement]:
     """`python -m pipelines.run` (what `make run` runs) on data/raw, warm: after one
-    unmeasured run, in an instance and folders of its own. Its working directory holds a
-    copy of the project's dagster.yaml, whose relative storage paths then resolve there."""
+    unmeasured run, in an instance and folders of its own: a copy of the project's
+    dagster.yaml in a DAGSTER_HOME of its own, which keeps its storage in .dagster/ there."""
     home = _fresh(cache / "make_run")
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     (home / ".dagster").mkdir()

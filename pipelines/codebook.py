@@ -69,22 +69,71 @@ def available_waves(directory: Path = CODEBOOK_DIR) -> tuple[int, ...]:
 
 @cache
 def load(wave: int, directory: Path = CODEBOOK_DIR) -> Codebook:
+    """The codebook of ``wave``; a CodebookError naming the file and what to fix."""
     path = codebook_path(wave, directory)
     if not path.exists():
         raise CodebookError(
-            f"{path}: no codebook for wave {wave}; add one to map the delivery's columns"
+            f"{path}: no codebook for wave {wave}; add one to map the delivery's columns "
+            "(README, 'Adding a wave')"
         )
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    book = Codebook(
-        wave=int(raw["wave"]),
-        municipality_numbering=int(raw["municipality_numbering"]),
-        weighting_cells=tuple(raw["weighting_cells"]),
-        columns=dict(raw["columns"]),
-        codes={k: tuple(int(c) for c in v) for k, v in raw.get("codes", {}).items()},
-        path=path,
-    )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise CodebookError(f"{path}: not valid TOML ({error}); correct the syntax") from None
+    book = _parse(raw, path)
     _check(book)
     return book
+
+
+# key -> what it must hold, said in the error when it is missing or of the wrong type
+_KEYS = {
+    "wave": "the wave's year, e.g. wave = 2024",
+    "municipality_numbering": f"one of {MUNICIPALITY_NUMBERINGS}",
+    "weighting_cells": f"a list drawn from {list(WEIGHTING_CELL_COLUMNS)}",
+    "columns": "a table [columns] of raw column name = canonical variable",
+}
+
+
+def _parse(raw: dict, path: Path) -> Codebook:
+    for key, what in _KEYS.items():
+        if key not in raw:
+            raise CodebookError(f"{path}: the key {key!r} is missing; add it ({what})")
+    try:
+        columns = raw["columns"]
+        codes = raw.get("codes", {})
+        if not isinstance(columns, dict) or not isinstance(codes, dict):
+            raise TypeError("[columns] and [codes] must be tables")
+        if not all(isinstance(v, str) for v in columns.values()):
+            raise TypeError("every [columns] entry must be a canonical name in quotes")
+        return Codebook(
+            wave=_integer(raw["wave"]),
+            municipality_numbering=_integer(raw["municipality_numbering"]),
+            weighting_cells=tuple(raw["weighting_cells"]),
+            columns=dict(columns),
+            codes={k: tuple(_integer(c) for c in v) for k, v in codes.items()},
+            path=path,
+        )
+    except (TypeError, ValueError) as error:
+        expected = "; ".join(f"{k}: {w}" for k, w in _KEYS.items())
+        raise CodebookError(
+            f"{path}: a value has the wrong type ({error}); expected {expected}"
+        ) from None
+
+
+def _integer(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{value!r} is not a whole number")
+    return value
+
+
+def _known(where: str, name: str, what: str) -> questionnaire.Variable:
+    try:
+        return questionnaire.variable(name)
+    except KeyError:
+        raise CodebookError(
+            f"{where}: {what} {name!r}, which is not a canonical variable of the questionnaire; "
+            "use a name from pipelines/questionnaire.py (docs/data-dictionary.md lists them)"
+        ) from None
 
 
 def _check(book: Codebook) -> None:
@@ -100,8 +149,15 @@ def _check(book: Codebook) -> None:
         if cell not in WEIGHTING_CELL_COLUMNS:
             raise CodebookError(f"{where}: weighting cell {cell!r} not in {WEIGHTING_CELL_COLUMNS}")
     targets = list(book.columns.values())
-    for canon in targets:
-        questionnaire.variable(canon)
+    for raw_name, canon in book.columns.items():
+        _known(where, canon, f"[columns] maps {raw_name!r} to")
+    folded = [raw_name.casefold() for raw_name in book.columns]
+    clashing = sorted({r for r in book.columns if folded.count(r.casefold()) > 1})
+    if clashing:
+        raise CodebookError(
+            f"{where}: [columns] names {', '.join(clashing)}, which differ only in case; "
+            "column names are compared without case (SQL does), so keep one"
+        )
     duplicated = {c for c in targets if targets.count(c) > 1}
     if duplicated:
         raise CodebookError(f"{where}: several raw columns map to {sorted(duplicated)}")
@@ -109,7 +165,7 @@ def _check(book: Codebook) -> None:
         if required not in targets:
             raise CodebookError(f"{where}: the codebook must map a column to {required!r}")
     for name, codes in book.codes.items():
-        unknown = set(codes) - set(questionnaire.variable(name).codes)
+        unknown = set(codes) - set(_known(where, name, "[codes] names").codes)
         if unknown:
             raise CodebookError(
                 f"{where}: codes {sorted(unknown)} of {name} are not in the questionnaire"

@@ -21,6 +21,12 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("BAROMETER_WAREHOUSE", "data/warehouse.duckdb")).resolve()
 
 
+def quality_docs_dir() -> Path:
+    """The quality gate's Data Docs as rendered, beside the private warehouse: a failing gate
+    writes here only; publishing copies them under the marts when it makes a new version."""
+    return warehouse_path().parent / "quality-docs"
+
+
 def reference_dir() -> Path:
     return raw_dir() / "reference"
 

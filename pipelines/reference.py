@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import labels
+from pipelines.publish.fingerprint import reference_fingerprints
 from pipelines.sql_runner import run_model
 
 
@@ -25,5 +26,14 @@ def build_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None
     ]
     if missing:
         raise FileNotFoundError(f"{reference_dir}: reference file(s) missing: {', '.join(missing)}")
+    read_from = reference_fingerprints(reference_dir)
     run_model(con, "reference/ref_municipality", reference_dir=str(reference_dir))
+    if reference_fingerprints(reference_dir) != read_from:
+        raise RuntimeError(f"{reference_dir}: the reference files changed while being read")
+    # what the tables were built from, named in the manifests of the releases made from them
+    con.execute(
+        "CREATE OR REPLACE TABLE reference_inputs AS "
+        "SELECT unnest($names) AS name, unnest($digests) AS sha256",
+        {"names": list(read_from), "digests": list(read_from.values())},
+    )
     labels.write_label_tables(con)

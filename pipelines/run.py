@@ -21,8 +21,9 @@ from pipelines import paths
 from pipelines.definitions import defs
 from pipelines.defs.automation import run_tags
 from pipelines.defs.partitions import waves
-from pipelines.ingest.delivery import discover_waves
+from pipelines.ingest.delivery import discover
 from pipelines.interrupts import StopRequest, stop_on_signals
+from pipelines.terminal import problems, terminal_logger
 from pipelines.warehouse_lock import WarehouseBusy, hold_warehouse
 
 # Published figures shown after a run: (mart, measure, item, what it is).
@@ -36,22 +37,36 @@ HEADLINES = (
 )
 
 
-# The Dagster UI keeps every step's log; the terminal shows warnings (quarantine, frame
-# cells without respondents, statements not reproduced) and errors.
+# The Dagster UI keeps every step's log and trace; the terminal shows the warnings the
+# assets log (quarantine, frame cells without respondents, statements not reproduced) and
+# one line per problem (pipelines/terminal.py).
 RUN_CONFIG = {
     "execution": {"config": {"in_process": {}}},
-    "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    "loggers": {"terminal": {"config": {"log_level": "WARNING"}}},
 }
 
 
 def _instance() -> dg.DagsterInstance:
     if os.environ.get("DAGSTER_HOME"):
+        # dagster.yaml keeps the instance in BAROMETER_DAGSTER_DIR (absolute): by default
+        # .dagster/ beside it, wherever this runs from
+        os.environ.setdefault(
+            "BAROMETER_DAGSTER_DIR", os.path.join(os.environ["DAGSTER_HOME"], ".dagster")
+        )
         return dg.DagsterInstance.get()
     return dg.DagsterInstance.ephemeral()
 
 
+def wave_job() -> dg.JobDefinition:
+    """The wave job with the terminal's logger (RUN_CONFIG configures it)."""
+    return defs.resolve_job_def("wave_job").with_logger_defs({"terminal": terminal_logger})
+
+
 def main() -> int:
-    found = discover_waves(paths.raw_dir())
+    discovery = discover(paths.raw_dir())
+    for problem in discovery.problems:
+        print(f"skipped: {problem}")
+    found = discovery.waves
     if not found:
         print(f"no complete wave folder in {paths.raw_dir()}")
         return 1
@@ -74,13 +89,13 @@ def main() -> int:
             )
             return stop.exit_code
     print(summary())
-    return 1 if failed else 0
+    return 1 if failed or discovery.problems else 0
 
 
 def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest) -> list[int]:
     """Run each wave in turn until a stop is requested; returns the waves that failed."""
     instance.add_dynamic_partitions(waves.name, [str(w) for w in found])
-    job = defs.resolve_job_def("wave_job")
+    job = wave_job()
     failed = []
     for wave in found:
         if stop.requested:
@@ -94,13 +109,15 @@ def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest)
         )
         if not result.success:
             failed.append(wave)
-            print(f"wave {wave}: FAILED (run {result.run_id}); see the Dagster UI or the log above")
+            print("\n".join(problems(result, str(wave))))
     return failed
 
 
 def summary() -> str:
     catalog = paths.marts_dir() / "barometer.duckdb"
-    lines = [f"Analyst catalog: {catalog} (open read-only: duckdb -readonly {catalog})"]
+    if not catalog.is_file():
+        return f"No release published yet (no analyst catalog {catalog})."
+    lines = [f"Analyst catalog: {catalog} (open read-only: make sql)"]
     with duckdb.connect(str(catalog), read_only=True) as con:
         releases = con.sql(
             "SELECT wave, mart, version, rows FROM releases WHERE is_latest ORDER BY wave, mart"

@@ -188,9 +188,15 @@ def write_csv_2018(folder: Path, rows: list[dict[str, object]]) -> Path:
     return path
 
 
-def write_sav(folder: Path, wave: int, rows: list[dict[str, object]]) -> Path:
+def write_sav(
+    folder: Path,
+    wave: int,
+    rows: list[dict[str, object]],
+    labels: dict[str, dict[float, str] | None] | None = None,
+) -> Path:
     """The 2020 vendor's SPSS file: numeric codes with value labels, string ids and
-    municipality numbers, datetimes for the interview times."""
+    municipality numbers, datetimes for the interview times. ``labels`` replaces the
+    value labels of the raw columns it names (None: no labels)."""
     book = codebook.load(wave)
     folder.mkdir(parents=True, exist_ok=True)
     data = {}
@@ -205,13 +211,14 @@ def write_sav(folder: Path, wave: int, rows: list[dict[str, object]]) -> Path:
             data[raw] = pd.to_datetime(values)
         else:
             data[raw] = ["" if v is None else str(v) for v in values]
-    labels = {
+    value_labels = {
         raw: {float(code): label for code, label in q.variable(canon).codes.items()}
         for raw, canon in book.columns.items()
         if q.variable(canon).codes
-    }
+    } | (labels or {})
+    value_labels = {raw: found for raw, found in value_labels.items() if found is not None}
     path = folder / "responses.sav"
-    pyreadstat.write_sav(pd.DataFrame(data), path, variable_value_labels=labels)
+    pyreadstat.write_sav(pd.DataFrame(data), path, variable_value_labels=value_labels)
     (folder / "frame.csv").write_text(frame_csv(wave), encoding="utf-8")
     return path
 

@@ -113,6 +113,10 @@ def test_sensor_waits_for_a_complete_folder_and_names_a_bad_one(raw_dir):
     (raw_dir / "wave-2026").mkdir()
     skipped = evaluate(instance, None)
     assert isinstance(skipped, dg.SkipReason) and "wave-2026" in skipped.skip_message
+    # a folder that is no wave does not hold up the valid ones
+    shutil.copytree(RAW_DIR / "2018", raw_dir / "2018")
+    requested = evaluate(instance, None)
+    assert [r.partition_key for r in requested.run_requests] == ["2018"]
 
 
 def test_annual_schedule_rebuilds_every_registered_wave_present(raw_dir):

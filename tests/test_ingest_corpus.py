@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.ingest import DeliveryError, discover_waves, ingest_wave
+from pipelines.ingest import DeliveryError, discover, discover_waves, ingest_wave
 from tests.data.bad_deliveries import build_corpus
 from tests.ingest_fixtures import (
     BAD_DELIVERIES,
@@ -33,6 +33,28 @@ WHOLE_DELIVERY_ERRORS = {
         "2018: 2 responses files (responses.csv, responses.sav); a delivery holds exactly one"
     ),
     "missing_frame": "2018/frame.csv: missing file: the delivery has no weighting frame",
+    # the message names the row, never the line: it holds an id and free text
+    "extra_header_column": (
+        "2018/responses.csv, row 2: no rows left after quarantine: all 40 rows failed a check "
+        "(malformed_row 40); the first failed malformed_row (its fields do not line up with "
+        "the header's columns)"
+    ),
+    "case_clash_header": (
+        "2018/responses.csv, row 1, column 'q1': the header names this column twice "
+        "('Q1' and 'q1' differ in case only); give every column a name of its own"
+    ),
+    "frame_zero_count": (
+        "2018/frame.csv, row 5, column 'n_population', value '0': the cell virksomhetstype 11, "
+        "landsdel NO08 has a population of 0 but holds 1 respondent(s) (the first at "
+        "2018/responses.csv row 2); a cell cannot have more respondents than workplaces: "
+        "give the cell its population count"
+    ),
+    "frame_below_respondents": (
+        "2018/frame.csv, row 7, column 'n_population', value '1': the cell virksomhetstype 11, "
+        "landsdel NO0A has a population of 1 but holds 2 respondent(s) (the first at "
+        "2018/responses.csv row 10); 9 more such cell(s); a cell cannot have more "
+        "respondents than workplaces: give the cell its population count"
+    ),
     "frame_cell_missing": (
         "2018/frame.csv, column 'virksomhetstype, landsdel', value '11, NO08': no frame row "
         "for this cell, which holds 1 respondent(s) (the first at 2018/responses.csv row 2)"
@@ -132,13 +154,29 @@ def test_a_refused_delivery_names_the_problem_and_changes_nothing(con, case):
     assert con.execute("SELECT count(*) FROM responses WHERE wave = 2018").fetchone() == (40,)
 
 
-def test_a_folder_not_named_by_a_year_is_refused_by_discovery():
-    with pytest.raises(DeliveryError) as refused:
-        discover_waves(BAD_DELIVERIES / "bad_folder_name")
-    assert str(refused.value) == (
-        f"{BAD_DELIVERIES}/bad_folder_name/2018_rettet: a wave folder must be named by its "
-        "four-digit publication year (e.g. 2024)"
-    )
+NOT_A_WAVE = (
+    ": not a wave folder: a wave folder is named by its publication year, four ASCII digits "
+    "such as 2024 (no spaces, no leading zero); rename or remove it"
+)
+
+
+def test_a_folder_not_named_by_a_year_is_reported_by_discovery():
+    found = discover(BAD_DELIVERIES / "bad_folder_name")
+    assert found.waves == []
+    assert [str(p) for p in found.problems] == [
+        f"{BAD_DELIVERIES}/bad_folder_name/2018_rettet, value '2018_rettet'{NOT_A_WAVE}"
+    ]
+
+
+def test_stray_folders_are_reported_once_each_and_the_valid_wave_is_found():
+    folder = BAD_DELIVERIES / "stray_folders"
+    found = discover(folder)
+    assert found.waves == [2018]
+    assert discover_waves(folder) == [2018]
+    assert [str(p) for p in found.problems] == [
+        f"{folder}/{name}, value {name!r}{NOT_A_WAVE}"
+        for name in sorted(build_corpus.STRAY_FOLDERS)
+    ]
 
 
 @pytest.mark.parametrize("case", ROW_ERRORS)

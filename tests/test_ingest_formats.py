@@ -211,7 +211,10 @@ def test_a_header_naming_a_column_twice_is_refused(con, tmp_path):
     path.write_bytes(path.read_bytes().replace(b";Q9;", b";Q8;", 1))
     with pytest.raises(DeliveryError) as refused:
         ingest_wave(con, tmp_path / "raw", 2018)
-    assert str(refused.value) == f"{path}, row 1, column 'Q8': the header names this column twice"
+    assert str(refused.value) == (
+        f"{path}, row 1, column 'Q8': the header names this column twice; "
+        "give every column a name of its own"
+    )
 
 
 @pytest.mark.parametrize(
@@ -237,7 +240,7 @@ def test_a_header_naming_a_column_twice_is_refused(con, tmp_path):
         ),
         (
             "sektor,n_population\n1,100\n2\n",
-            "row 3, value '2': malformed row: not as many fields as the header",
+            "row 3: malformed row: not as many fields as the header's 2; correct the row",
         ),
     ],
     ids=["population", "duplicate cell", "semicolons", "missing column", "short row"],

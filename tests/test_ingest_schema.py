@@ -10,6 +10,7 @@ from pipelines import questionnaire as q
 from pipelines.ingest import ingest_wave
 from pipelines.ingest.schemas import (
     FREE_TEXT,
+    RESPONDENT_ID,
     responses_schema,
     validate_wave_schema,
     wave_frames,
@@ -104,7 +105,7 @@ def test_every_failure_is_collected_with_its_row(con):
             "check": "field_uniqueness",
             "row": 2,
             "resp_id": "1001",
-            "failure_case": "1001",
+            "failure_case": RESPONDENT_ID,
         },
         {
             "column": "ansatte",
@@ -125,7 +126,7 @@ def test_every_failure_is_collected_with_its_row(con):
             "check": "field_uniqueness",
             "row": 5,
             "resp_id": "1001",
-            "failure_case": "1001",
+            "failure_case": RESPONDENT_ID,
         },
     ]
 

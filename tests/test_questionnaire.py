@@ -60,5 +60,5 @@ def test_a_codebook_naming_an_unknown_variable_is_refused(tmp_path):
         's = "sektor"\nt = "virksomhetstype"\nx = "no_such_variable"\n',
         encoding="utf-8",
     )
-    with pytest.raises(KeyError, match="no_such_variable"):
+    with pytest.raises(codebook.CodebookError, match="no_such_variable"):
         codebook.load(2030, tmp_path)

@@ -7,8 +7,7 @@ import dagster as dg
 
 from pipelines import paths
 from pipelines.defs.partitions import waves
-from pipelines.ingest.delivery import discover_waves
-from pipelines.ingest.errors import DeliveryError
+from pipelines.ingest.delivery import discover, discover_waves
 from pipelines.publish.fingerprint import wave_fingerprints
 from pipelines.recovery import ENTRY_TAG
 
@@ -61,10 +60,11 @@ def done_with(instance: dg.DagsterInstance, wave: str, digest: str) -> bool:
     "runs the wave when its files (or its codebook, or the reference data) change.",
 )
 def delivery_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    try:
-        found = discover_waves(paths.raw_dir())
-    except DeliveryError as error:
-        return dg.SkipReason(str(error))
+    # A folder that is no wave is logged by name and skipped; the valid waves still run.
+    discovery = discover(paths.raw_dir())
+    for problem in discovery.problems:
+        context.log.warning(f"skipped: {problem}")
+    found = discovery.waves
     # The cursor holds the digest of each wave as last requested: same files, no new run.
     # Nor when the wave's latest successful run (of `make run`, say) was made from them.
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
@@ -77,7 +77,8 @@ def delivery_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg
     latest = {**seen, **digests}
     cursor = json.dumps(latest, sort_keys=True)
     if not changed:
-        skip = f"no new or changed deliveries among waves {sorted(digests)}"
+        not_waves = "".join(f"; skipped {p}" for p in discovery.problems)
+        skip = f"no new or changed deliveries among waves {sorted(digests)}{not_waves}"
         if latest == seen:
             return dg.SkipReason(skip)
         return dg.SensorResult(skip_reason=skip, cursor=cursor)

@@ -41,8 +41,9 @@ def _run_gate():
 
 
 def gate_once(mart: str, df: pd.DataFrame, min_cell_size: int):
-    """``run_gate`` with Data Docs beside the releases, memoised on the data's content."""
+    """``run_gate`` with Data Docs in the private folder (publishing copies them beside a
+    new version), memoised on the data's content."""
     key = (mart, min_cell_size, _digest(df))
     if key not in _results:
-        _results[key] = _run_gate()(mart, df, min_cell_size, paths.marts_dir() / "quality")
+        _results[key] = _run_gate()(mart, df, min_cell_size, paths.quality_docs_dir())
     return _results[key]

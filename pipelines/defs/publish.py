@@ -9,7 +9,8 @@ from pipelines.defs.gate import gate_once
 from pipelines.defs.metadata import relation_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
-from pipelines.publish import build_catalog, code_version, publish_wave, wave_fingerprints
+from pipelines.publish import build_catalog, code_version, publish_wave
+from pipelines.publish.fingerprint import unchanged_inputs
 
 
 @dg.asset(
@@ -31,7 +32,8 @@ def release(
             con,
             wave,
             marts_dir=marts_dir,
-            inputs=wave_fingerprints(paths.raw_dir(), wave),
+            # what ingest read, refused if the files have changed since
+            inputs=unchanged_inputs(con, paths.raw_dir(), wave),
             code_version=code_version(),
             run_id=context.run.run_id,
             min_cell_size=settings.min_cell_size,
@@ -53,8 +55,6 @@ def release(
             "new version": published.created_new,
             "manifest": dg.MetadataValue.path(str(published.manifest_path)),
             "catalog": dg.MetadataValue.path(str(catalog)),
-            "data_docs": dg.MetadataValue.path(
-                str(published.gate_results[0].docs_index) if published.gate_results else ""
-            ),
+            "data_docs": dg.MetadataValue.path(str(marts_dir / "quality" / "index.html")),
         }
     )

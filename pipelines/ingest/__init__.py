@@ -3,12 +3,13 @@
 See docs/ingest.md for the rules. Public entry points:
 
 - ``ingest_wave(con, raw_dir, wave)`` reads, checks and loads one wave (IngestReport).
-- ``discover_waves(raw_dir)`` lists the complete wave folders.
+- ``discover(raw_dir)`` / ``discover_waves(raw_dir)``: the complete wave folders (and the
+  folders that are no wave).
 - ``responses_schema(codebook)`` / ``validate_wave_schema(con, wave)``: the pandera check
   of a loaded wave.
 """
 
-from pipelines.ingest.delivery import Delivery, discover_waves, locate_delivery
+from pipelines.ingest.delivery import Delivery, Discovery, discover, discover_waves, locate_delivery
 from pipelines.ingest.errors import DeliveryError
 from pipelines.ingest.report import IngestReport
 from pipelines.ingest.wave import ingest_wave
@@ -16,7 +17,9 @@ from pipelines.ingest.wave import ingest_wave
 __all__ = [
     "Delivery",
     "DeliveryError",
+    "Discovery",
     "IngestReport",
+    "discover",
     "discover_waves",
     "ingest_wave",
     "locate_delivery",

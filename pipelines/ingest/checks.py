@@ -67,10 +67,15 @@ def quarantine_sql(book: Codebook) -> str:
     """Every row check of delivery contract §5 as one UNION ALL; parameters $wave, $file,
     $numbering. ``value`` is the text as delivered, ``resp_id`` the trimmed id."""
     checks = list(_row_checks(book))
-    # a malformed row has no columns to speak of; only a stray spreadsheet cell has a place
+    # The rows a reader did not land: a malformed row has no columns to speak of (only a
+    # stray spreadsheet cell has a place); a formula without a value names its variable.
+    canonical = " ".join(
+        f"WHEN {_text(raw)} THEN {_text(canon)}" for raw, canon in book.columns.items()
+    )
     checks.append(
-        "SELECT source_row, nullif(trim(resp_id), '') AS resp_id, raw_column AS \"column\", "
-        "value, 'malformed_row' AS rule\nFROM ingest_malformed"
+        "SELECT source_row, nullif(trim(resp_id), '') AS resp_id, "
+        f'CASE raw_column {canonical} ELSE raw_column END AS "column", value, rule\n'
+        "FROM ingest_malformed"
     )
     body = "\nUNION ALL\n".join(checks)
     return _create(

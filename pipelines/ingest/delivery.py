@@ -7,7 +7,7 @@ Layout (delivery contract §1): ``<raw_dir>/<wave>/responses.<csv|sav|xlsx>`` an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.ingest.errors import DeliveryError
@@ -15,7 +15,10 @@ from pipelines.ingest.errors import DeliveryError
 RESPONSE_FORMATS = ("csv", "sav", "xlsx")
 FRAME_FILE = "frame.csv"
 REFERENCE_FOLDER = "reference"
-_WAVE_NAME = re.compile(r"\d{4}")
+# A wave folder is named by its publication year: four ASCII digits without a leading zero
+# (``\d`` would take full-width digits such as ２０２０, and ``0999`` would become wave 999,
+# whose folder ``999`` does not exist). The name is then exactly ``str(wave)``.
+_WAVE_NAME = re.compile(r"[1-9][0-9]{3}")
 
 
 @dataclass(frozen=True)
@@ -36,21 +39,39 @@ class Delivery:
         return f"{self.folder.name}/{path.name}"
 
 
-def discover_waves(raw_dir: Path) -> list[int]:
-    """The waves whose delivery folder is complete (a responses file and ``frame.csv``).
+@dataclass(frozen=True)
+class Discovery:
+    """What ``data/raw`` holds: the complete waves, and the folders that are no wave."""
 
-    A folder whose name is not a four-digit year, or that holds two responses files, is
-    a DeliveryError naming the folder. An incomplete folder is not a wave yet (the vendor
-    may still be copying files) and is left out. Hidden entries and plain files are ignored.
+    waves: list[int]
+    problems: list[DeliveryError] = field(default_factory=list)
+
+
+def discover(raw_dir: Path) -> Discovery:
+    """The waves whose delivery folder is complete (a responses file and ``frame.csv``),
+    sorted, and one DeliveryError per folder that cannot be a wave.
+
+    A folder whose name is not a year (``abcd``, ``2020 ``, ``0999``, ``２０２０``) or that holds
+    two responses files is a problem named by the folder; it does not stop the other waves.
+    An incomplete folder is not a wave yet (the vendor may still be copying files) and is
+    left out silently. ``reference/``, hidden entries and plain files are ignored.
     """
-    waves = []
+    waves, problems = [], []
     for entry in sorted(Path(raw_dir).iterdir()):
         if not entry.is_dir() or entry.name == REFERENCE_FOLDER or entry.name.startswith("."):
             continue
-        wave = _wave_of(entry)
-        if _responses_files(entry) and (entry / FRAME_FILE).is_file():
-            waves.append(wave)
-    return waves
+        try:
+            wave = _wave_of(entry)
+            if _responses_files(entry) and (entry / FRAME_FILE).is_file():
+                waves.append(wave)
+        except DeliveryError as problem:
+            problems.append(problem)
+    return Discovery(waves, problems)
+
+
+def discover_waves(raw_dir: Path) -> list[int]:
+    """The complete waves of ``raw_dir`` (``discover(raw_dir).waves``)."""
+    return discover(raw_dir).waves
 
 
 def locate_delivery(raw_dir: Path, wave: int) -> Delivery:
@@ -77,7 +98,10 @@ def locate_delivery(raw_dir: Path, wave: int) -> Delivery:
 def _wave_of(folder: Path) -> int:
     if not _WAVE_NAME.fullmatch(folder.name):
         raise DeliveryError(
-            folder, "a wave folder must be named by its four-digit publication year (e.g. 2024)"
+            folder,
+            "not a wave folder: a wave folder is named by its publication year, four ASCII "
+            "digits such as 2024 (no spaces, no leading zero); rename or remove it",
+            value=folder.name,
         )
     return int(folder.name)
 

@@ -18,6 +18,13 @@ from pathlib import Path
 from pipelines.ingest.errors import DeliveryError
 
 CHUNK_BYTES = 1 << 20
+# The longest record (one respondent's row, free text included) a CSV may hold, in
+# characters: long answers are read whole up to here, a longer record refuses the delivery
+# with this limit in the message. DuckDB's own limit is set above it (MAX_LINE_BYTES), so
+# that it never rejects a row this check accepts.
+MAX_RECORD_CHARS = 4_000_000
+# UTF-8 takes at most 4 bytes a character; the record's line number goes in front of it.
+MAX_LINE_BYTES = 4 * MAX_RECORD_CHARS + 64
 ROW_COLUMN = "__source_row"
 DELIMITERS = (";", ",")
 UTF8_BOM = codecs.BOM_UTF8
@@ -144,14 +151,20 @@ class _Numberer:
         self.header: tuple[str, ...] | None = None
         self.delimiter = ","
         self.records = 0
+        # the record being read: its first line's number and its lines so far
+        self.record_line = 0
+        self.record: list[str] = []
+        self.record_chars = 0
 
     def feed(self, lines: list[str]) -> list[str]:
         out = []
         for line in lines:
             self.line += 1
             line = line.removesuffix("\r")
+            odd_quotes = line.count('"') % 2
             if self.in_quotes:
                 out.append(line)
+                self._continue_record(line)
             elif self.header is None:
                 if line.strip():
                     self._read_header(line)
@@ -159,9 +172,38 @@ class _Numberer:
             elif line.strip():
                 out.append(f"{self.line}{self.delimiter}{line}")
                 self.records += 1
-            if line.count('"') % 2:
+                # a record on one line is checked here; one that goes on is counted on
+                self.record_line, self.record_chars = self.line, len(line)
+                self.record = [line] if odd_quotes else []
+                if self.record_chars > MAX_RECORD_CHARS:
+                    self._too_long([line])
+            if odd_quotes:
                 self.in_quotes = not self.in_quotes
         return out
+
+    def _continue_record(self, line: str) -> None:
+        """A line of a quoted field over several lines: the record's characters so far
+        (line ends included), refused past MAX_RECORD_CHARS. Its lines are kept until it
+        ends, to name the column if it is too long."""
+        self.record_chars += 1 + len(line)
+        self.record.append(line)
+        if self.record_chars > MAX_RECORD_CHARS:
+            self._too_long(self.record)
+
+    def _too_long(self, lines: list[str]) -> None:
+        # the csv module refuses fields over 128 KiB unless told otherwise
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))
+        fields = next(csv.reader(["\n".join(lines)], delimiter=self.delimiter), [])
+        longest = max(range(len(fields)), key=lambda i: len(fields[i]), default=None)
+        header = self.header or ()
+        column = header[longest] if longest is not None and longest < len(header) else None
+        raise DeliveryError(
+            self.source,
+            f"the row holds more than {MAX_RECORD_CHARS:,} characters, the most a row may "
+            "hold (docs/ingest.md); shorten the longest answer or deliver it separately",
+            row=self.record_line,
+            column=column,
+        )
 
     def _read_header(self, line: str) -> None:
         # The header names the columns, so the delimiter is whichever of ; and , it uses more.

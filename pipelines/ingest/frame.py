@@ -54,6 +54,7 @@ def check_cells_covered(
     con: duckdb.DuckDBPyConnection, path: Path, book: Codebook, responses_name: str
 ) -> None:
     """Every weighting cell with accepted respondents must have a frame row."""
+    _check_cells_large_enough(con, path, book, responses_name)
     missing = query_model(con, "ingest/frame_cells_missing", **_cells(book))
     if not missing:
         return
@@ -66,6 +67,29 @@ def check_cells_covered(
         f"(the first at {responses_name} row {first_row}){more}",
         column=", ".join(book.weighting_cells),
         value=", ".join(str(values[c]) for c in book.weighting_cells),
+    )
+
+
+def _check_cells_large_enough(
+    con: duckdb.DuckDBPyConnection, path: Path, book: Codebook, responses_name: str
+) -> None:
+    """A cell cannot have more respondents than workplaces in the population (0 included):
+    a frame error, found here rather than as impossible weights and sampling fractions."""
+    empty = query_model(con, "ingest/frame_cells_short", **_cells(book))
+    if not empty:
+        return
+    row, population, *cell, n_respondents, first_row = empty[0]
+    values = dict(zip(WEIGHTING_CELL_COLUMNS, cell, strict=True))
+    named = ", ".join(f"{c} {values[c]}" for c in book.weighting_cells)
+    more = f"; {len(empty) - 1} more such cell(s)" if len(empty) > 1 else ""
+    raise DeliveryError(
+        path,
+        f"the cell {named} has a population of {population} but holds {n_respondents} "
+        f"respondent(s) (the first at {responses_name} row {first_row}){more}; a cell cannot "
+        "have more respondents than workplaces: give the cell its population count",
+        row=row,
+        column=POPULATION,
+        value=population,
     )
 
 

@@ -19,6 +19,7 @@ STAGING_TABLES = (
     "ingest_accepted",
     "ingest_routing_warnings",
     "ingest_frame",
+    "ingest_wave_inputs",
 )
 
 
@@ -28,9 +29,18 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     run_model(con, "ingest/warehouse_tables")
 
 
-def replace_wave(con: duckdb.DuckDBPyConnection, wave: int, responses_file: str) -> None:
-    """Swap the wave's rows of responses, frame, quarantine and routing_warnings for the
-    staged ones, all or nothing."""
+def replace_wave(
+    con: duckdb.DuckDBPyConnection, wave: int, responses_file: str, inputs: dict[str, str]
+) -> None:
+    """Swap the wave's rows of responses, frame, quarantine, routing_warnings and
+    wave_inputs (``inputs``: name -> sha256 of what was read) for the staged ones, all or
+    nothing."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ingest_wave_inputs AS "
+        "SELECT CAST($wave AS INTEGER) AS wave, unnest($names) AS name, "
+        "unnest($digests) AS sha256",
+        {"wave": wave, "names": list(inputs), "digests": list(inputs.values())},
+    )
     con.execute("BEGIN TRANSACTION")
     try:
         run_model(con, "ingest/replace_wave", wave=wave, file=responses_file)

@@ -3,16 +3,19 @@
 Every reader makes the same landing table: ``__source_row`` (the row number a person
 sees in the file, header = 1, see docs/design.md) and one VARCHAR column per column of
 the file, named as delivered. Rows the reader could not split into the header's columns
-go to a second table (``source_row``, ``resp_id``, ``raw_column``, ``value``) and become
-``malformed_row`` quarantine records. Nothing is typed here: validation is SQL's job.
+go to a second table (``source_row``, ``resp_id``, ``raw_column``, ``value``, ``rule``) and
+become quarantine records: ``malformed_row``, or ``formula_without_value`` for a spreadsheet
+formula whose value the file does not hold. Nothing is typed here: validation is SQL's job.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +27,7 @@ import pyreadstat
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from pipelines.ingest.encoding import ROW_COLUMN, CsvText, normalise_csv
+from pipelines.ingest.encoding import MAX_LINE_BYTES, ROW_COLUMN, CsvText, normalise_csv
 from pipelines.ingest.errors import DeliveryError
 from pipelines.ingest.sql import run_model
 
@@ -40,6 +43,11 @@ class Landed:
     encoding: str | None = None
     delimiter: str | None = None
 
+
+# Quarantine rules of rows a reader does not land (their records go to MALFORMED).
+MALFORMED_ROW = "malformed_row"
+FORMULA_WITHOUT_VALUE = "formula_without_value"
+_FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[ >/]")
 
 LANDING = "ingest_landing"
 MALFORMED = "ingest_malformed"
@@ -63,12 +71,14 @@ def land_frame(con: duckdb.DuckDBPyConnection, path: Path) -> Landed:
     text = _read_csv(con, path, FRAME_LANDING)
     run_model(con, "ingest/csv_rejects", delimiter=text.delimiter, id_position=None)
     _drop_rejects(con)
-    bad = con.execute(
-        f"SELECT source_row, value FROM {MALFORMED} ORDER BY source_row LIMIT 1"
-    ).fetchone()
+    bad = con.execute(f"SELECT source_row FROM {MALFORMED} ORDER BY source_row LIMIT 1").fetchone()
     if bad:
+        # the row as a whole is not shown: a message names the place, not the line
         raise DeliveryError(
-            path, "malformed row: not as many fields as the header", row=bad[0], value=bad[1]
+            path,
+            f"malformed row: not as many fields as the header's {len(text.header)}; "
+            "correct the row",
+            row=bad[0],
         )
     return Landed(text.header, text.encoding, text.delimiter)
 
@@ -93,16 +103,17 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> CsvText
                 f"CREATE OR REPLACE TEMP TABLE {table} AS "
                 "SELECT * FROM read_csv($path, delim = $delimiter, columns = $columns, "
                 "header = true, auto_detect = false, quote = '\"', escape = '\"', "
-                "new_line = '\\n', store_rejects = true, "
+                "new_line = '\\n', max_line_size = $max_line_size, store_rejects = true, "
                 "rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')",
                 {
                     "path": str(utf8),
                     "delimiter": text.delimiter,
+                    "max_line_size": MAX_LINE_BYTES,
                     "columns": {ROW_COLUMN: "BIGINT"} | {name: "VARCHAR" for name in text.header},
                 },
             )
         except duckdb.Error as error:
-            raise DeliveryError(path, f"unreadable CSV: {error}") from None
+            raise DeliveryError(path, f"unreadable CSV: {_first_line(error)}") from None
     return text
 
 
@@ -149,12 +160,15 @@ def land_xlsx(con: duckdb.DuckDBPyConnection, path: Path, id_column: str) -> Lan
             raise DeliveryError(
                 path, f"no sheet {XLSX_SHEET!r} (sheets: {', '.join(book.sheetnames)})"
             )
-        rows = book[XLSX_SHEET].iter_rows(values_only=True)
+        sheet = book[XLSX_SHEET]
+        rows = sheet.iter_rows(values_only=True)
         header = _xlsx_header(path, next(rows, None))
         _check_header(path, header)
-        stray: list[tuple[int, str | None, str, str]] = []
+        stray: list[tuple[int, str | None, str, str, str]] = []
         id_index = header.index(id_column) if id_column in header else None
-        _land_batches(con, path, header, _xlsx_batches(header, rows, stray, id_index))
+        with _formulas(path, sheet) as formulas:
+            batches = _xlsx_batches(header, rows, stray, id_index, formulas)
+            _land_batches(con, path, header, batches)
     finally:
         book.close()
     (landed,) = con.execute(f"SELECT count(*) FROM {LANDING}").fetchone()
@@ -162,8 +176,38 @@ def land_xlsx(con: duckdb.DuckDBPyConnection, path: Path, id_column: str) -> Lan
         raise DeliveryError(path, f"header-only file: sheet {XLSX_SHEET!r} has no data rows")
     _empty_malformed(con)
     if stray:
-        con.executemany(f"INSERT INTO {MALFORMED} VALUES (?, ?, ?, ?)", stray)
+        con.executemany(f"INSERT INTO {MALFORMED} VALUES (?, ?, ?, ?, ?)", stray)
     return Landed(header)
+
+
+@contextmanager
+def _formulas(path: Path, sheet) -> Iterator[Iterator[tuple] | None]:
+    """The sheet's rows 2.. as formulas (``=1+2``) where a cell holds one, or None when the
+    sheet holds no formula. openpyxl gives either the values a spreadsheet program stored
+    with its formulas or the formulas, not both; a file written by a tool that does not
+    compute formulas stores none, and such a cell would read as empty. The formulas are
+    read in a second pass only when the sheet's XML has a formula element at all."""
+    if not _has_formula(sheet):
+        yield None
+        return
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        rows = book[XLSX_SHEET].iter_rows(values_only=True)
+        next(rows, None)
+        yield rows
+    finally:
+        book.close()
+
+
+def _has_formula(sheet) -> bool:
+    """Whether the worksheet's XML holds a formula element ``<f>`` (streamed, 1 MiB at a time)."""
+    tail = b""
+    with sheet.parent._archive.open(sheet._worksheet_path) as xml:
+        while chunk := xml.read(1 << 20):
+            if _FORMULA_ELEMENT.search(tail + chunk):
+                return True
+            tail = chunk[-8:]
+    return False
 
 
 def _xlsx_header(path: Path, first: tuple | None) -> tuple[str, ...]:
@@ -181,21 +225,38 @@ def _xlsx_header(path: Path, first: tuple | None) -> tuple[str, ...]:
 
 
 def _xlsx_batches(
-    header: tuple[str, ...], rows: Iterator[tuple], stray: list, id_index: int | None
+    header: tuple[str, ...],
+    rows: Iterator[tuple],
+    stray: list,
+    id_index: int | None,
+    formulas: Iterator[tuple] | None,
 ) -> Iterator[pa.RecordBatch]:
     """Rows 2.. of the sheet as text batches. Fully empty rows carry no answer and are
-    skipped; a value right of the header's last column makes the row malformed."""
+    skipped; a value right of the header's last column makes the row malformed; a formula
+    without a stored value in a column of the header makes it ``formula_without_value``
+    (one record per such cell). Neither kind of row is landed."""
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in range(width + 1)]
     for number, row in enumerate(rows, start=2):
         texts = [_cell_text(cell) for cell in row]
-        if all(text is None for text in texts):
+        written = next(formulas, ()) if formulas is not None else ()
+        unvalued = [
+            (header[i], formula)
+            for i, formula in enumerate(written[:width])
+            if isinstance(formula, str)
+            and formula.startswith("=")
+            and (i >= len(texts) or texts[i] is None)
+        ]
+        if all(text is None for text in texts) and not unvalued:
             continue
+        resp_id = texts[id_index] if id_index is not None and id_index < len(texts) else None
         beyond = [(i, t) for i, t in enumerate(texts[width:], start=width + 1) if t is not None]
         if beyond:
-            resp_id = texts[id_index] if id_index is not None and id_index < len(texts) else None
             i, text = beyond[0]
-            stray.append((number, resp_id, f"(column {get_column_letter(i)})", text))
+            stray.append((number, resp_id, f"(column {get_column_letter(i)})", text, MALFORMED_ROW))
+            continue
+        if unvalued:
+            stray.extend((number, resp_id, c, f, FORMULA_WITHOUT_VALUE) for c, f in unvalued)
             continue
         texts = texts[:width] + [None] * (width - len(texts))
         columns[0].append(number)
@@ -259,17 +320,33 @@ def _land_batches(
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {LANDING} AS SELECT * FROM ingest_arrow_batches")
     except duckdb.Error as error:  # the file reader's errors surface through the scan
-        raise DeliveryError(path, f"unreadable file: {error}") from None
+        raise DeliveryError(path, f"unreadable file: {_first_line(error)}") from None
     finally:
         con.unregister("ingest_arrow_batches")
 
 
+def _first_line(error: Exception) -> str:
+    """A reader's error without what follows its first line: DuckDB goes on to quote the
+    offending line of the file, which may hold an id or free text."""
+    return str(error).strip().split("\n", 1)[0]
+
+
 def _check_header(path: Path, header: tuple[str, ...]) -> None:
-    seen: set[str] = set()
+    # DuckDB, like SQL, does not tell column names apart by case: Q1 and q1 are one column.
+    seen: dict[str, str] = {}
     for name in header:
-        if name in seen:
-            raise DeliveryError(path, "the header names this column twice", row=1, column=name)
-        seen.add(name)
+        first = seen.get(name.casefold())
+        if first is not None:
+            twice = (
+                "twice" if first == name else f"twice ({first!r} and {name!r} differ in case only)"
+            )
+            raise DeliveryError(
+                path,
+                f"the header names this column {twice}; give every column a name of its own",
+                row=1,
+                column=name,
+            )
+        seen[name.casefold()] = name
 
 
 def _check_not_empty(path: Path) -> None:
@@ -282,5 +359,5 @@ def _check_not_empty(path: Path) -> None:
 def _empty_malformed(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {MALFORMED} "
-        "(source_row BIGINT, resp_id VARCHAR, raw_column VARCHAR, value VARCHAR)"
+        "(source_row BIGINT, resp_id VARCHAR, raw_column VARCHAR, value VARCHAR, rule VARCHAR)"
     )

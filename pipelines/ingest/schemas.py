@@ -27,6 +27,9 @@ BATCH_ROWS = 100_000
 KOMMUNENR_PATTERN = r"^\d{4}$"
 # Free text never leaves the warehouse, not even as a failure case.
 FREE_TEXT = "<free text>"
+RESPONDENT_ID = "<respondent id>"
+# What a failure shows instead of the value, by variable kind: these never leave the warehouse.
+MASKED = {"text": FREE_TEXT, "id": RESPONDENT_ID}
 
 _DTYPES = {
     "id": "str",
@@ -157,7 +160,7 @@ def validate_wave_schema(
                 "check": "field_uniqueness",
                 "row": row,
                 "resp_id": resp_id,
-                "failure_case": resp_id,
+                "failure_case": _shown("resp_id", resp_id),
             },
         )
     return sorted(
@@ -190,8 +193,10 @@ def _failures(cases: pd.DataFrame, df: pd.DataFrame) -> list[dict[str, object]]:
 
 
 def _shown(column: str, value: object) -> object:
-    if column in q.BY_NAME and q.BY_NAME[column].kind == "text" and not pd.isna(value):
-        return FREE_TEXT
+    """The value as a Dagster check may show it: ids and free text are masked."""
+    kind = q.BY_NAME[column].kind if column in q.BY_NAME else None
+    if kind in MASKED and not pd.isna(value):
+        return MASKED[kind]
     if pd.isna(value):
         return None
     return value.item() if hasattr(value, "item") else value

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import codebook
+from pipelines import codebook, questionnaire
 from pipelines.ingest import checks, frame, load, report
 from pipelines.ingest.delivery import FRAME_FILE, locate_delivery
 from pipelines.ingest.errors import DeliveryError
+from pipelines.ingest.labels import check_sav_labels
 from pipelines.ingest.readers import LANDING, MALFORMED, land_responses
 from pipelines.ingest.sql import run_model
+from pipelines.publish.fingerprint import delivery_fingerprints, delivery_states
 
 # A wave goes on while at most this share of its delivered rows is quarantined.
 MAX_QUARANTINED_SHARE = 0.05
@@ -24,11 +26,15 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
     DeliveryError for a delivery refused as a whole; the warehouse is then unchanged.
     """
     delivery = locate_delivery(raw_dir, wave)
+    states = delivery_states(raw_dir, wave)
+    read_from = delivery_fingerprints(raw_dir, wave)
     book = codebook.load(wave)
     _require_reference(con)
     responses_name = delivery.name(delivery.responses)
     run_model(con, "warehouse/macros")
     run_model(con, "ingest/macros")
+    if delivery.format == "sav":
+        check_sav_labels(delivery.responses, book)
     try:
         frame_landed = frame.stage_frame(con, delivery.frame, book)
         landed = land_responses(con, delivery.responses, book.raw_for["resp_id"])
@@ -43,7 +49,11 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
             )
         params = {"wave": wave, "file": responses_name, "numbering": book.municipality_numbering}
         _run(con, checks.raw_sql(book))
-        rows_read = _count(con, LANDING) + _count(con, MALFORMED)
+        # a row that is not landed may have several records (formula cells): rows count once
+        (not_landed,) = con.execute(
+            f"SELECT count(DISTINCT source_row) FROM {MALFORMED}"
+        ).fetchone()
+        rows_read = _count(con, LANDING) + not_landed
         # ingest_raw holds the delivered text too: the landing copy can go
         con.execute(f"DROP TABLE {LANDING}")
         _run(con, checks.quarantine_sql(book), params)
@@ -56,8 +66,9 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
         _run(con, checks.routing_sql(book))
         _run(con, checks.routing_warnings_sql(book), params)
         _run(con, checks.responses_sql(book))
+        _check_unchanged(raw_dir, wave, states)
         load.create_tables(con)
-        load.replace_wave(con, wave, responses_name)
+        load.replace_wave(con, wave, responses_name, read_from)
         frame_extra = [c for c in frame_landed.columns if c not in frame.required_columns(book)]
         return report.build(
             con,
@@ -70,6 +81,19 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
         )
     finally:
         load.drop_staging(con)
+
+
+def _check_unchanged(raw_dir: Path, wave: int, before: dict[str, tuple]) -> None:
+    """The files as they were before hashing and reading must be unchanged after reading:
+    then the fingerprints stored with the wave are those of the bytes read."""
+    after = delivery_states(raw_dir, wave)
+    changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+    if changed:
+        raise DeliveryError(
+            Path(raw_dir) / str(wave),
+            f"{', '.join(changed)} changed while the wave was being read; "
+            "wait until the delivery is complete, then run the wave again",
+        )
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> None:
@@ -96,6 +120,18 @@ def _require_reference(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def _shown_value(column: str | None, rule: str, value: object) -> object:
+    """The value an error message may show for a quarantine record: None (left out) for a
+    malformed row, whose value is the whole line, and for a respondent id or free text,
+    which never leave the warehouse. Codes, municipality numbers and timestamps are shown."""
+    if rule == "malformed_row" or column is None:
+        return None
+    variable = questionnaire.BY_NAME.get(column)
+    if variable is not None and variable.kind in ("id", "text"):
+        return None
+    return value
+
+
 def _check_quarantine_share(
     con: duckdb.DuckDBPyConnection, responses: Path, rows_read: int, rows_quarantined: int
 ) -> None:
@@ -112,6 +148,9 @@ def _check_quarantine_share(
         'ORDER BY "row", "column", rule LIMIT 1'
     ).fetchone()
     row, column, value, rule = first
+    value = _shown_value(column, rule, value)
+    if rule == "malformed_row":
+        rule += " (its fields do not line up with the header's columns)"
     if rows_quarantined == rows_read:
         raise DeliveryError(
             responses,

@@ -63,9 +63,12 @@ PARQUET_OPTIONS = {
     "version": "2.6",
 }
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# The folder of the marts directory the Data Docs of published versions are copied to.
+DATA_DOCS = "quality"
 
 # (mart, one wave of it as a DataFrame, minimum cell size) -> result; e.g.
-# functools.partial(pipelines.quality.run_gate, docs_dir=marts_dir / "quality").
+# functools.partial(pipelines.quality.run_gate, docs_dir=<a private folder>): its Data Docs
+# are copied to <marts_dir>/quality when a new version is made.
 Gate = Callable[[str, "pd.DataFrame", int], "GateResult"]
 
 
@@ -102,7 +105,7 @@ def publish_wave(
     provenance equal the newest version's, which is then kept.
     """
     # Imported here: the gate's module reads the mart shape from this package.
-    from pipelines.quality.gate import QualityGateError, build_data_docs
+    from pipelines.quality.gate import QualityGateError
 
     check_min_cell_size(min_cell_size)
     _check_fingerprints(inputs, code_version)
@@ -117,9 +120,6 @@ def publish_wave(
         refuse_small_cells(table, source, min_cell_size)
         refuse_disclosure(table, source)
     results = tuple(gate(mart, t.to_pandas(), min_cell_size) for mart, t in published.items())
-    # The gate leaves its Data Docs pages to be rendered together: once per wave, here.
-    for docs_dir in sorted({r.docs_index.parent for r in results if r.docs_index is not None}):
-        build_data_docs(docs_dir)
     if not all(r.success for r in results):
         raise QualityGateError(tuple(r for r in results if not r.success))
 
@@ -166,6 +166,8 @@ def publish_wave(
             _fsync(release)
         if latest_version(release) != version:
             _point_latest(release, version)
+    if created_new:
+        _publish_data_docs(results, Path(marts_dir) / DATA_DOCS)
     return Release(
         wave=wave,
         version=version,
@@ -174,6 +176,31 @@ def publish_wave(
         created_new=created_new,
         gate_results=results,
     )
+
+
+def _publish_data_docs(results: tuple[GateResult, ...], published: Path) -> None:
+    """Render the gate's Data Docs (left to be rendered together: once per wave, here) and
+    copy them to ``published``. Only a new version does this, so that a run that publishes
+    nothing leaves the published folder byte-identical, and a failing gate's pages, which
+    stay in the gate's own (private) folder, never reach it."""
+    from pipelines.quality.gate import build_data_docs
+
+    for docs_dir in sorted({r.docs_index.parent for r in results if r.docs_index is not None}):
+        build_data_docs(docs_dir)
+        if docs_dir.resolve() != published.resolve():
+            _replace_folder(published, docs_dir)
+
+
+def _replace_folder(target: Path, source: Path) -> None:
+    """``target`` becomes a copy of ``source``: copied beside it, then swapped in by renames."""
+    fresh, old = target.with_name(f".{target.name}.new"), target.with_name(f".{target.name}.old")
+    for leftover in (fresh, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.copytree(source, fresh)
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _identity(manifest: dict) -> tuple:

@@ -25,6 +25,7 @@ SELECT DISTINCT ON (source_row)
     source_row,
     nullif(trim(string_split(value, $delimiter)[$id_position], ' "'), '') AS resp_id,
     CAST(NULL AS VARCHAR) AS raw_column,
-    value
+    value,
+    'malformed_row' AS rule
 FROM located
 ORDER BY source_row;

@@ -15,3 +15,6 @@ INSERT INTO quarantine BY NAME SELECT * FROM ingest_quarantine;
 
 DELETE FROM routing_warnings WHERE wave = $wave;
 INSERT INTO routing_warnings BY NAME SELECT * FROM ingest_routing_warnings;
+
+DELETE FROM wave_inputs WHERE wave = $wave;
+INSERT INTO wave_inputs BY NAME SELECT * FROM ingest_wave_inputs;

@@ -33,3 +33,12 @@ CREATE TABLE IF NOT EXISTS routing_warnings (
     "column" VARCHAR NOT NULL,
     value VARCHAR
 );
+
+-- What the wave's rows were read from: sha256 of the delivery's files and the codebook as
+-- ingest read them, keyed as a release manifest's `inputs`. Publishing records these, and
+-- refuses when the files now differ (pipelines/publish/fingerprint.py).
+CREATE TABLE IF NOT EXISTS wave_inputs (
+    wave INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL
+);

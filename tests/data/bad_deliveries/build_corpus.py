@@ -22,6 +22,8 @@ WAVE = "2018"
 ROWS = respondents(2018, 40)
 BASE = csv_lines(2018, ROWS)
 HEADER = BASE[0].split(";")
+# Folder names that are no wave: not digits, a trailing space, a leading zero, full-width.
+STRAY_FOLDERS = ("abcd", "2020 ", "0999", "２０２０")
 CASES: dict[str, tuple[str, Callable[[], dict[str, bytes]]]] = {}
 
 
@@ -83,6 +85,40 @@ def two_responses_files():
 @case("the wave folder is named 2018_rettet, not a four-digit year")
 def bad_folder_name():
     return delivery(cp1252(BASE), folder="2018_rettet")
+
+
+@case("folders abcd, '2020 ' (trailing space), 0999 and ２０２０ (full-width) beside a valid 2018")
+def stray_folders():
+    files = delivery(cp1252(BASE))
+    for folder in STRAY_FOLDERS:
+        files |= delivery(cp1252(BASE), folder=folder)
+    return files
+
+
+@case("the header has one column more than the rows (EXTRA): every row is malformed")
+def extra_header_column():
+    return delivery(cp1252([BASE[0] + ";EXTRA", *BASE[1:]]))
+
+
+@case("the header has Q1 and q1, names that differ in case only")
+def case_clash_header():
+    lines = [BASE[0] + ";q1"] + [line + ";1" for line in BASE[1:]]
+    return delivery(cp1252(lines))
+
+
+@case("frame.csv gives the cell virksomhetstype 11 x landsdel NO08 (row 2: Oslo) population 0")
+def frame_zero_count():
+    cells = [
+        c | {"n_population": 0} if (c["virksomhetstype"], c["landsdel"]) == (11, "NO08") else c
+        for c in frame_rows(2018)
+    ]
+    return delivery(cp1252(BASE), frame_csv(2018, cells))
+
+
+@case("frame.csv gives every cell a population of 1, fewer than some cells' respondents")
+def frame_below_respondents():
+    cells = [c | {"n_population": 1} for c in frame_rows(2018)]
+    return delivery(cp1252(BASE), frame_csv(2018, cells))
 
 
 @case("frame.csv is missing")
