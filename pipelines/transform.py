@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from pipelines import codebook
@@ -10,7 +12,8 @@ from pipelines.sql_runner import model_path, run_model
 MARTS = ("innovation", "factors", "failures", "culture_index", "reform_pressure")
 DEFAULT_MIN_CELL_SIZE = 10
 SMALLEST_MIN_CELL_SIZE = 5
-
+# SQL line comments, which DuckDB keeps in the text of the statement below them.
+_COMMENTS = re.compile(r"--[^\n]*")
 
 # Tables of sql/warehouse/tables.sql: derived from the ingest tables, so a warehouse made by
 # an older version of the pipeline can drop them when their shape changed; the run rebuilds
@@ -45,7 +48,8 @@ def _drop_outdated_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Drop derived tables whose columns differ from what sql/warehouse/tables.sql declares."""
     declared = duckdb.connect()
     for statement in declared.extract_statements(model_path("warehouse/tables").read_text()):
-        if statement.query.lstrip().upper().startswith("CREATE TABLE"):
+        # a statement's text starts with the comments above it
+        if _COMMENTS.sub("", statement.query).lstrip().upper().startswith("CREATE TABLE"):
             declared.execute(statement)
     for table in DERIVED_TABLES:
         found = _columns(con, table)

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import reference_estimator as ref
-import sample_deliveries as sd
+from reference_samples import reference_marts
 
 from pipelines import transform
 
@@ -19,8 +18,7 @@ VALUES = ["estimate", "ci_lower", "ci_upper", "se", "deff"]
 @pytest.fixture(scope="module", params=(2018, 2020, 2024))
 def both(request, sample_warehouse):
     wave = request.param
-    data, frame = sd.load_wave(wave)
-    expected = ref.estimate_marts(data, frame, sd.REFERENCE_DIR, wave)
+    expected = reference_marts(wave)
     return wave, expected, sample_warehouse
 
 

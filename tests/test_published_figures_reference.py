@@ -5,13 +5,13 @@ with figures worked out by hand."""
 from __future__ import annotations
 
 import math
-from functools import cache
 
 import numpy as np
 import pandas as pd
 import pytest
 import reference_estimator as ref
 import sample_deliveries as sd
+from reference_samples import reference_marts
 
 from pipelines import paths
 from pipelines.report.rows import GroupTest, MartRow
@@ -21,10 +21,7 @@ from tests.hand_formulas import stratified_se, wilson
 STATEMENTS = load_statements(paths.published_figures())
 
 
-@cache
-def marts(wave: int) -> dict[str, pd.DataFrame]:
-    data, frame = sd.load_wave(wave)
-    return ref.estimate_marts(data, frame, sd.REFERENCE_DIR, wave)
+marts = reference_marts
 
 
 def reference_rows(statement) -> list[MartRow]:
