@@ -1,4 +1,4 @@
-"""`make bench` at 10 000 respondents, one run: the results table has its shape, and the
+"""`make bench` at 2 000 respondents, one run: the results table has its shape, and the
 pipeline and the baseline made the same mart rows. Timings are not asserted: they belong
 to `make bench` on a quiet machine, not to the test suite."""
 
@@ -15,7 +15,7 @@ from bench.runner import run_bench
 from pipelines.publish.marts import COLUMN_NAMES, KEY, VALUE_COLUMNS
 from pipelines.transform import MARTS
 
-SIZE = 10_000
+SIZE = 2_000
 HEADER = [
     "respondents",
     "pipeline (s)",
@@ -58,7 +58,7 @@ def test_results_table_has_a_row_per_size_in_its_columns(bench):
     assert len(rule) == len(HEADER)
     [row] = rows
     assert len(row) == len(HEADER)
-    assert row[0] == "10 000"
+    assert row[0] == "2 000"
     pipeline, baseline, ratio, wall = (float(row[i]) for i in range(1, 5))
     assert pipeline > 0 and baseline > 0 and wall > pipeline
     assert ratio == pytest.approx(pipeline / baseline, rel=0.01)
@@ -78,7 +78,7 @@ def test_targets_are_listed_and_unmeasured_ones_say_so(bench):
         "make run, warm ≤ 20 s",
     ]
     assert all(row[1:] == ["not measured", "—"] for row in rows)
-    assert "Pipeline steps at 10 000 respondents" in text
+    assert "Pipeline steps at 2 000 respondents" in text
     steps = dict(row for row in table_after(text, "| step")[2:])
     assert {"validated_responses", "release", *MARTS} <= set(steps)
 
