@@ -31,7 +31,7 @@ SINGULAR = 1e-12
 
 
 @dataclass(frozen=True)
-class GroupTest:
+class GroupComparison:
     statistic: float | None
     df: int
     p_value: float | None
@@ -46,7 +46,7 @@ def two_sided_p(z: float) -> float:
 
 def compare_groups(
     codes: list[str], estimates: np.ndarray, covariance: np.ndarray, ordered: tuple[str, ...] | None
-) -> GroupTest:
+) -> GroupComparison:
     """Wald test that the k groups are equal, and the trend test along `ordered` (the order of
     the breakdown's groups; None for a breakdown without one), on the groups' estimates and
     their k×k covariance."""
@@ -69,7 +69,7 @@ def compare_groups(
             if variance > 0:
                 trend_z = float(scores @ estimates[members] / math.sqrt(variance))
                 trend_p = two_sided_p(trend_z)
-    return GroupTest(statistic, k - 1, p_value, trend_z, trend_p)
+    return GroupComparison(statistic, k - 1, p_value, trend_z, trend_p)
 
 
 def benjamini_hochberg(p_values: list[float | None]) -> list[float | None]:
