@@ -28,7 +28,7 @@ class LockedWarehouse(DuckDBResource):
                 context.instance,
                 entry="dagster run",
                 report=context.log.warning,
-                run_id=context.run_id,
+                run_id=context.run.run_id if context.run else None,
             ),
             super().yield_for_execution(context) as resource,
         ):
