@@ -268,3 +268,20 @@ def table_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
         table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
         for table in ("responses", "frame", "quarantine", "routing_warnings")
     }
+
+
+def point_pipeline_at(root: Path, monkeypatch) -> None:
+    """Point `make run` (pipelines.run) at folders under `root`: raw/ for the deliveries,
+    marts/, private/warehouse.duckdb and home/ for a Dagster instance of the project's
+    dagster.yaml."""
+    home = root / "home"
+    home.mkdir(exist_ok=True)
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    for name, value in {
+        "DAGSTER_HOME": home,
+        "BAROMETER_DAGSTER_DIR": home / ".dagster",
+        "BAROMETER_RAW_DIR": root / "raw",
+        "BAROMETER_MARTS_DIR": root / "marts",
+        "BAROMETER_WAREHOUSE": root / "private" / "warehouse.duckdb",
+    }.items():
+        monkeypatch.setenv(name, str(value))

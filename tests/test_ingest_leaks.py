@@ -18,7 +18,7 @@ import pytest
 
 from pipelines import run
 from tests.data.bad_deliveries import build_corpus
-from tests.ingest_fixtures import BAD_DELIVERIES, FREE_TEXTS, REFERENCE_DIR, REPO
+from tests.ingest_fixtures import BAD_DELIVERIES, FREE_TEXTS, REFERENCE_DIR, point_pipeline_at
 
 CASES = sorted(build_corpus.CASES)
 # A record starts with the respondent id, the first column of the 2018 delivery.
@@ -64,14 +64,7 @@ def files_text(folder: Path) -> str:
 
 
 def run_pipeline(root: Path, monkeypatch, capfd) -> tuple[int, str]:
-    home = root / "home"
-    home.mkdir(exist_ok=True)
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
-    monkeypatch.setenv("BAROMETER_DAGSTER_DIR", str(home / ".dagster"))
-    monkeypatch.setenv("BAROMETER_RAW_DIR", str(root / "raw"))
-    monkeypatch.setenv("BAROMETER_MARTS_DIR", str(root / "marts"))
-    monkeypatch.setenv("BAROMETER_WAREHOUSE", str(root / "private" / "warehouse.duckdb"))
+    point_pipeline_at(root, monkeypatch)
     capfd.readouterr()
     code = run.main()
     out, err = capfd.readouterr()
@@ -87,17 +80,7 @@ def published_base(tmp_path_factory) -> Path:
     copy_case(BAD_DELIVERIES / "extra_column", root / "raw")
     with pytest.MonkeyPatch.context() as monkeypatch:
         # capfd is function-scoped: the base run's output is not checked here
-        home = root / "home"
-        home.mkdir()
-        shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
-        for name, value in {
-            "DAGSTER_HOME": home,
-            "BAROMETER_DAGSTER_DIR": home / ".dagster",
-            "BAROMETER_RAW_DIR": root / "raw",
-            "BAROMETER_MARTS_DIR": root / "marts",
-            "BAROMETER_WAREHOUSE": root / "private" / "warehouse.duckdb",
-        }.items():
-            monkeypatch.setenv(name, str(value))
+        point_pipeline_at(root, monkeypatch)
         assert run.main() == 0
     return root
 

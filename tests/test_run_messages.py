@@ -11,7 +11,12 @@ import pytest
 from pipelines import codebook, run
 from pipelines.defs import marts
 from pipelines.quality.gate import GateFailure, GateResult
-from tests.ingest_fixtures import REFERENCE_DIR, REPO, respondents, write_csv_2018
+from tests.ingest_fixtures import (
+    REFERENCE_DIR,
+    point_pipeline_at,
+    respondents,
+    write_csv_2018,
+)
 
 
 @pytest.fixture
@@ -20,17 +25,7 @@ def make_run(tmp_path, monkeypatch, capfd):
     and what it printed."""
     write_csv_2018(tmp_path / "raw" / "2018", respondents(2018, 40))
     shutil.copytree(REFERENCE_DIR, tmp_path / "raw" / "reference")
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
-    for name, value in {
-        "DAGSTER_HOME": home,
-        "BAROMETER_DAGSTER_DIR": home / ".dagster",
-        "BAROMETER_RAW_DIR": tmp_path / "raw",
-        "BAROMETER_MARTS_DIR": tmp_path / "marts",
-        "BAROMETER_WAREHOUSE": tmp_path / "private" / "warehouse.duckdb",
-    }.items():
-        monkeypatch.setenv(name, str(value))
+    point_pipeline_at(tmp_path, monkeypatch)
 
     def main() -> tuple[int, list[str]]:
         capfd.readouterr()
