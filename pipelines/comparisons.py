@@ -10,7 +10,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from pipelines.ingest.sql import query_model
 from pipelines.significance import benjamini_hochberg, compare_groups, ordering, register_functions
 from pipelines.sql_runner import run_model
 
@@ -34,12 +33,12 @@ TEST_COLUMNS = pa.schema(
 
 def build_differences(con: duckdb.DuckDBPyConnection, wave: int) -> int:
     """Replace the wave's rows of mart_differences; returns how many it now has."""
-    groups = query_model(con, "tests/group_estimates", wave=wave)
+    groups = run_model(con, "tests/group_estimates", wave=wave).fetchall()
     covariances = {
         (mart, measure, item, breakdown, a, b): value
-        for mart, measure, item, breakdown, a, b, value in query_model(
+        for mart, measure, item, breakdown, a, b, value in run_model(
             con, "tests/group_covariances", wave=wave
-        )
+        ).fetchall()
     }
     rows = []
     for table, members in groupby(groups, key=lambda g: g[:4]):

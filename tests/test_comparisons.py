@@ -14,8 +14,8 @@ import sample_deliveries as sd
 from reference_samples import reference_marts
 
 from pipelines import comparisons, transform
-from pipelines.ingest.sql import query_model
 from pipelines.significance import benjamini_hochberg, compare_groups
+from pipelines.sql_runner import run_model
 from tests.warehouse_fixtures import respondent, warehouse
 
 # Two sector cells, w = 10 in both; Oslo (NO08) and Stavanger (NO0A) split each of them.
@@ -47,9 +47,9 @@ def test_covariance_of_two_groups_by_hand(two_cells):
     # cov = −[(1 − 0.1)·10/9·(−0.0625)(−0.125)/10 + (1 − 0.1)·6/5·(0.0625)(0.125)/6]
     covariance = {
         (a, b): value
-        for _, measure, _, breakdown, a, b, value in query_model(
+        for _, measure, _, breakdown, a, b, value in run_model(
             two_cells, "tests/group_covariances", wave=2020
-        )
+        ).fetchall()
         if (measure, breakdown) == ("innovative", "region")
     }
     assert covariance == {("NO08", "NO0A"): pytest.approx(-0.0021875, abs=1e-15)}

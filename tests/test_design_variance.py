@@ -14,7 +14,7 @@ import pytest
 import svy
 
 from pipelines import transform
-from pipelines.ingest.sql import query_model
+from pipelines.sql_runner import run_model
 from tests.warehouse_fixtures import respondent, warehouse
 
 Z = 1.959964
@@ -195,7 +195,9 @@ def test_group_covariances_equal_the_survey_library(
     codes = [str(k) for k in expected.keys()]  # noqa: SIM118 (svy's Estimate, not a dict)
     pairs = {
         (a, b): value
-        for mart, m, item, b_, a, b, value in query_model(con, "tests/group_covariances", wave=2020)
+        for mart, m, item, b_, a, b, value in run_model(
+            con, "tests/group_covariances", wave=2020
+        ).fetchall()
         if (m, b_) == (measure, breakdown)
     }
     assert len(pairs) == len(codes) * (len(codes) - 1) // 2

@@ -22,8 +22,6 @@ from pipelines.codebook import REQUIRED_VARIABLES, Codebook
 from pipelines.ingest.encoding import ROW_COLUMN
 from pipelines.ingest.sql import quote
 
-# Variables every row must carry: they identify the respondent and place it in the frame.
-
 SQL_TYPES = {
     "id": "VARCHAR",
     "municipality": "VARCHAR",

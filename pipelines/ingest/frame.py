@@ -10,7 +10,8 @@ from pipelines.codebook import WEIGHTING_CELL_COLUMNS, Codebook
 from pipelines.ingest.encoding import ROW_COLUMN
 from pipelines.ingest.errors import DeliveryError
 from pipelines.ingest.readers import FRAME_LANDING, Landed, land_frame
-from pipelines.ingest.sql import query_model, quote, run_model
+from pipelines.ingest.sql import quote
+from pipelines.sql_runner import run_model
 
 POPULATION = "n_population"
 
@@ -42,7 +43,7 @@ def stage_frame(con: duckdb.DuckDBPyConnection, path: Path, book: Codebook) -> L
         + ", ".join(columns)
         + f" FROM {FRAME_LANDING}"
     )
-    problem = query_model(con, "ingest/frame_problems", **_cells(book))
+    problem = run_model(con, "ingest/frame_problems", **_cells(book)).fetchall()
     if problem:
         row, column, value, text = problem[0]
         raise DeliveryError(path, text, row=row, column=column, value=value)
@@ -55,7 +56,7 @@ def check_cells_covered(
 ) -> None:
     """Every weighting cell with accepted respondents must have a frame row."""
     _check_cells_large_enough(con, path, book, responses_name)
-    missing = query_model(con, "ingest/frame_cells_missing", **_cells(book))
+    missing = run_model(con, "ingest/frame_cells_missing", **_cells(book)).fetchall()
     if not missing:
         return
     *cell, n_respondents, first_row = missing[0]
@@ -75,7 +76,7 @@ def _check_cells_large_enough(
 ) -> None:
     """A cell cannot have more respondents than workplaces in the population (0 included):
     a frame error, found here rather than as impossible weights and sampling fractions."""
-    empty = query_model(con, "ingest/frame_cells_short", **_cells(book))
+    empty = run_model(con, "ingest/frame_cells_short", **_cells(book)).fetchall()
     if not empty:
         return
     row, population, *cell, n_respondents, first_row = empty[0]

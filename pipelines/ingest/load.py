@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.ingest.checks import responses_ddl
-from pipelines.ingest.sql import run_model
+from pipelines.sql_runner import run_model
 
 # The temporary views and tables one ingest stages; dropped when it ends, however it ends.
 STAGING_VIEWS = ("ingest_responses", "ingest_routing")

@@ -21,7 +21,7 @@ import pyarrow as pa_arrow
 from pipelines import codebook
 from pipelines import questionnaire as q
 from pipelines.codebook import REQUIRED_VARIABLES, Codebook
-from pipelines.ingest.sql import model_path, run_model
+from pipelines.sql_runner import run_model
 
 BATCH_ROWS = 100_000
 KOMMUNENR_PATTERN = r"^\d{4}$"
@@ -125,9 +125,11 @@ def wave_frames(
     """The wave's ``responses`` rows with the derived flags, ``batch_rows`` at a time, as
     the schema expects them (nullable integer dtypes, index = source_row)."""
     run_model(con, "warehouse/macros")
-    reader = con.sql(
-        model_path("ingest/schema_rows").read_text(encoding="utf-8"),
-        params={"wave": wave, "numbering": codebook.load(wave).municipality_numbering},
+    reader = run_model(
+        con,
+        "ingest/schema_rows",
+        wave=wave,
+        numbering=codebook.load(wave).municipality_numbering,
     ).to_arrow_reader(batch_rows)
     for batch in reader:
         df = batch.to_pandas(types_mapper=_PANDAS_TYPES.get)
@@ -149,9 +151,7 @@ def validate_wave_schema(
         except pa.errors.SchemaErrors as errors:
             for failure in _failures(errors.failure_cases, df):
                 failures.setdefault((failure["column"], failure["check"], failure["row"]), failure)
-    duplicates = con.execute(
-        model_path("ingest/duplicate_resp_ids").read_text(encoding="utf-8"), {"wave": wave}
-    ).fetchall()
+    duplicates = run_model(con, "ingest/duplicate_resp_ids", wave=wave).fetchall()
     for row, resp_id in duplicates:
         failures.setdefault(
             ("resp_id", "field_uniqueness", row),

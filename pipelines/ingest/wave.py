@@ -12,8 +12,8 @@ from pipelines.ingest.delivery import FRAME_FILE, locate_delivery
 from pipelines.ingest.errors import DeliveryError
 from pipelines.ingest.labels import check_sav_labels
 from pipelines.ingest.readers import LANDING, MALFORMED, land_responses
-from pipelines.ingest.sql import run_model
 from pipelines.publish.fingerprint import delivery_fingerprints, delivery_states
+from pipelines.sql_runner import run_model, run_sql
 
 # A wave goes on while at most this share of its delivered rows is quarantined.
 MAX_QUARANTINED_SHARE = 0.05
@@ -48,7 +48,7 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
                 column=missing[0],
             )
         params = {"wave": wave, "file": responses_name, "numbering": book.municipality_numbering}
-        _run(con, checks.raw_sql(book))
+        run_sql(con, checks.raw_sql(book))
         # a row that is not landed may have several records (formula cells): rows count once
         (not_landed,) = con.execute(
             f"SELECT count(DISTINCT source_row) FROM {MALFORMED}"
@@ -56,16 +56,16 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
         rows_read = _count(con, LANDING) + not_landed
         # ingest_raw holds the delivered text too: the landing copy can go
         con.execute(f"DROP TABLE {LANDING}")
-        _run(con, checks.quarantine_sql(book), params)
+        run_sql(con, checks.quarantine_sql(book), params, strict=False)
         (rows_quarantined,) = con.execute(
             'SELECT count(DISTINCT "row") FROM ingest_quarantine'
         ).fetchone()
         _check_quarantine_share(con, delivery.responses, rows_read, rows_quarantined)
-        _run(con, checks.accepted_sql(book), {"numbering": book.municipality_numbering})
+        run_sql(con, checks.accepted_sql(book), {"numbering": book.municipality_numbering})
         frame.check_cells_covered(con, delivery.frame, book, responses_name)
-        _run(con, checks.routing_sql(book))
-        _run(con, checks.routing_warnings_sql(book), params)
-        _run(con, checks.responses_sql(book))
+        run_sql(con, checks.routing_sql(book))
+        run_sql(con, checks.routing_warnings_sql(book), params, strict=False)
+        run_sql(con, checks.responses_sql(book))
         _check_unchanged(raw_dir, wave, states)
         load.create_tables(con)
         load.replace_wave(con, wave, responses_name, read_from)
@@ -94,14 +94,6 @@ def _check_unchanged(raw_dir: Path, wave: int, before: dict[str, tuple]) -> None
             f"{', '.join(changed)} changed while the wave was being read; "
             "wait until the delivery is complete, then run the wave again",
         )
-
-
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> None:
-    """Execute one generated statement with those of ``params`` it names."""
-    (statement,) = con.extract_statements(sql)
-    con.execute(
-        statement, {k: v for k, v in (params or {}).items() if k in statement.named_parameters}
-    )
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

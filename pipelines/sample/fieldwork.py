@@ -6,8 +6,6 @@ import numpy as np
 
 from pipelines.sample.profiles import Profile
 
-SECONDS_PER_DAY = 86_400
-
 
 def respondent_ids(profile: Profile, first: int, n: int) -> np.ndarray:
     """Running ids from the ``first``-th respondent (0-based) of the delivery."""
