@@ -11,12 +11,12 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.publish.marts import COLUMN_NAMES, KEY, VALUE_COLUMNS, warehouse_table
-from pipelines.transform import MARTS
+from pipelines.publish.marts import warehouse_table
+from pipelines.vocabulary import ESTIMATES, MARTS, VALUE_COLUMNS
 
 TOLERANCE = 1e-9
 SHOWN = 5
-_EXACT = tuple(c for c in COLUMN_NAMES if c not in KEY and c not in VALUE_COLUMNS)
+_EXACT = tuple(c for c in ESTIMATES.names if c not in ESTIMATES.key and c not in VALUE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def compare_marts(pipeline_db: Path, baseline_db: Path, wave: int) -> MartCompar
         joined = (
             f"FROM (SELECT * FROM p.{table} WHERE wave = $wave) AS p "
             f"FULL JOIN (SELECT * FROM b.{table} WHERE wave = $wave) AS b "
-            f"USING ({', '.join(KEY)})"
+            f"USING ({', '.join(ESTIMATES.key)})"
         )
         [(count, bad, biggest)] = con.execute(
             f"SELECT count(*), count(*) FILTER ({differs}), max(greatest({gap})) {joined}",
@@ -68,7 +68,7 @@ def compare_marts(pipeline_db: Path, baseline_db: Path, wave: int) -> MartCompar
         examples += [
             f"{mart} {row}"
             for row in con.execute(
-                f"SELECT {', '.join(KEY)}, {shown} {joined} WHERE {differs} "
+                f"SELECT {', '.join(ESTIMATES.key)}, {shown} {joined} WHERE {differs} "
                 f"ORDER BY ALL LIMIT {SHOWN}",
                 {"wave": wave},
             ).fetchall()

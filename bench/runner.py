@@ -15,7 +15,7 @@ from bench.compare import compare_marts
 from bench.measure import Measurement, run_child
 from bench.results import GIB, BenchResults, SizeResult
 from pipelines.publish.fingerprint import PROJECT_ROOT
-from pipelines.transform import DEFAULT_MIN_CELL_SIZE
+from pipelines.vocabulary import MIN_CELL_SIZE
 
 SIZES = (10_000, 100_000, 1_000_000)
 # Variables of the project's own runs that must not leak into a measured child.
@@ -31,7 +31,7 @@ _PROJECT_VARIABLES = (
 
 def child_env(**variables: Path | str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _PROJECT_VARIABLES}
-    env["BAROMETER_MIN_CELL_SIZE"] = str(DEFAULT_MIN_CELL_SIZE)
+    env["BAROMETER_MIN_CELL_SIZE"] = str(MIN_CELL_SIZE)
     env["PYTHONPATH"] = str(PROJECT_ROOT)
     env.update({k: str(v) for k, v in variables.items()})
     return env

@@ -10,8 +10,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from pipelines.significance import benjamini_hochberg, compare_groups, ordering, register_functions
+from pipelines.significance import benjamini_hochberg, compare_groups, register_functions
 from pipelines.sql_runner import run_model
+from pipelines.vocabulary import trend_order
 
 TEST_COLUMNS = pa.schema(
     [
@@ -54,7 +55,7 @@ def build_differences(con: duckdb.DuckDBPyConnection, wave: int) -> int:
                 if i != j:
                     pair = (a, b) if a < b else (b, a)
                     covariance[i, j] = covariances.get((*table, *pair), 0.0)
-        tested = compare_groups(codes, estimates, covariance, ordering(table[1], table[3]))
+        tested = compare_groups(codes, estimates, covariance, trend_order(table[1], table[3]))
         mart, measure, item, breakdown = table
         rows.append(
             {

@@ -1,4 +1,5 @@
-"""The data dictionary (docs/data-dictionary.md), written from the questionnaire and codebooks.
+"""The data dictionary (docs/data-dictionary.md), written from the questionnaire, the
+codebooks and the marts' vocabulary.
 
 ``python -m pipelines.dictionary`` rewrites the file; a test keeps it in step.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines import codebook, questionnaire
+from pipelines import codebook, questionnaire, vocabulary
 
 DICTIONARY = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
@@ -49,7 +50,50 @@ def render() -> str:
         in_waves = [_raw_name(books[w], v.name) for w in waves]
         cells = [f"`{v.name}`", v.question, _codes(v), _routing(v), *in_waves]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_marts()]) + "\n"
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _marts() -> list[str]:
+    """The published marts: their columns, the measures of each and the breakdowns."""
+    lines = [
+        "",
+        "## Marts",
+        "",
+        "Written from `pipelines/vocabulary.py`. The catalog's views and columns carry the same",
+        "descriptions (`SELECT column_name, comment FROM duckdb_columns()`).",
+    ]
+    shapes = {
+        "the estimate marts (" + ", ".join(f"`{m}`" for m in vocabulary.MARTS) + ")": (
+            vocabulary.ESTIMATES
+        ),
+        "`changes`": vocabulary.CHANGES,
+        "`differences`": vocabulary.DIFFERENCES,
+    }
+    for name, shape in shapes.items():
+        key = ", ".join(f"`{c}`" for c in shape.key)
+        lines += ["", f"### Columns of {name}", "", f"Key: {key}.", ""]
+        lines += [_row("column", "type", "meaning"), "|" + "---|" * 3]
+        lines += [_row(f"`{c.name}`", c.type, c.description) for c in shape.columns]
+    lines += ["", "### Measures", ""]
+    lines += [
+        _row("mart", "measure", "estimate", "label", "who, and what counts"),
+        "|" + "---|" * 5,
+    ]
+    for mart in vocabulary.ESTIMATE_MARTS:
+        for m in mart.measures:
+            kind = f"mean on {m.scale[0]}–{m.scale[1]}" if m.scale else m.kind
+            lines.append(_row(f"`{mart.name}`", f"`{m.name}`", kind, m.label, m.description))
+    lines += ["", "### Breakdowns", "", "Groups in the order tables list them.", ""]
+    lines += [_row("breakdown", "what", "groups", "trend tested"), "|" + "---|" * 4]
+    for b in vocabulary.BREAKDOWN_LIST:
+        groups = "<br>".join(f"`{code}` {label}" for code, label in b.groups.items())
+        trend = " < ".join(f"`{code}`" for code in b.trend_order) if b.trend_order else ""
+        lines.append(_row(f"`{b.name}`", b.description, groups, trend))
+    return lines
 
 
 if __name__ == "__main__":

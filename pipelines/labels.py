@@ -1,11 +1,13 @@
-"""Label tables for SQL, derived from the questionnaire.
+"""Label tables for SQL, derived from the questionnaire and the marts' vocabulary.
 
+``label_measure`` says of every measure its kind of estimate (share, mean, distribution).
 ``label_item`` names every item of every measure of marts.md §3 with its Norwegian
 label and, where the item stands for one answer code of a question, that code (the
 marts join on it, so the item -> code mapping is defined here only).
 ``label_group`` names every group of every breakdown of marts.md §4.
-Both carry the ``position`` of the item within its measure and of the group within its
-breakdown, in the order the spec lists them (ties of secondary suppression go to the first).
+These two carry the ``position`` of the item within its measure and of the group within
+its breakdown, in the order the spec lists them (ties of secondary suppression go to the
+first).
 """
 
 from __future__ import annotations
@@ -13,54 +15,11 @@ from __future__ import annotations
 import duckdb
 
 from pipelines import questionnaire as q
+from pipelines.vocabulary import BREAKDOWN_LIST, INDEX_BANDS, MEASURES
 
 NOVELTY_ITEMS = {"improvement": 1, "new_approach": 2, "dont_know": 9}
 FAILURE_TYPE_ITEMS = {"tjeneste": 1, "produkt": 2, "prosess": 3, "kommunikasjon": 4}
 PRESSURE_ITEMS = {"more": 1, "same": 2, "less": 3, "dont_know": 9}
-INDEX_BANDS = {"0-2": "0–2 utsagn", "3": "3 utsagn", "4": "4 utsagn", "5": "5 utsagn"}
-
-GROUPS: dict[str, dict[str, str]] = {
-    "total": {"all": "Alle"},
-    "sector": {str(code): label for code, label in q.SEKTORER.items()},
-    "municipality_size": {
-        "<5k": "Under 5 000 innbyggere",
-        "5k-20k": "5 000–19 999 innbyggere",
-        "20k-50k": "20 000–49 999 innbyggere",
-        "50k+": "50 000 innbyggere eller flere",
-        "county": "Fylkeskommune",
-    },
-    "centrality": {
-        "central": "Sentrale kommuner (sentralitetsklasse 1–2)",
-        "intermediate": "Mellomsentrale kommuner (sentralitetsklasse 3–4)",
-        "peripheral": "Minst sentrale kommuner (sentralitetsklasse 5–6)",
-        "county": "Fylkeskommune",
-    },
-    "region": {
-        "NO02": "Innlandet",
-        "NO06": "Trøndelag",
-        "NO07": "Nord-Norge",
-        "NO08": "Oslo og Viken",
-        "NO09": "Agder og Sør-Østlandet",
-        "NO0A": "Vestlandet",
-    },
-    "employees": {str(code): label for code, label in q.ANSATTE.items()},
-    "economy": {
-        "low": "Lave frie disponible inntekter",
-        "medium": "Middels frie disponible inntekter",
-        "high": "Høye frie disponible inntekter",
-        "county": "Fylkeskommune",
-    },
-    "innovation_status": {
-        "innovator": "Har innført innovasjon",
-        "developing": "Ikke innført, men utvikling pågår",
-        "neither": "Verken innført eller under utvikling",
-    },
-    "merger": {
-        "merging": "I kommune eller fylkeskommune som slo seg sammen 1.1.2020",
-        "not_merging": "Ikke i sammenslått kommune eller fylkeskommune",
-    },
-    "government_level": {str(code): label for code, label in q.FORVALTNINGSNIVAER.items()},
-}
 
 
 def item_rows() -> list[tuple[str, str, str, int | None]]:
@@ -95,9 +54,9 @@ def item_rows() -> list[tuple[str, str, str, int | None]]:
 
 def group_rows() -> list[tuple[str, str, str, int]]:
     return [
-        (breakdown, code, label, position)
-        for breakdown, groups in GROUPS.items()
-        for position, (code, label) in enumerate(groups.items(), start=1)
+        (breakdown.name, code, label, position)
+        for breakdown in BREAKDOWN_LIST
+        for position, (code, label) in enumerate(breakdown.groups.items(), start=1)
     ]
 
 
@@ -112,6 +71,12 @@ def _positioned(rows: list[tuple[str, str, str, int | None]]) -> list[tuple]:
 
 
 def write_label_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE OR REPLACE TABLE label_measure (measure VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL)"
+    )
+    con.executemany(
+        "INSERT INTO label_measure VALUES (?, ?)", [(m.name, m.kind) for m in MEASURES.values()]
+    )
     con.execute(
         "CREATE OR REPLACE TABLE label_item "
         "(measure VARCHAR, item VARCHAR, item_label VARCHAR, code INTEGER, position INTEGER, "

@@ -16,15 +16,6 @@ import duckdb
 import numpy as np
 from scipy.special import chdtrc
 
-from pipelines import labels
-
-# Ordered breakdowns (marts.md §7): their groups in order, the county group left out; the
-# bands of innovative_by_index are ordered too.
-ORDERED_GROUPS: dict[str, tuple[str, ...]] = {
-    breakdown: tuple(code for code in labels.GROUPS[breakdown] if code != "county")
-    for breakdown in ("municipality_size", "centrality", "employees", "economy")
-}
-INDEX_BANDS = tuple(labels.INDEX_BANDS)
 # C V C′ counts as singular when its smallest eigenvalue is below this share of its largest:
 # the Wald statistic would then be rounding noise.
 SINGULAR = 1e-12
@@ -86,12 +77,6 @@ def benjamini_hochberg(p_values: list[float | None]) -> list[float | None]:
         running = min(running, p * (m / rank))
         q[i] = running
     return q
-
-
-def ordering(measure: str, breakdown: str) -> tuple[str, ...] | None:
-    if measure == "innovative_by_index":
-        return INDEX_BANDS
-    return ORDERED_GROUPS.get(breakdown)
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:

@@ -7,17 +7,16 @@ import re
 import duckdb
 
 from pipelines import codebook
-from pipelines.sql_runner import model_path, run_model
+from pipelines.mart_tables import mart_tables_sql
+from pipelines.sql_runner import model_path, run_model, run_sql
+from pipelines.vocabulary import MARTS, MIN_CELL_SIZE, check_min_cell_size
 
-MARTS = ("innovation", "factors", "failures", "culture_index", "reform_pressure")
-DEFAULT_MIN_CELL_SIZE = 10
-SMALLEST_MIN_CELL_SIZE = 5
 # SQL line comments, which DuckDB keeps in the text of the statement below them.
 _COMMENTS = re.compile(r"--[^\n]*")
 
-# Tables of sql/warehouse/tables.sql: derived from the ingest tables, so a warehouse made by
-# an older version of the pipeline can drop them when their shape changed; the run rebuilds
-# them from the ingested responses.
+# Tables of sql/warehouse/tables.sql and of the marts: derived from the ingest tables, so a
+# warehouse made by an older version of the pipeline can drop them when their shape changed;
+# the run rebuilds them from the ingested responses.
 DERIVED_TABLES = (
     "weights",
     "respondents",
@@ -33,6 +32,7 @@ def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     run_model(con, "warehouse/macros")
     _drop_outdated_tables(con)
     run_model(con, "warehouse/tables")
+    run_sql(con, mart_tables_sql(), source="the marts' tables")
     run_model(con, "warehouse/estimate")
 
 
@@ -45,9 +45,10 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]
 
 
 def _drop_outdated_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop derived tables whose columns differ from what sql/warehouse/tables.sql declares."""
+    """Drop derived tables whose columns differ from what is declared for them now."""
     declared = duckdb.connect()
-    for statement in declared.extract_statements(model_path("warehouse/tables").read_text()):
+    sql = model_path("warehouse/tables").read_text(encoding="utf-8") + mart_tables_sql()
+    for statement in declared.extract_statements(sql):
         # a statement's text starts with the comments above it
         if _COMMENTS.sub("", statement.query).lstrip().upper().startswith("CREATE TABLE"):
             declared.execute(statement)
@@ -70,16 +71,12 @@ def build_respondents(con: duckdb.DuckDBPyConnection, wave: int) -> None:
 
 
 def build_mart(
-    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int = DEFAULT_MIN_CELL_SIZE
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int = MIN_CELL_SIZE
 ) -> int:
     """Replace the wave's rows of one mart; returns how many rows it now has."""
     if mart not in MARTS:
         raise ValueError(f"unknown mart {mart!r}; the marts are {', '.join(MARTS)}")
-    if min_cell_size < SMALLEST_MIN_CELL_SIZE:
-        raise ValueError(
-            f"minimum cell size {min_cell_size} is below {SMALLEST_MIN_CELL_SIZE}, "
-            "the smallest the privacy rules allow"
-        )
+    check_min_cell_size(min_cell_size)
     run_model(con, f"marts/{mart}", wave=wave)
     run_model(con, "warehouse/write_mart", mart=mart, wave=wave, min_cell_size=min_cell_size)
     [(rows,)] = con.execute(

@@ -15,6 +15,7 @@ from pipelines.publish.catalog import latest_estimates
 from pipelines.quality.gate import run_gate
 from pipelines.reference import build_reference
 from pipelines.report import write_report
+from pipelines.vocabulary import MARTS, MIN_CELL_SIZE
 
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"
@@ -31,7 +32,7 @@ def sample_warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     transform.prepare_warehouse(con)
     for wave in SAMPLE_WAVES:
         transform.build_respondents(con, wave)
-        for mart in transform.MARTS:
+        for mart in MARTS:
             transform.build_mart(con, mart, wave)
         comparisons.build_differences(con, wave)
     return con
@@ -50,7 +51,7 @@ def published(sample_warehouse, tmp_path_factory) -> Path:
             inputs=wave_fingerprints(RAW_DIR, wave),
             code_version=code_version(),
             run_id="tests",
-            min_cell_size=transform.DEFAULT_MIN_CELL_SIZE,
+            min_cell_size=MIN_CELL_SIZE,
             gate=partial(run_gate, docs_dir=marts_dir / "quality"),
         )
         write_report(sample_warehouse, wave, marts_dir / "reports", paths.published_figures())

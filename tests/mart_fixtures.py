@@ -13,14 +13,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.publish.marts import (
-    ARROW_SCHEMA,
-    COLUMNS,
-    COMPARISON_MARTS,
-    MARTS,
-    SHAPES,
-    warehouse_table,
-)
+from pipelines.publish.marts import warehouse_table
+from pipelines.vocabulary import COMPARISON_MARTS, ESTIMATES, MARTS, SHAPES
 
 MIN_CELL_SIZE = 10
 # breakdown, group_code, group_label, n, suppression: the last group is below the minimum
@@ -33,7 +27,7 @@ GROUPS = (
 )
 INDEX_DISTRIBUTION = (0.05, 0.1, 0.15, 0.2, 0.25, 0.25)
 # mart -> (measure, item, estimate per group other than the suppressed one), by measure.
-ESTIMATES = {
+MART_ESTIMATES = {
     "innovation": [
         ("innovative", "", 0.75),
         ("novelty", "improvement", 0.5),
@@ -69,7 +63,7 @@ ESTIMATES = {
 def good_rows(mart: str, wave: int, bump: float = 0.0) -> list[dict]:
     """The rows of `mart` for `wave`; `bump` moves the first estimate (a corrected figure)."""
     rows = []
-    for i, (measure, item, estimate) in enumerate(ESTIMATES[mart]):
+    for i, (measure, item, estimate) in enumerate(MART_ESTIMATES[mart]):
         value = estimate + (bump if i == 0 else 0.0)
         if measure.startswith("mean_"):
             interval = (value - 0.3, value + 0.3)
@@ -101,7 +95,7 @@ def good_rows(mart: str, wave: int, bump: float = 0.0) -> list[dict]:
 
 def good_frame(mart: str, wave: int = 2020) -> pd.DataFrame:
     """One wave of a mart as the gate receives it (through Arrow, in the published types)."""
-    return pa.Table.from_pylist(good_rows(mart, wave), schema=ARROW_SCHEMA).to_pandas()
+    return pa.Table.from_pylist(good_rows(mart, wave), schema=ESTIMATES.arrow_schema).to_pandas()
 
 
 def asked(mart: str, wave: int) -> bool:
@@ -114,14 +108,14 @@ def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: flo
     try:
         for mart in MARTS:
             rows = [r for w in waves if asked(mart, w) for r in good_rows(mart, w, bump)]
-            con.register("new_rows", pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
-            columns = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
+            con.register("new_rows", pa.Table.from_pylist(rows, schema=ESTIMATES.arrow_schema))
+            columns = ", ".join(f"{c.name} {c.type}" for c in ESTIMATES.columns)
             con.execute(f"CREATE OR REPLACE TABLE {warehouse_table(mart)} ({columns})")
             con.execute(f"INSERT INTO {warehouse_table(mart)} SELECT * FROM new_rows")
             con.unregister("new_rows")
         # the comparison marts, without rows: what they hold is tests/test_comparisons.py's
         for mart in COMPARISON_MARTS:
-            columns = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in SHAPES[mart].columns)
+            columns = ", ".join(f"{c.name} {c.type}" for c in SHAPES[mart].columns)
             con.execute(f"CREATE OR REPLACE TABLE {warehouse_table(mart)} ({columns})")
     finally:
         con.close()

@@ -18,7 +18,7 @@ import duckdb
 import yaml
 
 from pipelines.publish.layout import LATEST, MANIFEST, release_dirs, versions
-from pipelines.transform import MARTS
+from pipelines.vocabulary import MARTS
 
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"

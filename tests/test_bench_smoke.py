@@ -12,8 +12,7 @@ import pytest
 from bench.deliveries import WAVE
 from bench.results import render
 from bench.runner import run_bench
-from pipelines.publish.marts import COLUMN_NAMES, KEY, VALUE_COLUMNS
-from pipelines.transform import MARTS
+from pipelines.vocabulary import ESTIMATES, MARTS, VALUE_COLUMNS
 
 SIZE = 2_000
 HEADER = [
@@ -92,14 +91,14 @@ def test_pipeline_and_baseline_made_the_same_mart_rows(bench):
     compared = 0
     for mart in MARTS:
         query = (
-            f"SELECT {', '.join(COLUMN_NAMES)} FROM {{}}.mart_{mart} WHERE wave = {WAVE} "
-            f"ORDER BY {', '.join(KEY)}"
+            f"SELECT {', '.join(ESTIMATES.names)} FROM {{}}.mart_{mart} WHERE wave = {WAVE} "
+            f"ORDER BY {', '.join(ESTIMATES.key)}"
         )
         pipeline = con.execute(query.format("p")).fetchall()
         baseline = con.execute(query.format("b")).fetchall()
         assert len(pipeline) == len(baseline) > 0, mart
         for p, b in zip(pipeline, baseline, strict=True):
-            for name, x, y in zip(COLUMN_NAMES, p, b, strict=True):
+            for name, x, y in zip(ESTIMATES.names, p, b, strict=True):
                 if name in VALUE_COLUMNS and x is not None and y is not None:
                     assert abs(x - y) <= 1e-9, (mart, p, b)
                 else:

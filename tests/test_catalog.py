@@ -15,8 +15,8 @@ from mart_fixtures import MIN_CELL_SIZE, asked, good_rows, write_warehouse
 
 from pipelines.publish import build_catalog, publish_wave
 from pipelines.publish.catalog import CATALOG_SQL, RELEASES_COLUMNS
-from pipelines.publish.marts import COLUMNS, MARTS, PUBLISHED_MARTS
 from pipelines.quality import GateResult
+from pipelines.vocabulary import ESTIMATES, MART, MARTS, PUBLISHED_MARTS, SHAPES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,6 +109,19 @@ def test_views_name_parquet_by_absolute_path_and_work_from_any_directory(
     ]
 
 
+def test_every_view_and_column_says_what_it_holds(released):
+    catalog = build_catalog(released)
+    views = dict(read(catalog, "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal"))
+    assert views["innovation"] == MART["innovation"].description
+    assert "§7" in views["differences"]
+    for mart in PUBLISHED_MARTS:
+        comments = read(
+            catalog,
+            f"SELECT column_name, comment FROM duckdb_columns() WHERE table_name = '{mart}'",
+        )
+        assert comments == [(c.name, c.description) for c in SHAPES[mart].columns]
+
+
 def test_the_sql_file_builds_the_same_views(released):
     catalog = build_catalog(released)
     with duckdb.connect() as con:
@@ -123,7 +136,7 @@ def test_a_mart_without_releases_still_has_a_typed_empty_view(tmp_path):
     write_warehouse(warehouse, waves=(2018,))
     publish(warehouse, tmp_path / "marts", 2018)
     catalog = build_catalog(tmp_path / "marts")
-    spec = [(name, sql_type) for name, sql_type, _ in COLUMNS]
+    spec = [(c.name, c.type) for c in ESTIMATES.columns]
     for mart in MARTS:
         assert read(catalog, f"SELECT column_name, column_type FROM (DESCRIBE {mart})") == spec
     assert read(catalog, "SELECT count(*) FROM reform_pressure") == [(0,)]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from reference_samples import reference_marts
 
-from pipelines import transform
+from pipelines.vocabulary import MARTS
 
 KEY = ["wave", "measure", "item", "breakdown", "group_code"]
 VALUES = ["estimate", "ci_lower", "ci_upper", "se", "deff"]
@@ -22,7 +22,7 @@ def both(request, sample_warehouse):
     return wave, expected, sample_warehouse
 
 
-@pytest.mark.parametrize("mart", transform.MARTS)
+@pytest.mark.parametrize("mart", MARTS)
 def test_sql_mart_equals_the_reference(both, mart):
     wave, expected, con = both
     sql = con.execute(
@@ -53,7 +53,7 @@ def test_the_comparison_covers_every_mart_of_2020(sample_warehouse):
             "SELECT mart, count(*) FROM mart_estimates WHERE wave = 2020 GROUP BY mart"
         ).fetchall()
     )
-    assert set(counts) == set(transform.MARTS) and min(counts.values()) > 100
+    assert set(counts) == set(MARTS) and min(counts.values()) > 100
 
 
 def test_the_samples_exercise_secondary_suppression(sample_warehouse):

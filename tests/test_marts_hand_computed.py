@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines import transform
+from pipelines.vocabulary import MARTS, MinCellSizeError
 from tests.hand_formulas import Z, stratified_se, wilson
 from tests.warehouse_fixtures import warehouse
 
@@ -141,7 +142,7 @@ def marts_2020():
         for k in range(1, CLONES + 1)
     ]
     con = warehouse(cloned, FRAME_2020, waves=(2020,))
-    for mart in transform.MARTS:
+    for mart in MARTS:
         transform.build_mart(con, mart, 2020, min_cell_size=5)
     return con
 
@@ -362,7 +363,7 @@ def test_2018_weights_on_type_and_landsdel_and_has_no_rows_for_items_not_asked()
         {"wave": 2018, "virksomhetstype": 21, "landsdel": "NO02", "n_population": 50},
     ]
     con = warehouse(respondents, frame, waves=(2018,))
-    counts = {m: transform.build_mart(con, m, 2018, min_cell_size=5) for m in transform.MARTS}
+    counts = {m: transform.build_mart(con, m, 2018, min_cell_size=5) for m in MARTS}
     assert counts["culture_index"] == counts["reform_pressure"] == counts["failures"] == 0
     (estimate,) = con.execute(
         "SELECT estimate FROM mart_innovation WHERE wave = 2018 AND measure = 'innovative' "
@@ -379,5 +380,5 @@ def test_2018_weights_on_type_and_landsdel_and_has_no_rows_for_items_not_asked()
 
 
 def test_minimum_cell_size_below_five_is_refused(marts_2020):
-    with pytest.raises(ValueError, match="below 5"):
+    with pytest.raises(MinCellSizeError, match="minimum cell size 4 is below the floor of 5"):
         transform.build_mart(marts_2020, "innovation", 2020, min_cell_size=4)

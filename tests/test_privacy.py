@@ -12,9 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 import sample_deliveries as sd
 
-from pipelines.publish.marts import MARTS, SHAPES
 from pipelines.publish.privacy import disclosure_problems
-from pipelines.transform import DEFAULT_MIN_CELL_SIZE
+from pipelines.vocabulary import MARTS, MIN_CELL_SIZE, SHAPES
 
 WAVES = tuple(sd.SAMPLES)
 
@@ -48,7 +47,7 @@ def test_no_published_data_cell_holds_an_id_or_free_text(published, secrets):
             "SELECT * FROM read_parquet($p, hive_partitioning = false) LIMIT 0", {"p": str(path)}
         )
         assert tuple(c[0] for c in described.description) == shape.names
-        text = [name for name, sql_type, _ in shape.columns if sql_type == "VARCHAR"]
+        text = [c.name for c in shape.columns if c.type == "VARCHAR"]
         for (cell,) in con.execute(
             f"SELECT DISTINCT unnest([{', '.join(text)}]) FROM read_parquet($p)",
             {"p": str(path)},
@@ -65,7 +64,7 @@ def test_no_published_estimate_rests_on_a_small_cell(published):
             f"OR ci_lower IS NOT NULL OR ci_upper IS NOT NULL OR se IS NOT NULL "
             f"OR deff IS NOT NULL OR NOT suppressed)), count(*) "
             f"FROM {mart}",
-            {"min": DEFAULT_MIN_CELL_SIZE},
+            {"min": MIN_CELL_SIZE},
         ).fetchall()
         assert exposed == 0 and rows > 0, mart
         [(hidden,)] = catalog.execute(f"SELECT count(*) FROM {mart} WHERE suppressed").fetchall()

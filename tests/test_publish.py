@@ -27,15 +27,9 @@ from pipelines.publish import (
 from pipelines.publish import release as release_module
 from pipelines.publish.fingerprint import code_version
 from pipelines.publish.layout import LATEST, LOCK, STAGING, release_dir, versions
-from pipelines.publish.marts import (
-    ARROW_SCHEMA,
-    COMPARISON_MARTS,
-    KEY,
-    MARTS,
-    SHAPES,
-    warehouse_table,
-)
+from pipelines.publish.marts import warehouse_table
 from pipelines.quality import GateFailure, GateResult, QualityGateError
+from pipelines.vocabulary import COMPARISON_MARTS, ESTIMATES, MARTS, SHAPES, MinCellSizeError
 
 INPUTS = {"2020/responses.sav": "1" * 64, "reference/counties.csv": "2" * 64}
 CODE = "c" * 64
@@ -83,7 +77,7 @@ def sha256(path: Path) -> str:
 
 
 def expected_rows(mart, wave, bump=0.0):
-    return sorted(good_rows(mart, wave, bump), key=lambda r: tuple(r[k] for k in KEY))
+    return sorted(good_rows(mart, wave, bump), key=lambda r: tuple(r[k] for k in ESTIMATES.key))
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -124,7 +118,7 @@ def test_first_release_files_and_manifest(warehouse, tmp_path):
         "min_cell_size": MIN_CELL_SIZE,
         "inputs": INPUTS,
         "schema": {
-            mart: [{"name": name, "type": sql_type} for name, sql_type, _ in shape.columns]
+            mart: [{"name": c.name, "type": c.type} for c in shape.columns]
             for mart, shape in SHAPES.items()
         },
         "parquet": {**release_module.PARQUET_OPTIONS, "writer": pa.__version__},
@@ -141,13 +135,13 @@ def test_first_release_files_and_manifest(warehouse, tmp_path):
         assert entry["bytes"] == path.stat().st_size
         assert entry["sha256"] == sha256(path)
         table = pq.read_table(path)
-        assert table.schema.equals(ARROW_SCHEMA)
+        assert table.schema.equals(ESTIMATES.arrow_schema)
         assert entry["rows"] == table.num_rows == len(good_rows(entry["mart"], 2020))
         # Rows in key order, values exactly as in the warehouse.
         assert table.to_pylist() == expected_rows(entry["mart"], 2020)
         assert b"ARROW:schema" in pq.read_metadata(path).metadata
     assert set(gate.seen) == set(MARTS)
-    shown = pa.Table.from_pylist(expected_rows("failures", 2020), schema=ARROW_SCHEMA)
+    shown = pa.Table.from_pylist(expected_rows("failures", 2020), schema=ESTIMATES.arrow_schema)
     pd.testing.assert_frame_equal(gate.seen["failures"], shown.to_pandas())
 
 
@@ -355,7 +349,7 @@ def test_a_suppressed_row_with_a_number_is_never_published(warehouse, tmp_path):
 def test_a_minimum_cell_size_below_5_is_refused(warehouse, tmp_path, size):
     with (
         duckdb.connect(str(warehouse)) as con,
-        pytest.raises(PrivacyError, match=f"minimum cell size {size} is below the floor of 5"),
+        pytest.raises(MinCellSizeError, match=f"minimum cell size {size} is below the floor of 5"),
     ):
         publish_wave(
             con,

@@ -16,8 +16,9 @@ from mart_fixtures import MIN_CELL_SIZE, good_frame, write_warehouse
 
 from pipelines.publish import code_version, publish_wave
 from pipelines.publish.layout import release_dir, versions
-from pipelines.publish.marts import MARTS, VALUE_COLUMNS, warehouse_table
+from pipelines.publish.marts import warehouse_table
 from pipelines.quality import QualityGateError, run_gate
+from pipelines.vocabulary import MARTS, VALUE_COLUMNS
 
 # Expectations per suite: 36 common ones, a mean range where the mart has a mean,
 # the distribution sum where it has a distribution.

@@ -10,11 +10,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from pipelines import labels
-from pipelines.publish.marts import COLUMNS, SHAPES
 from pipelines.report import write_report
 from pipelines.report.charts import SHARE_COLOR, draw_bar
 from pipelines.report.rows import MartRow
-from pipelines.transform import MARTS
+from pipelines.vocabulary import BREAKDOWNS, ESTIMATES, MARTS, SHAPES
 
 NBSP = "\xa0"
 HALF_WIDTH = 0.03
@@ -40,7 +39,7 @@ def mart_row(
         label,
         breakdown,
         group,
-        labels.GROUPS[breakdown][group],
+        BREAKDOWNS[breakdown].groups[group],
         n,
         estimate if shown else None,
         estimate - HALF_WIDTH if shown else None,
@@ -124,14 +123,15 @@ F44,2018,innovation,innovative,,total,all,value,0.80,0.03,"Åtte av ti.",ks.no
 @pytest.fixture(scope="module")
 def con():
     con = duckdb.connect()
-    columns = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
+    columns = ", ".join(f"{c.name} {c.type}" for c in ESTIMATES.columns)
     for mart in MARTS:
         con.execute(f"CREATE TABLE mart_{mart} ({columns})")
         rows = wave_2020().get(mart, []) + wave_2018().get(mart, [])
-        con.executemany(f"INSERT INTO mart_{mart} VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+        slots = ", ".join("?" * len(ESTIMATES.columns))
+        con.executemany(f"INSERT INTO mart_{mart} VALUES ({slots})", rows)
     for mart, rows in (("differences", DIFFERENCES), ("changes", CHANGES)):
         shape = SHAPES[mart].columns
-        con.execute(f"CREATE TABLE mart_{mart} ({', '.join(f'{n} {t}' for n, t, _ in shape)})")
+        con.execute(f"CREATE TABLE mart_{mart} ({', '.join(f'{c.name} {c.type}' for c in shape)})")
         con.executemany(f"INSERT INTO mart_{mart} VALUES ({', '.join('?' * len(shape))})", rows)
     labels.write_label_tables(con)
     yield con

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from pipelines import codebook, run
-from pipelines.defs import marts
+from pipelines.defs import gate
 from pipelines.quality.gate import GateFailure, GateResult
 from tests.ingest_fixtures import (
     REFERENCE_DIR,
@@ -64,10 +64,10 @@ def test_a_failing_quality_gate_says_why(make_run, tmp_path, monkeypatch):
     failing = GateResult(
         mart="innovation", success=False, evaluated=40, failures=(failure,), docs_index=None
     )
-    passing = functools.partial(marts.gate_once)
+    passing = functools.partial(gate.gate_mart)
     monkeypatch.setattr(
-        marts,
-        "gate_once",
+        gate,
+        "gate_mart",
         lambda mart, df, size: failing if mart == "innovation" else passing(mart, df, size),
     )
     code, lines = make_run()

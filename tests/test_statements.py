@@ -7,8 +7,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import labels
-from pipelines.publish.marts import COLUMNS
 from pipelines.report.rows import MartRow
 from pipelines.report.statements import (
     KINDS,
@@ -18,7 +16,7 @@ from pipelines.report.statements import (
     evaluate,
     load_statements,
 )
-from pipelines.transform import MARTS
+from pipelines.vocabulary import BREAKDOWNS, ESTIMATES, MARTS
 
 PUBLISHED = Path(__file__).parent.parent / "data" / "published-figures.csv"
 WAVE = 2020
@@ -40,7 +38,7 @@ def mart_row(
         "item_label": f"Etikett {item}" if item else "",
         "breakdown": breakdown,
         "group_code": group,
-        "group_label": labels.GROUPS[breakdown][group],
+        "group_label": BREAKDOWNS[breakdown].groups[group],
         "n": n,
         "estimate": estimate,
         "ci_lower": None if estimate is None else estimate - HALF_WIDTH,
@@ -111,7 +109,7 @@ MART_ROWS = {
 @pytest.fixture(scope="module")
 def con():
     con = duckdb.connect()
-    columns = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
+    columns = ", ".join(f"{c.name} {c.type}" for c in ESTIMATES.columns)
     for mart in MARTS:
         con.execute(f"CREATE TABLE mart_{mart} ({columns})")
         for row in MART_ROWS[mart]:

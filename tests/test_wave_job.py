@@ -6,6 +6,7 @@ publication in the same run."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
@@ -14,10 +15,12 @@ import pytest
 from dagster_duckdb import DuckDBResource
 
 from pipelines.definitions import ASSETS, CHECKS
-from pipelines.defs import marts
+from pipelines.defs import gate, marts
 from pipelines.defs.resources import BarometerSettings
+from pipelines.publish.layout import read_manifest
 from pipelines.publish.marts import read_wave
 from pipelines.quality.gate import GateResult
+from pipelines.vocabulary import PUBLISHED_MARTS
 
 RAW_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"
 TABULAR = ("reference_dimensions", "validated_responses", "respondents", "innovation", "release")
@@ -30,12 +33,15 @@ def run_2018(tmp_path, monkeypatch):
     shutil.copytree(RAW_DIR / "2018", raw / "2018")
     monkeypatch.setenv("BAROMETER_RAW_DIR", str(raw))
     monkeypatch.setenv("BAROMETER_MARTS_DIR", str(tmp_path / "marts"))
+    # the quality gate's private Data Docs go beside the warehouse
+    monkeypatch.setenv("BAROMETER_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("wave", ["2018"])
 
-    def run():
+    def run(selection=None):
         return dg.materialize(
             [*ASSETS, *CHECKS],
+            selection=selection,
             partition_key="2018",
             instance=instance,
             resources={
@@ -81,12 +87,47 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018):
     assert Path(metadata["report"]["report"].value).is_file()
 
 
+def test_each_mart_is_gated_once_and_publishing_takes_the_checks_verdicts(run_2018, monkeypatch):
+    run, marts_dir = run_2018
+    gated = Counter()
+    real = gate.gate_mart
+
+    def counting(mart, df, min_cell_size):
+        gated[mart] += 1
+        return real(mart, df, min_cell_size)
+
+    monkeypatch.setattr(gate, "gate_mart", counting)
+    assert run().success
+    assert gated == dict.fromkeys(PUBLISHED_MARTS, 1)
+    manifest = read_manifest(marts_dir / "wave=2018" / "v0001")
+    published = [f["mart"] for f in manifest["files"]]
+    assert set(manifest["quality_gate"]["marts"]) == set(published)
+    verdicts = manifest["quality_gate"]["marts"].values()
+    assert all(v["success"] and v["expectations"] > 10 for v in verdicts)
+
+
+def test_a_release_without_its_checks_in_the_run_gates_the_marts_itself(run_2018, monkeypatch):
+    run, marts_dir = run_2018
+    assert run().success
+    gated = Counter()
+    real = gate.gate_mart
+
+    def counting(mart, df, min_cell_size):
+        gated[mart] += 1
+        return real(mart, df, min_cell_size)
+
+    monkeypatch.setattr(gate, "gate_mart", counting)
+    assert run(selection=["release"]).success
+    published = read_manifest(marts_dir / "wave=2018" / "v0001")["files"]
+    assert gated == {f["mart"]: 1 for f in published}
+
+
 def test_a_failing_quality_gate_stops_publication(run_2018, monkeypatch):
     run, marts_dir = run_2018
     failing = GateResult(
         mart="innovation", success=False, evaluated=1, failures=(), docs_index=marts_dir
     )
-    monkeypatch.setattr(marts, "gate_once", lambda mart, df, min_cell_size: failing)
+    monkeypatch.setattr(gate, "gate_mart", lambda mart, df, min_cell_size: failing)
     result = run()
     assert not result.success
     executed = {e.step_key for e in result.all_events if e.is_step_success}

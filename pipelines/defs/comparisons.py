@@ -2,56 +2,59 @@
 into it from every earlier published wave (marts.md §6, §7), each gated like the others."""
 
 import dagster as dg
-import duckdb
 from dagster_duckdb import DuckDBResource
 
-from pipelines import comparisons, paths, transform
-from pipelines.defs.metadata import relation_metadata, table_metadata
+from pipelines import comparisons, paths
+from pipelines.defs.metadata import column_schema, mart_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.warehouse_resource import transaction
 from pipelines.publish.catalog import latest_estimates
+from pipelines.vocabulary import CHANGES, DIFFERENCES, MARTS, description
 
 
 @dg.asset(
     group_name="marts",
     partitions_def=waves,
-    deps=list(transform.MARTS),
+    deps=list(MARTS),
     pool="warehouse",
     kinds={"duckdb"},
-    description="Do the published groups of a table differ? Wald and trend tests with the "
-    "design-based covariance of the groups, Benjamini–Hochberg q-values (marts.md §7).",
+    description=description("differences")
+    + " Wald and trend tests with the design-based covariance of the groups, "
+    "Benjamini–Hochberg q-values.",
+    metadata={"dagster/column_schema": column_schema(DIFFERENCES)},
 )
 def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     wave = wave_of(context)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_differences(con, wave)
-        return dg.MaterializeResult(metadata=table_metadata(con, "mart_differences", wave))
+        return dg.MaterializeResult(metadata=mart_metadata(con, "differences", wave))
 
 
 @dg.asset(
     group_name="marts",
     partitions_def=waves,
-    deps=list(transform.MARTS),
+    deps=list(MARTS),
     pool="warehouse",
     kinds={"duckdb"},
-    description="Every row of the wave beside the same row of every earlier published wave: "
-    "difference, standard error, interval and p-value (marts.md §6). Reads the earlier "
-    "waves' latest releases, so publishing an earlier wave again calls for this one too.",
+    description=description("changes")
+    + " Reads the earlier waves' latest releases, so publishing an earlier wave again calls "
+    "for this one too.",
+    metadata={"dagster/column_schema": column_schema(CHANGES)},
 )
 def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     wave = wave_of(context)
     earlier = latest_estimates(paths.marts_dir(), wave)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_changes(con, wave, earlier)
-        rows = con.table("mart_changes").filter(
-            duckdb.ColumnExpression("wave_to") == duckdb.ConstantExpression(wave)
-        )
+        [(compared,)] = con.execute(
+            "SELECT list(DISTINCT wave_from ORDER BY wave_from) FROM mart_changes "
+            "WHERE wave_to = $wave",
+            {"wave": wave},
+        ).fetchall()
         return dg.MaterializeResult(
             metadata={
-                **relation_metadata(rows),
-                "compared with waves": sorted(
-                    wave for (wave,) in rows.aggregate("wave_from", "wave_from").fetchall()
-                ),
+                **mart_metadata(con, "changes", wave),
+                "compared with waves": compared or [],
             }
         )
 

@@ -1,52 +1,38 @@
-"""The quality gate, run once per mart and data.
+"""The quality gate in Dagster: run by each mart's blocking check, once per mart and wave.
 
-The blocking check of each mart runs the Great Expectations suite; publishing must pass
-the same gate and records its result in the manifest. Within one process (the in-process
-executor runs a whole wave) the result of the check is reused for identical data instead
-of validating twice; and a pass is remembered across runs, in the private folder of the
-Data Docs, for the same data, minimum cell size and code (the suites are code): validating
-the same bytes with the same rules gives the same verdict, and a warm `make run` of three
-unchanged waves spent most of its time re-validating them. A failure is never remembered.
+The check validates the wave's mart with its Great Expectations suite and records, with
+its verdict, the digest of the data it validated. Publishing takes the verdict of this
+run's check for the same mart, data and minimum cell size instead of validating again;
+only a release materialized without its checks in the run gates the mart itself.
+
+A pass is also remembered across runs, in the private folder of the Data Docs, for the
+same data, minimum cell size and code (the suites are code): validating the same bytes
+with the same rules gives the same verdict, and a warm `make run` of three unchanged waves
+otherwise spends most of its time re-validating them. A failure is never remembered.
 """
 
-import gc
 import hashlib
 import json
 import os
 from functools import cache
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
+import pyarrow as pa
 
 from pipelines import paths
 from pipelines.publish.fingerprint import code_version
 from pipelines.quality.gate import GateResult
 
-_results: dict[tuple[str, int, str], object] = {}
+CHECK = "quality_gate"
+DIGEST = "data_sha256"
 PASSED = "passed.json"
 
 
-def _digest(df: pd.DataFrame) -> str:
+def digest(df: pd.DataFrame) -> str:
     rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
     return hashlib.sha256(rows.tobytes() + ",".join(df.columns).encode()).hexdigest()
-
-
-@cache
-def _run_gate():
-    """``run_gate``, imported when a pipeline process first gates: GX costs seconds to
-    import, so only code that gates pays.
-
-    By then Dagster, pandas and GX have left millions of long-lived objects. gc.freeze()
-    takes them out of the cyclic collector's sight, so that its full collections during
-    the run and the one at exit do not walk them again and again: 1.5 to 2 s of a warm
-    three-wave `make run` (bench/, issue 7). What is freed by reference counting is freed
-    as before; only cycles alive at this moment stay until the process ends."""
-    import great_expectations  # noqa: F401  (run_gate would import it on its first call)
-
-    from pipelines.quality.gate import run_gate
-
-    gc.freeze()
-    return run_gate
 
 
 @cache
@@ -61,7 +47,7 @@ def _passed(docs_dir: Path) -> dict[str, dict]:
         return {}
 
 
-def _remember(docs_dir: Path, key: str, result) -> None:
+def _remember(docs_dir: Path, key: str, result: GateResult) -> None:
     passed = {**_passed(docs_dir), key: {"mart": result.mart, "expectations": result.evaluated}}
     docs_dir.mkdir(parents=True, exist_ok=True)
     partial = docs_dir / f".{PASSED}.tmp"
@@ -69,20 +55,61 @@ def _remember(docs_dir: Path, key: str, result) -> None:
     os.replace(partial, docs_dir / PASSED)
 
 
-def gate_once(mart: str, df: pd.DataFrame, min_cell_size: int):
+def gate_mart(mart: str, df: pd.DataFrame, min_cell_size: int) -> GateResult:
     """``run_gate`` with Data Docs in the private folder (publishing copies them beside a
-    new version), memoised on the data's content."""
-    key = (mart, min_cell_size, _digest(df))
-    if key in _results:
-        return _results[key]
+    new version), or the pass remembered for the same data, rules and code."""
+    # GX costs seconds to import: only a process that validates pays for it
+    from pipelines.quality.gate import run_gate
+
     docs_dir = paths.quality_docs_dir()
-    remembered = f"{mart}:{min_cell_size}:{key[2]}:{_code()}"
+    remembered = f"{mart}:{min_cell_size}:{digest(df)}:{_code()}"
     known = _passed(docs_dir).get(remembered)
     if known is not None:
-        result = GateResult(mart, True, known["expectations"], (), docs_dir / "index.html")
-    else:
-        result = _run_gate()(mart, df, min_cell_size, docs_dir)
-        if result.success:
-            _remember(docs_dir, remembered, result)
-    _results[key] = result
+        return GateResult(mart, True, known["expectations"], (), docs_dir / "index.html")
+    result = run_gate(mart, df, min_cell_size, docs_dir)
+    if result.success:
+        _remember(docs_dir, remembered, result)
     return result
+
+
+def gate_check(mart: str, table: pa.Table, min_cell_size: int) -> dg.AssetCheckResult:
+    """The blocking check's result for one wave of ``mart``."""
+    df = table.to_pandas()
+    result = gate_mart(mart, df, min_cell_size)
+    return dg.AssetCheckResult(
+        asset_key=mart,
+        check_name=CHECK,
+        passed=result.success,
+        description=None if result.success else str(result),
+        metadata={
+            "expectations": result.evaluated,
+            "failed": dg.MetadataValue.json([str(f) for f in result.failures]),
+            "data_docs": dg.MetadataValue.path(str(result.docs_index)),
+            "min_cell_size": min_cell_size,
+            DIGEST: digest(df),
+        },
+    )
+
+
+def checked_gate(context: dg.AssetExecutionContext):
+    """The gate publishing takes: the passing verdict of this run's check of the same mart,
+    data and minimum cell size, and ``gate_mart`` where the run has none."""
+    records = context.instance.get_records_for_run(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    verdicts = {}
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        metadata = {key: value.value for key, value in evaluation.metadata.items()}
+        if evaluation.check_name != CHECK or not evaluation.passed or DIGEST not in metadata:
+            continue
+        mart = evaluation.asset_key.to_user_string()
+        verdicts[(mart, metadata["min_cell_size"], metadata[DIGEST])] = GateResult(
+            mart, True, metadata["expectations"], (), Path(metadata["data_docs"])
+        )
+
+    def gate(mart: str, df: pd.DataFrame, min_cell_size: int) -> GateResult:
+        checked = verdicts.get((mart, min_cell_size, digest(df)))
+        return checked if checked is not None else gate_mart(mart, df, min_cell_size)
+
+    return gate

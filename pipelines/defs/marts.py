@@ -1,17 +1,17 @@
 """The five analysis marts, one asset per mart and wave, each gated by its quality suite."""
 
 import dagster as dg
-import pyarrow as pa
 from dagster_duckdb import DuckDBResource
 
 from pipelines import transform
-from pipelines.defs.gate import gate_once
-from pipelines.defs.metadata import table_metadata
+from pipelines.defs.gate import CHECK, gate_check
+from pipelines.defs.metadata import column_schema, mart_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
 from pipelines.defs.warehouse_resource import transaction
-from pipelines.publish.marts import COMPARISON_MARTS, read_wave
+from pipelines.publish.marts import read_wave
 from pipelines.publish.privacy import disclosure_problems
+from pipelines.vocabulary import COMPARISON_MARTS, MARTS, SHAPES, description
 
 
 def _mart_asset(mart: str) -> dg.AssetsDefinition:
@@ -22,7 +22,8 @@ def _mart_asset(mart: str) -> dg.AssetsDefinition:
         deps=["respondents"],
         pool="warehouse",
         kinds={"duckdb"},
-        description=f"The {mart} mart (sql/marts/{mart}.sql): weighted estimates by breakdown.",
+        description=f"{description(mart)} Weighted estimates by breakdown (sql/marts/{mart}.sql).",
+        metadata={"dagster/column_schema": column_schema(SHAPES[mart])},
     )
     def _asset(
         context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
@@ -30,7 +31,7 @@ def _mart_asset(mart: str) -> dg.AssetsDefinition:
         wave = wave_of(context)
         with warehouse.get_connection() as con, transaction(con):
             transform.build_mart(con, mart, wave, settings.min_cell_size)
-            return dg.MaterializeResult(metadata=table_metadata(con, f"mart_{mart}", wave))
+            return dg.MaterializeResult(metadata=mart_metadata(con, mart, wave))
 
     return _asset
 
@@ -45,23 +46,8 @@ DISCLOSURE_AUDIT = (
 )
 
 
-def _gate_result(mart: str, table: pa.Table, min_cell_size: int) -> dg.AssetCheckResult:
-    result = gate_once(mart, table.to_pandas(), min_cell_size)
-    return dg.AssetCheckResult(
-        asset_key=mart,
-        check_name="quality_gate",
-        passed=result.success,
-        description=None if result.success else str(result),
-        metadata={
-            "expectations": result.evaluated,
-            "failed": dg.MetadataValue.json([str(f) for f in result.failures]),
-            "data_docs": dg.MetadataValue.path(str(result.docs_index)),
-        },
-    )
-
-
 def _gate_spec(mart: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec("quality_gate", asset=mart, blocking=True, description=QUALITY_GATE)
+    return dg.AssetCheckSpec(CHECK, asset=mart, blocking=True, description=QUALITY_GATE)
 
 
 # The checks of the estimate marts in one step, and those of the comparison marts (built
@@ -69,12 +55,12 @@ def _gate_spec(mart: str) -> dg.AssetCheckSpec:
 # sample waves, and seventeen steps per wave made a warm `make run` seconds slower.
 @dg.multi_asset_check(
     specs=[
-        *(_gate_spec(mart) for mart in transform.MARTS),
+        *(_gate_spec(mart) for mart in MARTS),
         *(
             dg.AssetCheckSpec(
                 "disclosure_audit", asset=mart, blocking=True, description=DISCLOSURE_AUDIT
             )
-            for mart in transform.MARTS
+            for mart in MARTS
         ),
     ],
     name="estimate_checks",
@@ -86,9 +72,9 @@ def estimate_checks(
 ):
     wave = wave_of(context)
     with warehouse.get_connection() as con:
-        tables = {mart: read_wave(con, mart, wave) for mart in transform.MARTS}
+        tables = {mart: read_wave(con, mart, wave) for mart in MARTS}
     for mart, table in tables.items():
-        yield _gate_result(mart, table, settings.min_cell_size)
+        yield gate_check(mart, table, settings.min_cell_size)
     for mart, table in tables.items():
         problems = disclosure_problems(table)
         yield dg.AssetCheckResult(
@@ -112,8 +98,8 @@ def comparison_checks(
     with warehouse.get_connection() as con:
         tables = {mart: read_wave(con, mart, wave) for mart in COMPARISON_MARTS}
     for mart, table in tables.items():
-        yield _gate_result(mart, table, settings.min_cell_size)
+        yield gate_check(mart, table, settings.min_cell_size)
 
 
-mart_assets = [_mart_asset(m) for m in transform.MARTS]
+mart_assets = [_mart_asset(m) for m in MARTS]
 mart_checks = [estimate_checks, comparison_checks]

@@ -3,7 +3,24 @@
 import dagster as dg
 import duckdb
 
+from pipelines.publish.marts import warehouse_table
+from pipelines.vocabulary import SHAPES, MartShape
+
 PREVIEW_ROWS = 10
+
+
+def column_schema(shape: MartShape) -> dg.TableSchema:
+    """The published columns of a mart with their types and descriptions."""
+    return dg.TableSchema(
+        columns=[dg.TableColumn(c.name, c.type, description=c.description) for c in shape.columns]
+    )
+
+
+def mart_metadata(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> dict:
+    """Metadata of one wave of a published mart, its columns described."""
+    column = duckdb.ColumnExpression(SHAPES[mart].wave_column)
+    rows = con.table(warehouse_table(mart)).filter(column == duckdb.ConstantExpression(wave))
+    return {**relation_metadata(rows), "dagster/column_schema": column_schema(SHAPES[mart])}
 
 
 def table_metadata(

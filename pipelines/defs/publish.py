@@ -4,19 +4,20 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from pipelines import paths, transform
-from pipelines.defs.gate import gate_once
-from pipelines.defs.metadata import relation_metadata
+from pipelines import paths
+from pipelines.defs.gate import checked_gate
+from pipelines.defs.metadata import column_schema, relation_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
 from pipelines.publish import build_catalog, code_version, publish_wave
 from pipelines.publish.fingerprint import unchanged_inputs
+from pipelines.vocabulary import ESTIMATES, MARTS
 
 
 @dg.asset(
     group_name="published",
     partitions_def=waves,
-    deps=[*transform.MARTS, "changes", "differences"],
+    deps=[*MARTS, "changes", "differences"],
     pool="warehouse",
     kinds={"parquet"},
 )
@@ -37,15 +38,18 @@ def release(
             code_version=code_version(),
             run_id=context.run.run_id,
             min_cell_size=settings.min_cell_size,
-            gate=gate_once,
+            gate=checked_gate(context),
         )
     catalog = build_catalog(marts_dir)
     # What was published, read back from the release's Parquet files: the estimates as one
     # table, and the rows of every file (the comparison marts have shapes of their own).
     with duckdb.connect() as reader:
         files = sorted(published.path.glob("*.parquet"))
-        estimates = [str(p) for p in files if p.stem in transform.MARTS]
-        metadata = relation_metadata(reader.read_parquet(estimates))
+        estimates = [str(p) for p in files if p.stem in MARTS]
+        metadata = {
+            **relation_metadata(reader.read_parquet(estimates)),
+            "dagster/column_schema": column_schema(ESTIMATES),
+        }
         rows = {p.stem: reader.read_parquet(str(p)).shape[0] for p in files}
     return dg.MaterializeResult(
         metadata={

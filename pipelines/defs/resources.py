@@ -7,11 +7,11 @@ from pydantic import field_validator
 
 from pipelines import paths
 from pipelines.defs.warehouse_resource import LockedWarehouse
-from pipelines.transform import DEFAULT_MIN_CELL_SIZE, SMALLEST_MIN_CELL_SIZE
+from pipelines.vocabulary import MIN_CELL_SIZE, check_min_cell_size
 
 # DuckDB's own cap on what the warehouse connection holds in memory (by default 80 % of the
 # machine's RAM); past it DuckDB spills to <warehouse>.tmp. With the cap, a wave of a million
-# respondents runs within 2 GiB of RSS, Python's share included (bench/, issue 7).
+# respondents runs within 2 GiB of RSS, Python's share included (make bench).
 WAREHOUSE_MEMORY_LIMIT = "1.5GB"
 
 
@@ -19,17 +19,12 @@ class BarometerSettings(dg.ConfigurableResource):
     """Settings of estimation and publishing."""
 
     # Cells with fewer respondents than this have no published estimate (marts.md §2).
-    min_cell_size: int = DEFAULT_MIN_CELL_SIZE
+    min_cell_size: int = MIN_CELL_SIZE
 
     @field_validator("min_cell_size")
     @classmethod
-    def _at_least_smallest(cls, value: int) -> int:
-        if value < SMALLEST_MIN_CELL_SIZE:
-            raise ValueError(
-                f"min_cell_size {value} is below {SMALLEST_MIN_CELL_SIZE}, "
-                "the smallest the privacy rules allow"
-            )
-        return value
+    def _at_least_the_floor(cls, value: int) -> int:
+        return check_min_cell_size(value)
 
 
 def resources() -> dict:
@@ -40,6 +35,6 @@ def resources() -> dict:
             connection_config={"memory_limit": WAREHOUSE_MEMORY_LIMIT},
         ),
         "settings": BarometerSettings(
-            min_cell_size=int(os.environ.get("BAROMETER_MIN_CELL_SIZE", DEFAULT_MIN_CELL_SIZE))
+            min_cell_size=int(os.environ.get("BAROMETER_MIN_CELL_SIZE", MIN_CELL_SIZE))
         ),
     }

@@ -6,9 +6,10 @@ Expectations; the gate is passed in to `publish_wave`.
 
 from pipelines.publish.catalog import build_catalog
 from pipelines.publish.fingerprint import code_version, wave_fingerprints
-from pipelines.publish.marts import MARTS, MartTableError, read_wave
+from pipelines.publish.marts import MartTableError, read_wave
 from pipelines.publish.privacy import PrivacyError
 from pipelines.publish.release import PublishError, Release, publish_wave
+from pipelines.vocabulary import MARTS
 
 __all__ = [
     "MARTS",

@@ -14,23 +14,13 @@ from functools import reduce
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.publish.marts import KEY, VALUE_COLUMNS
-from pipelines.transform import SMALLEST_MIN_CELL_SIZE
+from pipelines.vocabulary import ESTIMATES, VALUE_COLUMNS, check_min_cell_size
 
 _SHOWN = 5
 
 
 class PrivacyError(ValueError):
     pass
-
-
-def check_min_cell_size(min_cell_size: int) -> None:
-    if isinstance(min_cell_size, bool) or not isinstance(min_cell_size, int):
-        raise PrivacyError(f"minimum cell size must be an integer, got {min_cell_size!r}")
-    if min_cell_size < SMALLEST_MIN_CELL_SIZE:
-        raise PrivacyError(
-            f"minimum cell size {min_cell_size} is below the floor of {SMALLEST_MIN_CELL_SIZE}"
-        )
 
 
 def refuse_small_cells(table: pa.Table, source: str, min_cell_size: int) -> None:
@@ -43,7 +33,7 @@ def refuse_small_cells(table: pa.Table, source: str, min_cell_size: int) -> None
         return
     lines = []
     for row in offending.slice(0, _SHOWN).to_pylist():
-        key = ", ".join(f"{k}={row[k]!r}" for k in KEY)
+        key = ", ".join(f"{k}={row[k]!r}" for k in ESTIMATES.key)
         values = ", ".join(f"{c}={row[c]!r}" for c in VALUE_COLUMNS if row[c] is not None)
         lines.append(f"  row ({key}): n={row['n']!r} with {values}")
     raise PrivacyError(
@@ -64,7 +54,7 @@ def disclosure_problems(table: pa.Table) -> list[str]:
     suppressed = pc.not_equal(table["suppression"], "none")
     carries_value = reduce(pc.or_, (pc.is_valid(table[c]) for c in VALUE_COLUMNS))
     for row in table.filter(pc.and_(suppressed, carries_value)).slice(0, _SHOWN).to_pylist():
-        key = ", ".join(f"{k}={row[k]!r}" for k in KEY)
+        key = ", ".join(f"{k}={row[k]!r}" for k in ESTIMATES.key)
         problems.append(f"row ({key}) is {row['suppression']}-suppressed but carries numbers")
     bands = pc.equal(table["measure"], "innovative_by_index")
     grouped = table.filter(pc.or_(pc.not_equal(table["breakdown"], "total"), bands))

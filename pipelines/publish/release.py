@@ -43,8 +43,9 @@ from pipelines.publish.layout import (
     version_number,
     versions,
 )
-from pipelines.publish.marts import MARTS, PUBLISHED_MARTS, SHAPES, read_wave, warehouse_table
-from pipelines.publish.privacy import check_min_cell_size, refuse_disclosure, refuse_small_cells
+from pipelines.publish.marts import read_wave, warehouse_table
+from pipelines.publish.privacy import refuse_disclosure, refuse_small_cells
+from pipelines.vocabulary import MARTS, PUBLISHED_MARTS, SHAPES, check_min_cell_size
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,7 +147,7 @@ def publish_wave(
             "min_cell_size": min_cell_size,
             "inputs": dict(sorted(inputs.items())),
             "schema": {
-                mart: [{"name": name, "type": sql_type} for name, sql_type, _ in shape.columns]
+                mart: [{"name": c.name, "type": c.type} for c in shape.columns]
                 for mart, shape in SHAPES.items()
             },
             "parquet": {**PARQUET_OPTIONS, "writer": pa.__version__},

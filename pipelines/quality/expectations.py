@@ -1,7 +1,7 @@
 """The rules of the quality gate, as Great Expectations expectations per mart.
 
-What a mart may contain is marts.md §3 (measures) and §4 (breakdowns); its
-shape is `pipelines.publish.marts`. GX is imported inside `expectations_for`
+What a mart may contain (measures, breakdowns, mean ranges, distributions) and its
+shape are the vocabulary's (`pipelines.vocabulary`). GX is imported inside `expectations_for`
 only: importing it takes seconds.
 """
 
@@ -9,58 +9,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.publish.marts import (
+from pipelines.vocabulary import (
+    BREAKDOWNS,
     CHANGES,
-    COLUMN_NAMES,
     DIFFERENCES,
-    KEY,
+    DISTRIBUTIONS,
+    ESTIMATES,
+    MART,
+    MARTS,
+    MEAN_RANGES,
     SUPPRESSION_KINDS,
     VALUE_COLUMNS,
+    MartShape,
 )
-from pipelines.transform import MARTS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-MEASURES = {
-    "innovation": (
-        "innovative",
-        "innovation_type",
-        "development_underway",
-        "multi_type",
-        "core_task",
-        "novelty",
-    ),
-    "factors": ("promoted", "inhibited", "mean_score", "biggest_inhibitor"),
-    "failures": ("failed_attempt", "failure_type", "failure_reason"),
-    "culture_index": ("agree", "index_distribution", "mean_index", "innovative_by_index"),
-    "reform_pressure": ("in_merging_unit", "pressure"),
-}
-BREAKDOWNS = (
-    "total",
-    "sector",
-    "municipality_size",
-    "centrality",
-    "region",
-    "employees",
-    "economy",
-    "innovation_status",
-    "merger",
-    "government_level",
-)
-# Measures whose estimate is a mean on a scale, not a share: measure -> (min, max).
-MEAN_RANGES = {"mean_score": (1, 6), "mean_index": (0, 5)}
-# Measures whose items split the denominator: their estimates add up to 1 per group.
-DISTRIBUTIONS = ("novelty", "failure_type", "pressure", "index_distribution")
 DISTRIBUTION_TOLERANCE = 1e-9
-_NOT_NULL = tuple(c for c in COLUMN_NAMES if c not in VALUE_COLUMNS)
 # The columns that are shares (or share bounds) for every measure but a mean.
 _SHARE_COLUMNS = ("estimate", "ci_lower", "ci_upper")
 
 # Helper column the gate adds before validation. GX has no expectation for a sum
 # over groups of rows, so the sum is computed per row here and GX checks its value.
 DISTRIBUTION_SUM = "_gate_distribution_sum"
-GATE_COLUMNS = (*COLUMN_NAMES, DISTRIBUTION_SUM)
+GATE_COLUMNS = (*ESTIMATES.names, DISTRIBUTION_SUM)
 
 
 def with_helper_columns(mart: pd.DataFrame) -> pd.DataFrame:
@@ -89,18 +62,27 @@ def expectations_for(mart: str, min_cell_size: int) -> list:
     return _estimate_rules(mart, min_cell_size)
 
 
-def _common_rules(gxe, names: tuple[str, ...], key: tuple[str, ...], not_null) -> list:
+def _never_null(gxe, shape: MartShape) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is never NULL")
+        for c in shape.names
+        if c not in shape.nullable
+    ]
+
+
+def _unique_key(gxe, shape: MartShape) -> object:
+    return gxe.ExpectCompoundColumnsToBeUnique(
+        column_list=list(shape.key), description="the key (" + ", ".join(shape.key) + ") is unique"
+    )
+
+
+def _common_rules(gxe, shape: MartShape) -> list:
     return [
         gxe.ExpectTableColumnsToMatchOrderedList(
-            column_list=list(names), description="exactly the mart's columns, in order"
+            column_list=list(shape.names), description="exactly the mart's columns, in order"
         ),
-        gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=list(key), description="the key (" + ", ".join(key) + ") is unique"
-        ),
-        *(
-            gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is never NULL")
-            for c in not_null
-        ),
+        _unique_key(gxe, shape),
+        *_never_null(gxe, shape),
         gxe.ExpectColumnValuesToBeInSet(
             column="mart", value_set=list(MARTS), description="an estimate mart"
         ),
@@ -125,7 +107,7 @@ def _ordered(gxe, low: str, high: str, *, strictly: bool = False) -> object:
 
 # changes: the numbers of a change, NULL exactly when either side is suppressed (p_value may
 # also be NULL without sampling variance).
-CHANGE_NUMBERS = ("estimate_from", "estimate_to", "difference", "se", "ci_lower", "ci_upper")
+CHANGE_NUMBERS = tuple(c for c in CHANGES.nullable if c != "p_value")
 
 
 def _changes_rules() -> list:
@@ -134,9 +116,8 @@ def _changes_rules() -> list:
 
     hidden = Column("suppressed") == True  # noqa: E712 (a GX row condition, not a test)
     shown = Column("suppressed") == False  # noqa: E712
-    not_null = tuple(c for c in CHANGES.names if c not in (*CHANGE_NUMBERS, "p_value"))
     return [
-        *_common_rules(gxe, CHANGES.names, CHANGES.key, not_null),
+        *_common_rules(gxe, CHANGES),
         _ordered(gxe, "wave_from", "wave_to", strictly=True),
         _ordered(gxe, "ci_lower", "difference"),
         _ordered(gxe, "difference", "ci_upper"),
@@ -146,7 +127,7 @@ def _changes_rules() -> list:
             gxe.ExpectColumnValuesToBeNull(
                 column=c, row_condition=hidden, description=f"{c} is NULL when suppressed"
             )
-            for c in (*CHANGE_NUMBERS, "p_value")
+            for c in CHANGES.nullable
         ),
         *(
             gxe.ExpectColumnValuesToNotBeNull(
@@ -160,10 +141,8 @@ def _changes_rules() -> list:
 def _differences_rules() -> list:
     import great_expectations.expectations as gxe
 
-    not_null = ("wave", "mart", "measure", "item", "item_label", "breakdown", "groups",
-                "groups_left_out", "df")  # fmt: skip
     return [
-        *_common_rules(gxe, DIFFERENCES.names, DIFFERENCES.key, not_null),
+        *_common_rules(gxe, DIFFERENCES),
         gxe.ExpectColumnValuesToBeBetween(
             column="groups", min_value=2, description="at least two published groups"
         ),
@@ -180,7 +159,7 @@ def _estimate_rules(mart: str, min_cell_size: int) -> list:
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
-    measures = MEASURES[mart]
+    measures = MART[mart].measure_names
     small = Column("n") < min_cell_size
     large = Column("n") >= min_cell_size
     hidden = Column("suppressed") == True  # noqa: E712 (a GX row condition, not a test)
@@ -194,13 +173,8 @@ def _estimate_rules(mart: str, min_cell_size: int) -> list:
                 f"(plus the gate's helper {DISTRIBUTION_SUM})"
             ),
         ),
-        gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=list(KEY), description="the key (" + ", ".join(KEY) + ") is unique"
-        ),
-        *(
-            gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is never NULL")
-            for c in _NOT_NULL
-        ),
+        _unique_key(gxe, ESTIMATES),
+        *_never_null(gxe, ESTIMATES),
         gxe.ExpectColumnValuesToBeInSet(
             column="measure", value_set=list(measures), description=f"a measure of {mart}"
         ),

@@ -5,7 +5,7 @@ Docs folder, built once per process and reused. GX is imported inside the
 functions that need it: importing it takes seconds, and modules that only
 publish or read releases must not pay for it.
 
-What the gate costs (bench/, issue 7). A suite is validated with GX's BASIC
+What the gate costs (measured with `make bench`). A suite is validated with GX's BASIC
 result format, which does not look up the rows behind what is unexpected; a
 suite that fails is validated again with SUMMARY, which names the failing rows
 by their key (the verdict does not depend on the format, only the detail
@@ -24,9 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.publish.marts import MARTS, SHAPES
-from pipelines.publish.privacy import check_min_cell_size
 from pipelines.quality.expectations import expectations_for, with_helper_columns
+from pipelines.vocabulary import MARTS, SHAPES, check_min_cell_size
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -21,7 +21,7 @@ import duckdb
 
 from pipelines import labels
 from pipelines.publish.fingerprint import code_version
-from pipelines.publish.marts import PUBLISHED_MARTS, SHAPES, warehouse_table
+from pipelines.publish.marts import warehouse_table
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
 from pipelines.report.rows import MartRow, has_wave, read_rows, read_test
@@ -34,6 +34,7 @@ from pipelines.report.statements import (
     load_statements,
 )
 from pipelines.significance import benjamini_hochberg
+from pipelines.vocabulary import BREAKDOWNS, PUBLISHED_MARTS, SHAPES
 
 Con = duckdb.DuckDBPyConnection
 DRAWN_WITH = ("matplotlib", "numpy")
@@ -60,7 +61,7 @@ _ITEM_ORDER = {(m, item): i for i, (m, item, _, _) in enumerate(labels.item_rows
 
 def _ordered(rows: list[MartRow], measure: str, breakdown: str) -> list[MartRow]:
     """Rows in codebook order: items as labels.py lists them, groups as marts.md §4 does."""
-    groups = list(labels.GROUPS[breakdown])
+    groups = list(BREAKDOWNS[breakdown].groups)
     return sorted(rows, key=lambda r: (_ITEM_ORDER[(measure, r.item)], groups.index(r.group_code)))
 
 
@@ -148,7 +149,7 @@ def _factors(con: Con, wave: int) -> Chart | None:
     }
     promoted, inhibited = by_measure["promoted"], by_measure["inhibited"]
     panels = []
-    for code in ("all", *labels.GROUPS["sector"]):
+    for code in ("all", *BREAKDOWNS["sector"].groups):
         rows = {
             item: (promoted[(item, g)], inhibited[(item, g)])
             for item, g in promoted

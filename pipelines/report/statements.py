@@ -23,7 +23,7 @@ import duckdb
 from pipelines import labels
 from pipelines.report import formatting as fmt
 from pipelines.report.rows import GroupTest, MartRow, read_rows, read_test
-from pipelines.transform import MARTS
+from pipelines.vocabulary import BREAKDOWNS, MARTS
 
 ROUNDING = 1e-9
 COLUMNS = (
@@ -184,7 +184,7 @@ def _parse(record: dict[str, str], cell: _Cell) -> Statement:
     if measure not in _ITEMS_OF_MEASURE:
         raise cell.error("measure", "is no measure of marts.md §3")
     breakdown = record["breakdown"]
-    if breakdown not in labels.GROUPS:
+    if breakdown not in BREAKDOWNS:
         raise cell.error("breakdown", "is no breakdown of marts.md §4")
     if kind in TEST_KINDS and measure == "innovative_by_index":
         # its bands are the groups of the test: the item is empty (shared/README.md)
@@ -196,7 +196,7 @@ def _parse(record: dict[str, str], cell: _Cell) -> Statement:
             raise cell.error("group_code", f"is given, but kind {kind} tests a whole table")
         groups: tuple[str, ...] = ()
     else:
-        groups = _listed(cell, "group_code", shape.groups, set(labels.GROUPS[breakdown]))
+        groups = _listed(cell, "group_code", shape.groups, set(BREAKDOWNS[breakdown].groups))
     return Statement(
         id=record["id"],
         wave=wave,

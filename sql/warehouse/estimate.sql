@@ -11,7 +11,7 @@
 -- Respondents of the same cell and the same group in every breakdown are summed first,
 -- and only their sums are spread over the ten breakdowns: a wave of a million respondents has
 -- some 7 500 such profiles, where spreading every respondent's rows over the breakdowns first
--- made hundreds of millions of rows, 90 s and 18 GiB (bench/, issue 7). The sums are of
+-- made hundreds of millions of rows, 90 s and 18 GiB at a million respondents. The sums are of
 -- integers, so the order they are added in cannot change them: the marts are the same to the
 -- last bit.
 CREATE OR REPLACE MACRO observation_sums(measured) AS TABLE
@@ -106,7 +106,7 @@ variance AS (
         any_value(est) AS est,
         any_value(sum_w) AS sum_w,
         any_value(sum_wx2) AS sum_wx2,
-        starts_with(measure, 'mean_') AS is_mean,
+        measure IN (SELECT measure FROM label_measure WHERE kind = 'mean') AS is_mean,
         -- every y in D equal (Cauchy–Schwarz with equality, decided on exact integers): then
         -- u is zero in theory, and rounding must not make a variance of it
         any_value(n * row_sum_x2 = row_sum_x * row_sum_x) AS constant,
@@ -164,10 +164,9 @@ bounds AS (
                  (est + z * z * a / 2) / (1 + z * z * a)
                  + z * sqrt(est * (1 - est) * a + z * z * a * a / 4) / (1 + z * z * a)))
         END AS upper,
-        -- primary suppression: fewer respondents than the minimum cell size
-        n < CASE WHEN min_cell_size < 5
-                 THEN error('the minimum cell size ' || min_cell_size || ' is below 5')
-                 ELSE min_cell_size END AS primary_hit
+        -- primary suppression: fewer respondents than the minimum cell size (its floor is
+        -- checked where the setting enters, pipelines/vocabulary.py)
+        n < min_cell_size AS primary_hit
     FROM intervals
 ),
 

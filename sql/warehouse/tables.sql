@@ -1,11 +1,12 @@
 -- Tables the transformations fill one wave at a time (each wave's rows are replaced in one
 -- transaction). Created once; the ingest tables (responses, frame, quarantine,
--- routing_warnings) are the ingest's own.
+-- routing_warnings) are the ingest's own, and the published marts' tables and views are
+-- written from their shapes in pipelines/vocabulary.py (pipelines/mart_tables.py).
 
 -- respondents and weights hold one row per (wave, resp_id). That is checked after each wave is
 -- inserted (sql/staging/), not by a PRIMARY KEY: DuckDB removes index entries one at a time,
 -- which made replacing a wave of a million respondents take half a minute per table
--- (bench/, issue 7).
+-- (measured with make bench).
 
 -- One row per accepted respondent: weighting cell (the stratum of the design, marts.md §2)
 -- with its respondents n_h and population N_h, post-stratification weight N_h / n_h, derived
@@ -46,27 +47,6 @@ CREATE TABLE IF NOT EXISTS weights (
     weight DOUBLE NOT NULL
 );
 
--- Every estimate of every mart, in the shape of marts.md §1 plus the mart's name; the
--- views mart_<name> below are what publishing and the quality gate read.
-CREATE TABLE IF NOT EXISTS mart_estimates (
-    mart VARCHAR NOT NULL,
-    wave INTEGER NOT NULL,
-    measure VARCHAR NOT NULL,
-    item VARCHAR NOT NULL,
-    item_label VARCHAR NOT NULL,
-    breakdown VARCHAR NOT NULL,
-    group_code VARCHAR NOT NULL,
-    group_label VARCHAR NOT NULL,
-    n INTEGER NOT NULL,
-    estimate DOUBLE,
-    ci_lower DOUBLE,
-    ci_upper DOUBLE,
-    se DOUBLE,
-    deff DOUBLE,
-    suppression VARCHAR NOT NULL,
-    suppressed BOOLEAN NOT NULL,
-    PRIMARY KEY (mart, wave, measure, item, breakdown, group_code)
-);
 -- Per mart row and weighting cell: S_h, the sum over the cell of the row's linearised
 -- scores (marts.md §2), from which the covariance of two groups of a breakdown follows
 -- (marts.md §7). Private like every warehouse table: S_h is a function of respondents'
@@ -83,59 +63,6 @@ CREATE TABLE IF NOT EXISTS mart_cell_scores (
     big_n_h BIGINT NOT NULL,
     s_h DOUBLE NOT NULL
 );
-
--- The differences mart (marts.md §7): one row per table of a wave whose published groups
--- were tested.
-CREATE TABLE IF NOT EXISTS mart_differences (
-    wave INTEGER NOT NULL,
-    mart VARCHAR NOT NULL,
-    measure VARCHAR NOT NULL,
-    item VARCHAR NOT NULL,
-    item_label VARCHAR NOT NULL,
-    breakdown VARCHAR NOT NULL,
-    groups INTEGER NOT NULL,
-    groups_left_out VARCHAR NOT NULL,
-    statistic DOUBLE,
-    df INTEGER NOT NULL,
-    p_value DOUBLE,
-    q_value DOUBLE,
-    trend_z DOUBLE,
-    trend_p DOUBLE,
-    PRIMARY KEY (wave, mart, measure, item, breakdown)
-);
-
--- The changes mart (marts.md §6): rows of wave_to compared with every earlier published wave.
-CREATE TABLE IF NOT EXISTS mart_changes (
-    wave_from INTEGER NOT NULL,
-    wave_to INTEGER NOT NULL,
-    mart VARCHAR NOT NULL,
-    measure VARCHAR NOT NULL,
-    item VARCHAR NOT NULL,
-    breakdown VARCHAR NOT NULL,
-    group_code VARCHAR NOT NULL,
-    item_label VARCHAR NOT NULL,
-    group_label VARCHAR NOT NULL,
-    estimate_from DOUBLE,
-    estimate_to DOUBLE,
-    difference DOUBLE,
-    se DOUBLE,
-    ci_lower DOUBLE,
-    ci_upper DOUBLE,
-    p_value DOUBLE,
-    suppressed BOOLEAN NOT NULL,
-    PRIMARY KEY (wave_from, wave_to, mart, measure, item, breakdown, group_code)
-);
-
-CREATE OR REPLACE VIEW mart_innovation AS
-    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'innovation';
-CREATE OR REPLACE VIEW mart_factors AS
-    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'factors';
-CREATE OR REPLACE VIEW mart_failures AS
-    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'failures';
-CREATE OR REPLACE VIEW mart_culture_index AS
-    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'culture_index';
-CREATE OR REPLACE VIEW mart_reform_pressure AS
-    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = 'reform_pressure';
 
 -- Each respondent's answers with the derived flags that the marts' denominators use.
 CREATE OR REPLACE VIEW respondent_answers AS
