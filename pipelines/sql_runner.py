@@ -34,6 +34,24 @@ def run_model(
     return run_sql(con, model_path(model).read_text(encoding="utf-8"), params, f"model {model!r}")
 
 
+def create_temp_table(
+    con: duckdb.DuckDBPyConnection, table: str, model: str, **params: object
+) -> None:
+    """Materialise ``sql/<model>.sql``, a single query, as the temporary table ``table``.
+
+    The model states only what it selects; how its rows are kept is the caller's.
+    """
+    (statement,) = con.extract_statements(model_path(model).read_text(encoding="utf-8"))
+    if statement.type != duckdb.StatementType.SELECT:
+        raise TypeError(f"model {model!r} is not a query")
+    run_sql(
+        con,
+        f"CREATE OR REPLACE TEMP TABLE {table} AS\n{statement.query}",
+        params,
+        f"model {model!r}",
+    )
+
+
 def run_sql(
     con: duckdb.DuckDBPyConnection,
     sql: str,

@@ -8,7 +8,7 @@ import duckdb
 
 from pipelines import codebook
 from pipelines.mart_tables import mart_tables_sql
-from pipelines.sql_runner import model_path, run_model, run_sql
+from pipelines.sql_runner import create_temp_table, model_path, run_model, run_sql
 from pipelines.vocabulary import MARTS, MIN_CELL_SIZE, check_min_cell_size
 
 # SQL line comments, which DuckDB keeps in the text of the statement below them.
@@ -77,7 +77,7 @@ def build_mart(
     if mart not in MARTS:
         raise ValueError(f"unknown mart {mart!r}; the marts are {', '.join(MARTS)}")
     check_min_cell_size(min_cell_size)
-    run_model(con, f"marts/{mart}", wave=wave)
+    create_temp_table(con, "mart_observations", f"marts/{mart}", wave=wave)
     run_model(con, "warehouse/write_mart", mart=mart, wave=wave, min_cell_size=min_cell_size)
     [(rows,)] = con.execute(
         "SELECT count(*) FROM mart_estimates WHERE mart = $mart AND wave = $wave",

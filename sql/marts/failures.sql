@@ -1,7 +1,7 @@
 -- failures mart of wave $wave (marts.md §3): innovation attempts that did not give the
 -- expected improvement, their type and why they failed.
--- The runner (sql/warehouse/write_mart.sql) estimates the observations and writes the mart.
-CREATE OR REPLACE TEMP TABLE mart_observations AS
+-- A query of the mart's observations, summed per breakdown group and weighting cell; the
+-- runner (pipelines/transform.py, sql/warehouse/write_mart.sql) estimates and writes them.
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave

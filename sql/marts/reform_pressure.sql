@@ -2,8 +2,8 @@
 -- merged on 1 Jan 2020, and whether the reform gave them more pressure to innovate. Only a
 -- wave that asked about the reform has merger status (respondents.in_merging_unit), so other
 -- waves get no rows.
--- The runner (sql/warehouse/write_mart.sql) estimates the observations and writes the mart.
-CREATE OR REPLACE TEMP TABLE mart_observations AS
+-- A query of the mart's observations, summed per breakdown group and weighting cell; the
+-- runner (pipelines/transform.py, sql/warehouse/write_mart.sql) estimates and writes them.
 WITH
 answers AS (
     SELECT * FROM respondent_answers WHERE wave = $wave AND in_merging_unit IS NOT NULL

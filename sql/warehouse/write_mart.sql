@@ -1,6 +1,6 @@
--- Writes one mart of wave $wave: the observations its model left in the temp table
--- mart_observations (sql/marts/$mart.sql), estimated, replace the wave's rows of the mart in
--- mart_estimates, and their per-cell scores those of mart_cell_scores.
+-- Writes one mart of wave $wave: the observations its model selects (sql/marts/$mart.sql,
+-- kept in the temp table mart_observations), estimated, replace the wave's rows of the mart
+-- in mart_estimates, and their per-cell scores those of mart_cell_scores.
 CREATE OR REPLACE TEMP TABLE mart_cells AS
 SELECT * FROM row_cells('mart_observations');
 
