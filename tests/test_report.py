@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from matplotlib.figure import Figure
 
-from pipelines import labels
+from pipelines import labels, paths
 from pipelines.report import write_report
 from pipelines.report.charts import SHARE_COLOR, draw_bar
 from pipelines.report.rows import MartRow
@@ -166,7 +166,7 @@ def figures(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def page_2020(con, figures, tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("report")
-    path = write_report(con, 2020, out, figures)
+    path = write_report(con, 2020, out, figures).path
     assert path == out / "report-2020.html"
     return path.read_text(encoding="utf-8")
 
@@ -282,13 +282,45 @@ def test_the_page_needs_nothing_at_view_time(page_2020):
     assert page_2020.startswith('<!DOCTYPE html>\n<html lang="nb">')
 
 
+def test_each_chart_of_a_sample_wave_has_ids_of_its_own(sample_warehouse, tmp_path):
+    """The page of the 2020 sample delivery: matplotlib numbers the ids of every figure
+    alike (figure_1, the glyphs of the font, …), yet no id is in two of its five charts and
+    each chart refers only to its own."""
+    report = write_report(sample_warehouse, 2020, tmp_path, paths.published_figures())
+    page = report.path.read_text(encoding="utf-8")
+    charts = re.findall(r"<svg .*?</svg>", page, re.S)
+    assert len(charts) == 5
+    ids = [re.findall(r' id="([^"]+)"', chart) for chart in charts]
+    every_id = [i for chart_ids in ids for i in chart_ids]
+    assert len(every_id) == len(set(every_id))
+    for chart, chart_ids in zip(charts, ids, strict=True):
+        references = set(re.findall(r'(?:href="#|url\(#)([^")]+)', chart))
+        assert references and references <= set(chart_ids)
+    # nor does a chart take an id of the page's own (its sections)
+    outside = re.findall(r' id="([^"]+)"', re.sub(r"<svg .*?</svg>", "", page, flags=re.S))
+    assert outside and not set(outside) & set(every_id)
+
+
 def test_same_marts_give_the_same_bytes(con, figures, page_2020, tmp_path):
-    again = write_report(con, 2020, tmp_path, figures)
+    again = write_report(con, 2020, tmp_path, figures).path
     assert again.read_text(encoding="utf-8") == page_2020
 
 
+def test_the_statements_checked_come_with_the_page(con, figures, tmp_path):
+    """The report asset reports these: they are there when the page is written and when a
+    page made from the same inputs is kept."""
+    written = write_report(con, 2020, tmp_path, figures)
+    with written.path.open("a", encoding="utf-8") as page:
+        page.write("<!-- kept -->")
+    kept = write_report(con, 2020, tmp_path, figures)
+    assert kept.path.read_text(encoding="utf-8").endswith("<!-- kept -->")
+    for report in (written, kept):
+        checked = [(r.statement.id, r.holds) for r in report.results]
+        assert checked == [("F01", True), ("F02", False)]
+
+
 def test_a_wave_without_a_mart_says_so(con, figures, tmp_path):
-    page = write_report(con, 2018, tmp_path, figures).read_text(encoding="utf-8")
+    page = write_report(con, 2018, tmp_path, figures).path.read_text(encoding="utf-8")
     assert page.count("<svg ") == 1
     for anchor, mart in [
         ("mislykket", "failures"),
@@ -324,11 +356,11 @@ def test_changes_since_the_last_survey(page_2020, con, figures, tmp_path):
     [row] = data_rows(changes)  # the process type's change is no significant one
     assert row == ["Har innført innovasjon", "", "80,0\xa0%", "75,0\xa0%",
                    "−5,0\xa0prosentpoeng (−7,9 til −2,1)", "=\xa00,001", "=\xa00,002"]  # fmt: skip
-    first = write_report(con, 2018, tmp_path, figures).read_text(encoding="utf-8")
+    first = write_report(con, 2018, tmp_path, figures).path.read_text(encoding="utf-8")
     assert "Ingen tidligere undersøkelse å sammenligne med." in section(first, "endring")
 
 
 def test_a_wave_without_statements_says_so(con, figures, tmp_path):
-    page = write_report(con, 2024, tmp_path, figures).read_text(encoding="utf-8")
+    page = write_report(con, 2024, tmp_path, figures).path.read_text(encoding="utf-8")
     assert "Ingen publiserte tall for 2024." in page
     assert "<svg" not in page

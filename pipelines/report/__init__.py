@@ -1,9 +1,10 @@
 """The per-wave HTML report: charts of the marts and the published statements rechecked.
 
-`write_report` (page.py) renders one self-contained page per wave; `statements.py`
-evaluates the statements of `published-figures.csv` against the marts.
+`write_report` (page.py) renders one self-contained page per wave from the templates in
+`templates/`; `sections.py` draws its charts, `changes.py` lists what changed since the
+previous wave and `statements.py` evaluates the statements of `published-figures.csv`.
 """
 
-from pipelines.report.page import write_report
+from pipelines.report.page import Report, write_report
 
-__all__ = ["write_report"]
+__all__ = ["Report", "write_report"]

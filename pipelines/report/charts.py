@@ -3,8 +3,10 @@
 Every bar carries its 95 % interval. A suppressed row gets no bar, only the words
 "skjult (n = …)" — "skjult, sekundært (n = …)" where it is hidden to protect another
 group — so that it can never be read as 0. Output is byte-stable: fixed font,
-no date in the metadata and a fixed salt for matplotlib's hashed ids. Ids are prefixed with
-the chart's name, so they stay unique when several SVGs sit in one page.
+no date in the metadata and a fixed salt for matplotlib's hashed ids.
+
+matplotlib numbers the ids of every figure alike (figure_1, axes_1, the glyphs of the
+font, …), so two charts in one page share ids: `with_id_prefix` makes a chart's ids its own.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pipelines.report import formatting as fmt
 from pipelines.report.rows import MartRow
 
 # matplotlib is imported where a chart is drawn: a report whose page is already up to date
-# draws none, and importing it is a third of a second of every run (bench/, issue 7).
+# draws none, and importing it is a third of a second of every run (measured with make bench).
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -39,15 +41,9 @@ X_AXIS_LABEL = "Andel, med 95 % konfidensintervall"
 NO_METADATA = {"Date": None, "Creator": None, "Type": None, "Format": None}
 # a fixed salt: matplotlib salts its hashed ids with a random one otherwise
 HASH_SALT = "barometer-report"
+# an id and the two ways matplotlib's SVG refers to one (xlink:href="#…", url(#…))
 _ID_OR_REFERENCE = re.compile(r'( id="|href="#|url\(#)')
 RC = {"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "path"}
-
-
-def suppressed_text(row: MartRow) -> str:
-    """Primary: too few answers; secondary: hidden to protect another hidden group."""
-    if row.suppression == "secondary":
-        return f"skjult, sekundært (n = {row.n})"
-    return f"skjult (n = {row.n})"
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,7 @@ def _suppressed(ax: Axes, x: float, y: float, row: MartRow, align: str) -> None:
     ax.text(
         x,
         y,
-        suppressed_text(row),
+        fmt.suppressed(row),
         va="center",
         ha=align,
         color=MUTED,
@@ -106,7 +102,6 @@ def draw_bar(ax: Axes, y: float, row: MartRow, color: str, sign: int = 1) -> Non
 
 
 def share_chart(
-    name: str,
     description: str,
     panels: list[Panel],
     *,
@@ -149,7 +144,7 @@ def share_chart(
             ax.spines[["top", "right"]].set_visible(False)
         for ax in axes[len(panels) :]:
             ax.set_visible(False)
-        return _svg(fig, name, description)
+        return _svg(fig, description)
 
 
 @dataclass(frozen=True)
@@ -160,7 +155,7 @@ class FactorPanel:
 
 
 def factor_chart(
-    name: str, description: str, factors: list[tuple[str, str]], panels: list[FactorPanel]
+    description: str, factors: list[tuple[str, str]], panels: list[FactorPanel]
 ) -> str:
     """Diverging bars per factor (item, label), top to bottom: inhibited to the left,
     promoted to the right, one panel per group."""
@@ -204,10 +199,10 @@ def factor_chart(
             Patch(color=PROMOTED_COLOR, label="Fremmet i stor eller noen grad"),
         ]
         fig.legend(handles=handles, loc="outside upper center", ncols=2, frameon=False)
-        return _svg(fig, name, description)
+        return _svg(fig, description)
 
 
-def _svg(fig: Figure, name: str, description: str) -> str:
+def _svg(fig: Figure, description: str) -> str:
     """The figure as an <svg> element for inline HTML, labelled for screen readers."""
     import matplotlib
 
@@ -217,7 +212,10 @@ def _svg(fig: Figure, name: str, description: str) -> str:
     document = out.getvalue()
     # drop the XML declaration and DOCTYPE, which have no place inside HTML
     element = document[document.index("<svg") :].strip()
-    # matplotlib numbers its ids per figure (figure_1, axes_1, …); prefixing them and the
-    # references to them with the chart's name keeps ids unique across the page
-    element = _ID_OR_REFERENCE.sub(rf"\1{name}-", element)
     return element.replace("<svg ", f'<svg role="img" aria-label="{escape(description)}" ', 1)
+
+
+def with_id_prefix(svg: str, prefix: str) -> str:
+    """The chart with `prefix` and a hyphen before each of its ids and every reference to
+    one: charts given different prefixes share no id."""
+    return _ID_OR_REFERENCE.sub(lambda found: f"{found.group(1)}{prefix}-", svg)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelines.report.rows import MartRow
+
 NBSP = "\u00a0"
 
 
@@ -49,3 +54,20 @@ def p_value(p: float) -> str:
 
 def z(x: float) -> str:
     return _decimal(x, 2)
+
+
+def suppressed(row: MartRow) -> str:
+    """In place of a suppressed estimate. Primary: too few answers; secondary: hidden to
+    protect another hidden group."""
+    if row.suppression == "secondary":
+        return f"skjult, sekundært (n = {row.n})"
+    return f"skjult (n = {row.n})"
+
+
+def estimate(measure: str, row: MartRow) -> str:
+    """An estimate with its interval and n, e.g. `75,0 % (95 % KI 72,0–78,0 %, n = 300)`."""
+    if row.estimate is None:
+        return suppressed(row)
+    assert row.ci_lower is not None and row.ci_upper is not None
+    shown = value(measure, row.estimate)
+    return f"{shown} (95 % KI {interval(measure, row.ci_lower, row.ci_upper)}, n = {row.n})"

@@ -1,8 +1,13 @@
 """The published statements of `published-figures.csv`, checked against the marts.
 
-A statement addresses rows of one measure and breakdown of a mart; its `kind` says when
-it holds (shared/README.md). `load_statements` reads and validates the file,
-`evaluate` decides one statement from mart rows (pure), `check` fetches the rows first.
+A statement addresses rows of one measure and breakdown of a mart; its kind says when it
+holds (shared/README.md). Each kind is a class: how many items and groups it lists, the
+numbers it needs (its fields beyond the common ones), how it decides and how its published
+figure reads. `KINDS` maps the file's `kind` column to these classes.
+
+`load_statements` reads and validates the file; `evaluate` decides a statement from mart
+rows and `evaluate_test` one of a test kind from the test of its table (both pure); `check`
+fetches what a statement is decided on first.
 
 Comparisons allow `ROUNDING` for binary floating point, so that a figure published as
 75 % ± 3 holds at exactly 78 % and two estimates that are equal on paper count as a tie.
@@ -14,9 +19,11 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 
@@ -40,53 +47,40 @@ COLUMNS = (
     "statement_no",
     "source",
 )
+# The columns that hold a kind's numbers; a kind has a field of each it needs.
+NUMBERS = ("target", "tolerance")
 # The group a max_group / min_group statement leaves out: it is no municipality group.
 COUNTY_GROUP = "county"
 # next_after_top: how many items rank above the listed ones.
 TOP_BEFORE_NEXT = 2
-
-
-@dataclass(frozen=True)
-class Shape:
-    """How many items and groups a kind lists, and whether it needs target / tolerance."""
-
-    items: tuple[int, int | None]  # (min, max); None = no maximum
-    groups: tuple[int, int | None]  # (0, 0): the kind names no group (group_code empty)
-    target: bool = False
-    tolerance: bool = False
-
-
-ONE = (1, 1)
-SEVERAL = (2, None)
-KINDS = {
-    "value": Shape(ONE, ONE, target=True, tolerance=True),
-    "sum": Shape(SEVERAL, ONE, target=True, tolerance=True),
-    "close": Shape((2, 2), ONE, target=True),
-    "top": Shape((1, None), ONE),
-    "next_after_top": Shape((1, None), ONE),
-    "bottom": Shape(ONE, ONE),
-    "max_group": Shape(ONE, ONE),
-    "min_group": Shape(ONE, ONE),
-    "first_gt_last": Shape(ONE, SEVERAL),
-    "increasing": Shape(SEVERAL, ONE),
-    "range_below": Shape(ONE, SEVERAL, target=True),
-    # read the differences mart (marts.md §7): the test of the table, not its rows
-    "difference": Shape(ONE, (0, 0)),
-    "no_difference": Shape(ONE, (0, 0)),
-    "trend_up": Shape(ONE, (0, 0)),
-    "trend_down": Shape(ONE, (0, 0)),
-}
-TEST_KINDS = ("difference", "no_difference", "trend_up", "trend_down")
 # The level of the tests behind the test kinds (shared/README.md).
 SIGNIFICANCE = 0.05
+
+# How many values a kind lists in `item` or `group_code`: (min, max), None = no maximum.
+Count = tuple[int, int | None]
+ONE: Count = (1, 1)
+TWO: Count = (2, 2)
+ONE_OR_MORE: Count = (1, None)
+SEVERAL: Count = (2, None)
+NO_GROUP: Count = (0, 0)  # group_code is empty: the kind tests a whole table
 
 
 class StatementsFileError(ValueError):
     pass
 
 
+class _Undecided(Exception):
+    """What the decision needs is missing or suppressed."""
+
+
 @dataclass(frozen=True)
-class Statement:
+class Statement(ABC):
+    """One statement of the file; its class is its kind."""
+
+    kind: ClassVar[str]
+    item_count: ClassVar[Count] = ONE
+    group_count: ClassVar[Count] = ONE
+
     id: str
     wave: int
     mart: str
@@ -94,11 +88,12 @@ class Statement:
     items: tuple[str, ...]  # ('',) for a measure without items
     breakdown: str
     group_codes: tuple[str, ...]
-    kind: str
-    target: float | None
-    tolerance: float | None
     text: str  # the published sentence (column `statement_no`)
     source: str
+
+    @abstractmethod
+    def published(self) -> str:
+        """The published figure, as the report writes it."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +107,469 @@ class Result:
     explanation: str
     # the test a statement of a test kind is decided on
     test: GroupTest | None = None
+
+
+# Whether a statement holds, the other rows that decided it and why, in words.
+Decision = tuple[bool, list[MartRow], str]
+
+
+def _est(row: MartRow) -> float:
+    assert row.estimate is not None  # evaluate has refused suppressed rows
+    return row.estimate
+
+
+def _above(high: float, low: float) -> bool:
+    return high - low > ROUNDING
+
+
+@dataclass(frozen=True)
+class EstimateStatement(Statement):
+    """A statement about estimates, decided on the rows of its measure and breakdown."""
+
+    @abstractmethod
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        """Whether it holds on the rows it names (`named`, all with an estimate) among
+        `rows`, every row of its measure and breakdown."""
+
+    def name(self, row: MartRow) -> str:
+        """How a row is named in an explanation: its group where the statement lists
+        groups, else its item."""
+        if len(self.group_codes) > 1:
+            return row.group_label
+        return row.item_label or self.measure
+
+    def show(self, row: MartRow) -> str:
+        return f"{self.name(row)} {fmt.value(self.measure, _est(row))}"
+
+    def require_estimates(self, rows: Sequence[MartRow]) -> None:
+        hidden = [r for r in rows if r.estimate is None]
+        if hidden:
+            names = ", ".join(f"{self.name(r)} (n = {r.n})" for r in hidden)
+            raise _Undecided(f"skjult fordi n er under minste cellestørrelse: {names}")
+
+
+@dataclass(frozen=True)
+class SignificanceStatement(Statement):
+    """A statement about the test of a table (marts.md §7), decided on its differences row."""
+
+    group_count = NO_GROUP
+
+    @abstractmethod
+    def decide(self, test: GroupTest) -> tuple[bool, str]:
+        """Whether it holds on the test, and why, in words."""
+
+
+def _named(statement: Statement, rows: Sequence[MartRow]) -> list[MartRow]:
+    by_key = {(r.item, r.group_code): r for r in rows}
+    keys = [(i, g) for i in statement.items for g in statement.group_codes]
+    return [by_key[k] for k in keys if k in by_key]
+
+
+def _require(statement: EstimateStatement, named: Sequence[MartRow]) -> None:
+    """Refuse a decision when a named row is missing or suppressed."""
+    found = {(r.item, r.group_code) for r in named}
+    missing = [
+        f"{i or statement.measure}/{g}"
+        for i in statement.items
+        for g in statement.group_codes
+        if (i, g) not in found
+    ]
+    if missing:
+        raise _Undecided(f"ingen rad for {', '.join(missing)} i {statement.wave}")
+    statement.require_estimates(named)
+
+
+def evaluate(statement: EstimateStatement, rows: Sequence[MartRow]) -> Result:
+    """Whether the statement holds on `rows` (all rows of its measure and breakdown)."""
+    named = _named(statement, rows)
+    try:
+        _require(statement, named)
+        holds, rivals, explanation = statement.decide(named, rows)
+    except _Undecided as e:
+        return Result(statement, False, tuple(named), (), f"kan ikke avgjøres: {e}")
+    return Result(statement, holds, tuple(named), tuple(rivals), explanation)
+
+
+def evaluate_test(statement: SignificanceStatement, test: GroupTest | None) -> Result:
+    """Whether a statement of a test kind holds on its differences row (None: no such row,
+    e.g. fewer than two published groups)."""
+    if test is None:
+        return Result(statement, False, (), (), "kan ikke avgjøres: ingen test av gruppene")
+    try:
+        holds, explanation = statement.decide(test)
+    except _Undecided as e:
+        return Result(statement, False, (), (), f"kan ikke avgjøres: {e}", test)
+    return Result(statement, holds, (), (), explanation, test)
+
+
+def check(con: duckdb.DuckDBPyConnection, statement: Statement) -> Result:
+    """Whether the statement holds on the marts of `con`."""
+    if isinstance(statement, SignificanceStatement):
+        test = read_test(
+            con, statement.wave, statement.mart, statement.measure, statement.items[0],
+            statement.breakdown,
+        )  # fmt: skip
+        return evaluate_test(statement, test)
+    assert isinstance(statement, EstimateStatement)
+    rows = read_rows(con, statement.mart, statement.wave, statement.measure, statement.breakdown)
+    return evaluate(statement, rows)
+
+
+# The kinds that compare estimates with published numbers.
+
+
+@dataclass(frozen=True)
+class Value(EstimateStatement):
+    """The estimate is the target, give or take the tolerance."""
+
+    kind = "value"
+
+    target: float
+    tolerance: float
+
+    def published(self) -> str:
+        m = self.measure
+        return f"{fmt.value(m, self.target)} ± {fmt.difference(m, self.tolerance)}"
+
+    def within(self, total: float) -> Decision:
+        off = abs(total - self.target)
+        holds = off <= self.tolerance + ROUNDING
+        m = self.measure
+        where = "innenfor" if holds else "utenfor"
+        return (
+            holds,
+            [],
+            f"{fmt.value(m, total)} ligger {fmt.difference(m, off)} fra "
+            f"{fmt.value(m, self.target)} ({where} toleransen "
+            f"{fmt.difference(m, self.tolerance)})",
+        )
+
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        return self.within(_est(named[0]))
+
+
+@dataclass(frozen=True)
+class Sum(Value):
+    """The estimates of the listed items add up to the target, give or take the tolerance."""
+
+    kind = "sum"
+    item_count = SEVERAL
+
+    def published(self) -> str:
+        return f"sum {super().published()}"
+
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        holds, rivals, text = self.within(sum(_est(r) for r in named))
+        return holds, rivals, f"summen av {', '.join(self.show(r) for r in named)}: {text}"
+
+
+@dataclass(frozen=True)
+class Close(EstimateStatement):
+    """The estimates of the two listed items differ by at most the target."""
+
+    kind = "close"
+    item_count = TWO
+
+    target: float
+
+    def published(self) -> str:
+        return f"forskjell høyst {fmt.difference(self.measure, self.target)}"
+
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        first, second = named
+        gap = abs(_est(first) - _est(second))
+        holds = gap <= self.target + ROUNDING
+        m = self.measure
+        return (
+            holds,
+            [],
+            f"{self.show(first)} og {self.show(second)} skiller {fmt.difference(m, gap)} "
+            f"({'høyst' if holds else 'mer enn'} {fmt.difference(m, self.target)})",
+        )
+
+
+@dataclass(frozen=True)
+class RangeBelow(EstimateStatement):
+    """Highest minus lowest estimate of the listed groups is below the target."""
+
+    kind = "range_below"
+    group_count = SEVERAL
+
+    target: float
+
+    def published(self) -> str:
+        return f"spenn under {fmt.difference(self.measure, self.target)}"
+
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        high, low = max(named, key=_est), min(named, key=_est)
+        spread = _est(high) - _est(low)
+        holds = _above(self.target, spread)
+        m = self.measure
+        return (
+            holds,
+            [],
+            f"spennet fra {self.show(low)} til {self.show(high)} er "
+            f"{fmt.difference(m, spread)} ({'under' if holds else 'ikke under'} "
+            f"{fmt.difference(m, self.target)})",
+        )
+
+
+# The kinds that rank estimates.
+
+
+@dataclass(frozen=True)
+class ItemRanking(EstimateStatement):
+    """A ranking of the listed items among the other items of the group."""
+
+    def others(self, rows: Sequence[MartRow]) -> list[MartRow]:
+        """The other items of the statement's group, highest first; all need an estimate."""
+        others = [
+            r for r in rows if r.group_code == self.group_codes[0] and r.item not in self.items
+        ]
+        if not others:
+            raise _Undecided("ingen andre å sammenligne med")
+        self.require_estimates(others)
+        return sorted(others, key=lambda r: (-_est(r), r.item))
+
+
+@dataclass(frozen=True)
+class Top(ItemRanking):
+    """The listed items are the highest, in any order."""
+
+    kind = "top"
+    item_count = ONE_OR_MORE
+
+    def published(self) -> str:
+        return "høyest av alle"
+
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        best = self.others(rows)[0]
+        lowest = min(named, key=_est)
+        holds = _above(_est(lowest), _est(best))
+        relation = "over" if holds else "ikke over"
+        return holds, [best], f"{self.show(lowest)} er {relation} {self.show(best)}"
+
+
+@dataclass(frozen=True)
+class NextAfterTop(ItemRanking):
+    """The listed items come right after the `TOP_BEFORE_NEXT` highest."""
+
+    kind = "next_after_top"
+    item_count = ONE_OR_MORE
+
+    def published(self) -> str:
+        return f"nærmest etter de {TOP_BEFORE_NEXT} høyeste"
+
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        others = self.others(rows)
+        if len(others) < TOP_BEFORE_NEXT:
+            raise _Undecided(f"færre enn {TOP_BEFORE_NEXT} andre å rangere over dem")
+        top, rest = others[:TOP_BEFORE_NEXT], others[TOP_BEFORE_NEXT:]
+        highest, lowest = max(named, key=_est), min(named, key=_est)
+        below_top = _above(_est(top[-1]), _est(highest))
+        above_rest = not rest or _above(_est(lowest), _est(rest[0]))
+        parts = [
+            f"{self.show(top[-1])} er {'over' if below_top else 'ikke over'} {self.show(highest)}"
+        ]
+        if rest:
+            parts.append(
+                f"{self.show(lowest)} er {'over' if above_rest else 'ikke over'} "
+                f"{self.show(rest[0])}"
+            )
+        return below_top and above_rest, [*top, *rest[:1]], "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Bottom(ItemRanking):
+    """The item is the lowest."""
+
+    kind = "bottom"
+
+    def published(self) -> str:
+        return "lavest av alle"
+
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        worst = self.others(rows)[-1]
+        holds = _above(_est(worst), _est(named[0]))
+        relation = "under" if holds else "ikke under"
+        return holds, [worst], f"{self.show(named[0])} er {relation} {self.show(worst)}"
+
+
+@dataclass(frozen=True)
+class GroupRanking(EstimateStatement):
+    """A ranking of the listed group among the item's other groups, the county aside."""
+
+    def name(self, row: MartRow) -> str:
+        return row.group_label
+
+    def other_groups(self, rows: Sequence[MartRow]) -> list[MartRow]:
+        """The item's other groups of the breakdown, highest first; all need an estimate."""
+        others = [
+            r
+            for r in rows
+            if r.item == self.items[0] and r.group_code not in (self.group_codes[0], COUNTY_GROUP)
+        ]
+        if not others:
+            raise _Undecided("ingen andre grupper å sammenligne med")
+        self.require_estimates(others)
+        return sorted(others, key=lambda r: (-_est(r), r.group_code))
+
+
+@dataclass(frozen=True)
+class MaxGroup(GroupRanking):
+    kind = "max_group"
+
+    def published(self) -> str:
+        return "høyest av gruppene (fylkeskommune unntatt)"
+
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        best = self.other_groups(rows)[0]
+        holds = _above(_est(named[0]), _est(best))
+        relation = "over" if holds else "ikke over"
+        return holds, [best], f"{self.show(named[0])} er {relation} {self.show(best)}"
+
+
+@dataclass(frozen=True)
+class MinGroup(GroupRanking):
+    kind = "min_group"
+
+    def published(self) -> str:
+        return "lavest av gruppene (fylkeskommune unntatt)"
+
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        worst = self.other_groups(rows)[-1]
+        holds = _above(_est(worst), _est(named[0]))
+        relation = "under" if holds else "ikke under"
+        return holds, [worst], f"{self.show(named[0])} er {relation} {self.show(worst)}"
+
+
+@dataclass(frozen=True)
+class FirstGtLast(EstimateStatement):
+    """The first listed group is above the last; the groups between do not count."""
+
+    kind = "first_gt_last"
+    group_count = SEVERAL
+
+    def published(self) -> str:
+        return "første gruppe over siste"
+
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        first, last = named[0], named[-1]
+        holds = _above(_est(first), _est(last))
+        relation = "over" if holds else "ikke over"
+        return holds, [], f"{self.show(first)} er {relation} {self.show(last)}"
+
+
+@dataclass(frozen=True)
+class Increasing(EstimateStatement):
+    """The estimates rise along the listed items, in their order."""
+
+    kind = "increasing"
+    item_count = SEVERAL
+
+    def published(self) -> str:
+        return "stigende i oppgitt rekkefølge"
+
+    def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
+        pairs = zip(named, named[1:], strict=False)
+        falls = [(a, b) for a, b in pairs if not _above(_est(b), _est(a))]
+        if not falls:
+            return True, [], "stiger: " + " < ".join(self.show(r) for r in named)
+        a, b = falls[0]
+        return False, [], f"stiger ikke: {self.show(b)} er ikke over {self.show(a)}"
+
+
+# The test kinds.
+
+
+def _test_text(test: GroupTest) -> str:
+    assert test.p_value is not None and test.q_value is not None
+    left_out = f"; skjult og holdt utenfor: {test.groups_left_out}" if test.groups_left_out else ""
+    return (
+        f"p {fmt.p_value(test.p_value)}, q {fmt.p_value(test.q_value)}, "
+        f"{test.groups} grupper{left_out}"
+    )
+
+
+@dataclass(frozen=True)
+class GroupsDiffer(SignificanceStatement):
+    """Whether the test finds the groups different (p below `SIGNIFICANCE`)."""
+
+    # what the statement says: that the groups differ, or that they do not
+    says_they_differ: ClassVar[bool]
+
+    def decide(self, test: GroupTest) -> tuple[bool, str]:
+        if test.p_value is None:
+            raise _Undecided("testen har ingen p-verdi")
+        differ = test.p_value < SIGNIFICANCE
+        said = "gruppene er forskjellige" if differ else "ingen påvisbar forskjell mellom gruppene"
+        return differ == self.says_they_differ, f"{said} ({_test_text(test)})"
+
+
+@dataclass(frozen=True)
+class Difference(GroupsDiffer):
+    kind = "difference"
+    says_they_differ = True
+
+    def published(self) -> str:
+        return "gruppene er forskjellige (p < 0,05)"
+
+
+@dataclass(frozen=True)
+class NoDifference(GroupsDiffer):
+    kind = "no_difference"
+    says_they_differ = False
+
+    def published(self) -> str:
+        return "ingen forskjell mellom gruppene (p ≥ 0,05)"
+
+
+@dataclass(frozen=True)
+class Trend(SignificanceStatement):
+    """Whether the groups, in their order, show a significant trend in one direction."""
+
+    # the direction the statement says
+    rising: ClassVar[bool]
+
+    def decide(self, test: GroupTest) -> tuple[bool, str]:
+        if test.trend_p is None or test.trend_z is None:
+            raise _Undecided("ingen trendtest")
+        rising = test.trend_z > 0
+        significant = test.trend_p < SIGNIFICANCE
+        direction = "stigende" if rising else "synkende"
+        said = f"{direction} trend" if significant else "ingen påvisbar trend"
+        numbers = f"z ={fmt.NBSP}{fmt.z(test.trend_z)}, p {fmt.p_value(test.trend_p)}"
+        return significant and rising == self.rising, f"{said} ({numbers})"
+
+
+@dataclass(frozen=True)
+class TrendUp(Trend):
+    kind = "trend_up"
+    rising = True
+
+    def published(self) -> str:
+        return "stigende trend (p < 0,05)"
+
+
+@dataclass(frozen=True)
+class TrendDown(Trend):
+    kind = "trend_down"
+    rising = False
+
+    def published(self) -> str:
+        return "synkende trend (p < 0,05)"
+
+
+KINDS: dict[str, type[Statement]] = {
+    kind.kind: kind
+    for kind in (
+        Value, Sum, Close, Top, NextAfterTop, Bottom, MaxGroup, MinGroup, FirstGtLast,
+        Increasing, RangeBelow, Difference, NoDifference, TrendUp, TrendDown,
+    )
+}  # fmt: skip
+
+
+# Reading the file.
 
 
 def load_statements(path: Path) -> list[Statement]:
@@ -166,10 +624,9 @@ def _parse(record: dict[str, str], cell: _Cell) -> Statement:
         raise StatementsFileError(
             f"{cell.path}: line {cell.line}: the row does not have {len(COLUMNS)} cells"
         )
-    kind = record["kind"]
-    if kind not in KINDS:
+    kind = KINDS.get(record["kind"])
+    if kind is None:
         raise cell.error("kind", f"is no kind; the kinds are {', '.join(KINDS)}")
-    shape = KINDS[kind]
     if not record["id"]:
         raise cell.error("id", "is empty")
     if not record["statement_no"]:
@@ -186,18 +643,20 @@ def _parse(record: dict[str, str], cell: _Cell) -> Statement:
     breakdown = record["breakdown"]
     if breakdown not in BREAKDOWNS:
         raise cell.error("breakdown", "is no breakdown of marts.md §4")
-    if kind in TEST_KINDS and measure == "innovative_by_index":
+    if issubclass(kind, SignificanceStatement) and measure == "innovative_by_index":
         # its bands are the groups of the test: the item is empty (shared/README.md)
-        items = _listed(cell, "item", shape.items, {""})
+        items = _listed(cell, "item", kind.item_count, {""})
     else:
-        items = _listed(cell, "item", shape.items, _ITEMS_OF_MEASURE[measure])
-    if shape.groups == (0, 0):
+        items = _listed(cell, "item", kind.item_count, _ITEMS_OF_MEASURE[measure])
+    if kind.group_count == NO_GROUP:
         if cell.record["group_code"]:
-            raise cell.error("group_code", f"is given, but kind {kind} tests a whole table")
+            raise cell.error("group_code", f"is given, but kind {kind.kind} tests a whole table")
         groups: tuple[str, ...] = ()
     else:
-        groups = _listed(cell, "group_code", shape.groups, set(BREAKDOWNS[breakdown].groups))
-    return Statement(
+        groups = _listed(cell, "group_code", kind.group_count, set(BREAKDOWNS[breakdown].groups))
+    needed = {f.name for f in fields(kind)}
+    numbers = {column: _number(cell, column, column in needed) for column in NUMBERS}
+    return kind(
         id=record["id"],
         wave=wave,
         mart=record["mart"],
@@ -205,17 +664,13 @@ def _parse(record: dict[str, str], cell: _Cell) -> Statement:
         items=items,
         breakdown=breakdown,
         group_codes=groups,
-        kind=kind,
-        target=_number(cell, "target", shape.target),
-        tolerance=_number(cell, "tolerance", shape.tolerance),
         text=record["statement_no"],
         source=record["source"],
+        **{column: number for column, number in numbers.items() if column in needed},
     )
 
 
-def _listed(
-    cell: _Cell, column: str, count: tuple[int, int | None], known: set[str]
-) -> tuple[str, ...]:
+def _listed(cell: _Cell, column: str, count: Count, known: set[str]) -> tuple[str, ...]:
     values = tuple(cell.record[column].split("|"))
     least, most = count
     if len(values) < least or (most is not None and len(values) > most):
@@ -243,286 +698,3 @@ def _number(cell: _Cell, column: str, required: bool) -> float | None:
     if not math.isfinite(number) or number < 0:
         raise cell.error(column, "is not a finite number of at least 0")
     return number
-
-
-def fetch_rows(con: duckdb.DuckDBPyConnection, statement: Statement) -> list[MartRow]:
-    """The rows a statement is decided on: its measure and breakdown in its wave."""
-    return read_rows(con, statement.mart, statement.wave, statement.measure, statement.breakdown)
-
-
-def fetch_test(con: duckdb.DuckDBPyConnection, statement: Statement) -> GroupTest | None:
-    """The differences row a statement of a test kind is decided on, if there is one."""
-    return read_test(
-        con, statement.wave, statement.mart, statement.measure, statement.items[0],
-        statement.breakdown,
-    )  # fmt: skip
-
-
-def check(con: duckdb.DuckDBPyConnection, statement: Statement) -> Result:
-    if statement.kind in TEST_KINDS:
-        return evaluate_test(statement, fetch_test(con, statement))
-    return evaluate(statement, fetch_rows(con, statement))
-
-
-def _test_text(test: GroupTest) -> str:
-    assert test.p_value is not None and test.q_value is not None
-    left_out = f"; skjult og holdt utenfor: {test.groups_left_out}" if test.groups_left_out else ""
-    return (
-        f"p {fmt.p_value(test.p_value)}, q {fmt.p_value(test.q_value)}, "
-        f"{test.groups} grupper{left_out}"
-    )
-
-
-def _trend_text(test: GroupTest) -> str:
-    assert test.trend_z is not None and test.trend_p is not None
-    return f"z ={fmt.NBSP}{fmt.z(test.trend_z)}, p {fmt.p_value(test.trend_p)}"
-
-
-def evaluate_test(statement: Statement, test: GroupTest | None) -> Result:
-    """Whether a statement of a test kind holds on its differences row (None: no such row,
-    e.g. fewer than two published groups)."""
-    if test is None:
-        return Result(statement, False, (), (), "kan ikke avgjøres: ingen test av gruppene")
-    if statement.kind in ("difference", "no_difference"):
-        if test.p_value is None:
-            return Result(statement, False, (), (), "kan ikke avgjøres: testen har ingen p-verdi",
-                          test)  # fmt: skip
-        differ = test.p_value < SIGNIFICANCE
-        holds = differ == (statement.kind == "difference")
-        said = "gruppene er forskjellige" if differ else "ingen påvisbar forskjell mellom gruppene"
-        return Result(statement, holds, (), (), f"{said} ({_test_text(test)})", test)
-    if test.trend_p is None or test.trend_z is None:
-        return Result(statement, False, (), (), "kan ikke avgjøres: ingen trendtest", test)
-    rising = test.trend_z > 0
-    significant = test.trend_p < SIGNIFICANCE
-    holds = significant and rising == (statement.kind == "trend_up")
-    direction = "stigende" if rising else "synkende"
-    said = f"{direction} trend" if significant else "ingen påvisbar trend"
-    return Result(statement, holds, (), (), f"{said} ({_trend_text(test)})", test)
-
-
-class _Undecided(Exception):
-    """A row the decision needs is missing or suppressed."""
-
-
-def evaluate(statement: Statement, rows: Sequence[MartRow]) -> Result:
-    """Whether the statement holds on `rows` (all rows of its measure and breakdown)."""
-    named = _named(statement, rows)
-    try:
-        _require(statement, named)
-        holds, rivals, explanation = _DECIDE[statement.kind](statement, named, rows)
-    except _Undecided as e:
-        return Result(statement, False, tuple(named), (), f"kan ikke avgjøres: {e}")
-    return Result(statement, holds, tuple(named), tuple(rivals), explanation)
-
-
-def _named(statement: Statement, rows: Sequence[MartRow]) -> list[MartRow]:
-    by_key = {(r.item, r.group_code): r for r in rows}
-    keys = [(i, g) for i in statement.items for g in statement.group_codes]
-    return [by_key[k] for k in keys if k in by_key]
-
-
-def _require(statement: Statement, named: Sequence[MartRow]) -> None:
-    """Refuse a decision when a named row is missing or suppressed."""
-    found = {(r.item, r.group_code) for r in named}
-    missing = [
-        f"{i or statement.measure}/{g}"
-        for i in statement.items
-        for g in statement.group_codes
-        if (i, g) not in found
-    ]
-    if missing:
-        raise _Undecided(f"ingen rad for {', '.join(missing)} i {statement.wave}")
-    _visible(statement, named)
-
-
-def _visible(statement: Statement, rows: Sequence[MartRow]) -> None:
-    hidden = [r for r in rows if r.estimate is None]
-    if hidden:
-        names = ", ".join(f"{_name(statement, r)} (n = {r.n})" for r in hidden)
-        raise _Undecided(f"skjult fordi n er under minste cellestørrelse: {names}")
-
-
-def _name(statement: Statement, row: MartRow) -> str:
-    """How a row is named in an explanation: its item, or its group for group kinds."""
-    if len(statement.group_codes) > 1 or statement.kind in ("max_group", "min_group"):
-        return row.group_label
-    return row.item_label or statement.measure
-
-
-def _est(row: MartRow) -> float:
-    assert row.estimate is not None  # _require has refused suppressed rows
-    return row.estimate
-
-
-def _show(statement: Statement, row: MartRow) -> str:
-    return f"{_name(statement, row)} {fmt.value(statement.measure, _est(row))}"
-
-
-Decision = tuple[bool, list[MartRow], str]
-
-
-def _within(statement: Statement, total: float) -> Decision:
-    assert statement.target is not None and statement.tolerance is not None
-    off = abs(total - statement.target)
-    holds = off <= statement.tolerance + ROUNDING
-    m = statement.measure
-    where = "innenfor" if holds else "utenfor"
-    return (
-        holds,
-        [],
-        f"{fmt.value(m, total)} ligger {fmt.difference(m, off)} fra "
-        f"{fmt.value(m, statement.target)} ({where} toleransen "
-        f"{fmt.difference(m, statement.tolerance)})",
-    )
-
-
-def _value(statement: Statement, named: list[MartRow], _: Sequence[MartRow]) -> Decision:
-    return _within(statement, _est(named[0]))
-
-
-def _sum(statement: Statement, named: list[MartRow], _: Sequence[MartRow]) -> Decision:
-    holds, rivals, text = _within(statement, sum(_est(r) for r in named))
-    return holds, rivals, f"summen av {', '.join(_show(statement, r) for r in named)}: {text}"
-
-
-def _close(statement: Statement, named: list[MartRow], _: Sequence[MartRow]) -> Decision:
-    assert statement.target is not None
-    first, second = named
-    gap = abs(_est(first) - _est(second))
-    holds = gap <= statement.target + ROUNDING
-    m = statement.measure
-    return (
-        holds,
-        [],
-        f"{_show(statement, first)} og {_show(statement, second)} skiller "
-        f"{fmt.difference(m, gap)} ({'høyst' if holds else 'mer enn'} "
-        f"{fmt.difference(m, statement.target)})",
-    )
-
-
-def _others(statement: Statement, rows: Sequence[MartRow]) -> list[MartRow]:
-    """The other items of the statement's group, highest first; all must have an estimate."""
-    others = [
-        r
-        for r in rows
-        if r.group_code == statement.group_codes[0] and r.item not in statement.items
-    ]
-    if not others:
-        raise _Undecided("ingen andre å sammenligne med")
-    _visible(statement, others)
-    return sorted(others, key=lambda r: (-_est(r), r.item))
-
-
-def _above(high: float, low: float) -> bool:
-    return high - low > ROUNDING
-
-
-def _top(statement: Statement, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
-    best = _others(statement, rows)[0]
-    lowest = min(named, key=_est)
-    holds = _above(_est(lowest), _est(best))
-    relation = "over" if holds else "ikke over"
-    return holds, [best], f"{_show(statement, lowest)} er {relation} {_show(statement, best)}"
-
-
-def _next_after_top(
-    statement: Statement, named: list[MartRow], rows: Sequence[MartRow]
-) -> Decision:
-    others = _others(statement, rows)
-    if len(others) < TOP_BEFORE_NEXT:
-        raise _Undecided(f"færre enn {TOP_BEFORE_NEXT} andre å rangere over dem")
-    top, rest = others[:TOP_BEFORE_NEXT], others[TOP_BEFORE_NEXT:]
-    highest, lowest = max(named, key=_est), min(named, key=_est)
-    below_top = _above(_est(top[-1]), _est(highest))
-    above_rest = not rest or _above(_est(lowest), _est(rest[0]))
-    parts = [
-        f"{_show(statement, top[-1])} er {'over' if below_top else 'ikke over'} "
-        f"{_show(statement, highest)}"
-    ]
-    if rest:
-        parts.append(
-            f"{_show(statement, lowest)} er {'over' if above_rest else 'ikke over'} "
-            f"{_show(statement, rest[0])}"
-        )
-    return below_top and above_rest, [*top, *rest[:1]], "; ".join(parts)
-
-
-def _bottom(statement: Statement, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
-    worst = _others(statement, rows)[-1]
-    holds = _above(_est(worst), _est(named[0]))
-    relation = "under" if holds else "ikke under"
-    return holds, [worst], f"{_show(statement, named[0])} er {relation} {_show(statement, worst)}"
-
-
-def _other_groups(statement: Statement, rows: Sequence[MartRow]) -> list[MartRow]:
-    """The item's other groups of the breakdown (county aside), highest first."""
-    others = [
-        r
-        for r in rows
-        if r.item == statement.items[0]
-        and r.group_code not in (statement.group_codes[0], COUNTY_GROUP)
-    ]
-    if not others:
-        raise _Undecided("ingen andre grupper å sammenligne med")
-    _visible(statement, others)
-    return sorted(others, key=lambda r: (-_est(r), r.group_code))
-
-
-def _max_group(statement: Statement, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
-    best = _other_groups(statement, rows)[0]
-    holds = _above(_est(named[0]), _est(best))
-    relation = "over" if holds else "ikke over"
-    return holds, [best], f"{_show(statement, named[0])} er {relation} {_show(statement, best)}"
-
-
-def _min_group(statement: Statement, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
-    worst = _other_groups(statement, rows)[-1]
-    holds = _above(_est(worst), _est(named[0]))
-    relation = "under" if holds else "ikke under"
-    return holds, [worst], f"{_show(statement, named[0])} er {relation} {_show(statement, worst)}"
-
-
-def _first_gt_last(statement: Statement, named: list[MartRow], _: Sequence[MartRow]) -> Decision:
-    first, last = named[0], named[-1]
-    holds = _above(_est(first), _est(last))
-    relation = "over" if holds else "ikke over"
-    return holds, [], f"{_show(statement, first)} er {relation} {_show(statement, last)}"
-
-
-def _increasing(statement: Statement, named: list[MartRow], _: Sequence[MartRow]) -> Decision:
-    falls = [(a, b) for a, b in zip(named, named[1:], strict=False) if not _above(_est(b), _est(a))]
-    if not falls:
-        return True, [], "stiger: " + " < ".join(_show(statement, r) for r in named)
-    a, b = falls[0]
-    return False, [], f"stiger ikke: {_show(statement, b)} er ikke over {_show(statement, a)}"
-
-
-def _range_below(statement: Statement, named: list[MartRow], _: Sequence[MartRow]) -> Decision:
-    assert statement.target is not None
-    high, low = max(named, key=_est), min(named, key=_est)
-    spread = _est(high) - _est(low)
-    holds = _above(statement.target, spread)
-    m = statement.measure
-    return (
-        holds,
-        [],
-        f"spennet fra {_show(statement, low)} til {_show(statement, high)} er "
-        f"{fmt.difference(m, spread)} ({'under' if holds else 'ikke under'} "
-        f"{fmt.difference(m, statement.target)})",
-    )
-
-
-_DECIDE: dict[str, Callable[[Statement, list[MartRow], Sequence[MartRow]], Decision]] = {
-    "value": _value,
-    "sum": _sum,
-    "close": _close,
-    "top": _top,
-    "next_after_top": _next_after_top,
-    "bottom": _bottom,
-    "max_group": _max_group,
-    "min_group": _min_group,
-    "first_gt_last": _first_gt_last,
-    "increasing": _increasing,
-    "range_below": _range_below,
-}
