@@ -49,9 +49,9 @@ bench: install
 
 # Regenerates the committed sample deliveries (deterministic: the result equals what is committed).
 samples: install
-	$(BIN)/python -m pipelines.sample --wave 2018 --respondents 1800 --seed 1 --out data/raw/2018 --defects tests/data/sample_defects/2018.json
-	$(BIN)/python -m pipelines.sample --wave 2020 --respondents 3000 --seed 1 --out data/raw/2020 --defects tests/data/sample_defects/2020.json
-	$(BIN)/python -m pipelines.sample --wave 2024 --respondents 3200 --seed 1 --out data/raw/2024 --defects tests/data/sample_defects/2024.json
+	$(BIN)/python -m sample --wave 2018 --respondents 1800 --seed 1 --out data/raw/2018 --defects tests/data/sample_defects/2018.json
+	$(BIN)/python -m sample --wave 2020 --respondents 3000 --seed 1 --out data/raw/2020 --defects tests/data/sample_defects/2020.json
+	$(BIN)/python -m sample --wave 2024 --respondents 3200 --seed 1 --out data/raw/2024 --defects tests/data/sample_defects/2024.json
 
 clean:
 	rm -rf .dagster data/warehouse.duckdb data/warehouse.duckdb.wal
