@@ -5,13 +5,12 @@ import os
 import dagster as dg
 from pydantic import field_validator
 
-from pipelines import paths
 from pipelines.defs.warehouse_resource import LockedWarehouse
 from pipelines.transform import DEFAULT_MIN_CELL_SIZE, SMALLEST_MIN_CELL_SIZE
 
 # DuckDB's own cap on what the warehouse connection holds in memory (by default 80 % of the
 # machine's RAM); past it DuckDB spills to <warehouse>.tmp. With the cap, a wave of a million
-# respondents runs within 2 GiB of RSS, Python's share included (bench/, issue 7).
+# respondents runs within 2 GiB of RSS, Python's share included (bench/).
 WAREHOUSE_MEMORY_LIMIT = "1.5GB"
 
 
@@ -32,14 +31,19 @@ class BarometerSettings(dg.ConfigurableResource):
         return value
 
 
-def resources() -> dict:
-    paths.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
-    return {
-        "warehouse": LockedWarehouse(
-            database=str(paths.warehouse_path()),
-            connection_config={"memory_limit": WAREHOUSE_MEMORY_LIMIT},
-        ),
-        "settings": BarometerSettings(
-            min_cell_size=int(os.environ.get("BAROMETER_MIN_CELL_SIZE", DEFAULT_MIN_CELL_SIZE))
-        ),
-    }
+@dg.resource(
+    description="BarometerSettings from BAROMETER_MIN_CELL_SIZE "
+    f"(default {DEFAULT_MIN_CELL_SIZE}), read as each run starts."
+)
+def settings_from_environment(_context: dg.InitResourceContext) -> BarometerSettings:
+    # Read as the run starts, not when the definitions are imported: a process that imports
+    # them once (a code server, a test session) runs with the environment of the run's time.
+    return BarometerSettings(
+        min_cell_size=int(os.environ.get("BAROMETER_MIN_CELL_SIZE", DEFAULT_MIN_CELL_SIZE))
+    )
+
+
+RESOURCES = {
+    "warehouse": LockedWarehouse(connection_config={"memory_limit": WAREHOUSE_MEMORY_LIMIT}),
+    "settings": settings_from_environment,
+}
