@@ -13,6 +13,9 @@ export UV_PYTHON_DOWNLOADS := never
 # BAROMETER_DAGSTER_DIR, an absolute path, whatever folder a dagster command starts in.
 export DAGSTER_HOME := $(CURDIR)
 export BAROMETER_DAGSTER_DIR := $(CURDIR)/.dagster
+# dg finds the code location through [tool.dg] in pyproject.toml; it warns unless the
+# project's .venv is the active environment, which make uses without activating it.
+DG := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg
 
 .PHONY: install run test lint ui bench samples sql clean
 
@@ -28,8 +31,9 @@ run: install
 	$(BIN)/python -m pipelines.run
 
 # CI (.ci/run) runs `make test`: lint (code and its formatting, Markdown code blocks included)
-# first, then the tests.
+# first, then `dg check defs` (the code location loads as `make ui` loads it), then the tests.
 test: lint
+	$(DG) check defs
 	$(BIN)/pytest
 
 lint: install
@@ -38,7 +42,7 @@ lint: install
 
 ui: install
 	@mkdir -p .dagster
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	$(DG) dev -h 127.0.0.1 -p 3000
 
 # A read-only SQL shell on the analyst catalog (pipelines/sql_shell.py; no duckdb CLI needed).
 sql: install
@@ -49,9 +53,9 @@ bench: install
 
 # Regenerates the committed sample deliveries (deterministic: the result equals what is committed).
 samples: install
-	$(BIN)/python -m pipelines.sample --wave 2018 --respondents 1800 --seed 1 --out data/raw/2018 --defects tests/data/sample_defects/2018.json
-	$(BIN)/python -m pipelines.sample --wave 2020 --respondents 3000 --seed 1 --out data/raw/2020 --defects tests/data/sample_defects/2020.json
-	$(BIN)/python -m pipelines.sample --wave 2024 --respondents 3200 --seed 1 --out data/raw/2024 --defects tests/data/sample_defects/2024.json
+	$(BIN)/python -m sample --wave 2018 --respondents 1800 --seed 1 --out data/raw/2018 --defects tests/data/sample_defects/2018.json
+	$(BIN)/python -m sample --wave 2020 --respondents 3000 --seed 1 --out data/raw/2020 --defects tests/data/sample_defects/2020.json
+	$(BIN)/python -m sample --wave 2024 --respondents 3200 --seed 1 --out data/raw/2024 --defects tests/data/sample_defects/2024.json
 
 clean:
 	rm -rf .dagster data/warehouse.duckdb data/warehouse.duckdb.wal

@@ -1,6 +1,6 @@
 """The benchmark's deliveries: one generated CSV wave per size, cached between runs.
 
-A delivery is made by the project's generator (`python -m pipelines.sample`), so it has the
+A delivery is made by the project's generator (`python -m sample`), so it has the
 generator's realistic answers and its handful of planted defects. The cache folder is named
 by the size and a hash of the generator's code and the wave's codebook, so a changed
 generator makes a new delivery instead of benchmarking an old one.
@@ -22,7 +22,7 @@ from pipelines.publish.fingerprint import PROJECT_ROOT
 WAVE = 2020
 SEED = 1
 FORMAT = "csv"
-GENERATOR_FILES = ("pipelines/sample/*.py", "pipelines/questionnaire.py", "pipelines/codebook.py")
+GENERATOR_FILES = ("sample/*.py", "pipelines/questionnaire.py", "pipelines/codebook.py")
 
 
 def generator_fingerprint(wave: int = WAVE) -> str:
@@ -49,7 +49,7 @@ def delivery(cache: Path, respondents: int, wave: int = WAVE) -> Path:
         command = [
             sys.executable,
             "-m",
-            "pipelines.sample",
+            "sample",
             "--wave",
             str(wave),
             "--respondents",

@@ -171,7 +171,7 @@ def render(results: BenchResults) -> str:
         "",
         f"Written by `make bench` (`python -m bench`). Machine: {results.machine}.",
         "",
-        "Delivery: wave 2020 as CSV from `python -m pipelines.sample --seed 1`. "
+        "Delivery: wave 2020 as CSV from `python -m sample --seed 1`. "
         f"{results.runs} run(s) of each, each in a process of its own: median time, "
         "peak RSS the largest of the runs.",
         "",

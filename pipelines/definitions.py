@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.defs import automation, comparisons, ingest, marts, publish, report, warehouse
-from pipelines.defs.resources import resources
+from pipelines.defs.resources import RESOURCES
 
 ASSETS = [
     ingest.raw_delivery,
@@ -23,5 +23,5 @@ defs = dg.Definitions(
     jobs=[automation.wave_job],
     sensors=[automation.delivery_sensor],
     schedules=[automation.annual_rebuild],
-    resources=resources(),
+    resources=RESOURCES,
 )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -55,6 +57,46 @@ def test_the_asset_graph_matches_its_snapshot():
         "the asset graph changed; if on purpose, rerun with BAROMETER_UPDATE_SNAPSHOT=1 "
         "and commit tests/data/asset_graph.json"
     )
+
+
+# Imports the definitions with one environment, then runs an asset on the definitions'
+# resources with another, and prints what the run saw.
+IMPORT_THEN_RUN = """
+import json, os, sys
+import dagster as dg
+
+imported, running = sys.argv[1:]
+os.environ.update(BAROMETER_WAREHOUSE=imported, BAROMETER_MIN_CELL_SIZE="7")
+from pipelines.definitions import defs
+from pipelines.defs.resources import BarometerSettings
+from pipelines.defs.warehouse_resource import LockedWarehouse
+
+os.environ.update(BAROMETER_WAREHOUSE=running, BAROMETER_MIN_CELL_SIZE="12")
+
+@dg.asset
+def probe(warehouse: LockedWarehouse, settings: BarometerSettings) -> None:
+    with warehouse.get_connection() as con:
+        (path,) = con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()
+    print(json.dumps({"warehouse": path, "min_cell_size": settings.min_cell_size}))
+
+dg.materialize([probe], resources=defs.resources, instance=dg.DagsterInstance.ephemeral())
+"""
+
+
+def test_a_run_uses_the_environment_it_starts_in_not_the_one_of_the_import(tmp_path):
+    imported, running = tmp_path / "at_import" / "w.duckdb", tmp_path / "at_run" / "w.duckdb"
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_THEN_RUN, str(imported), str(running)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert json.loads(out.stdout.splitlines()[-1]) == {
+        "warehouse": str(running),
+        "min_cell_size": 12,
+    }
+    assert not imported.parent.exists()
 
 
 def test_every_wave_asset_is_in_the_wave_job():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from mart_fixtures import MIN_CELL_SIZE, asked, good_rows, write_warehouse
 
+import sample
 from pipelines.publish import (
     MartTableError,
     PrivacyError,
@@ -25,7 +27,7 @@ from pipelines.publish import (
     wave_fingerprints,
 )
 from pipelines.publish import release as release_module
-from pipelines.publish.fingerprint import code_version
+from pipelines.publish.fingerprint import PROJECT_ROOT, code_version
 from pipelines.publish.layout import LATEST, LOCK, STAGING, release_dir, versions
 from pipelines.publish.marts import warehouse_table
 from pipelines.quality import GateFailure, GateResult, QualityGateError
@@ -430,6 +432,28 @@ def test_code_version_depends_on_code_only(tmp_path):
     assert code_version(here) == code_version(clone)
     assert code_version(tree(tmp_path / "changed", query="select 2")) != code_version(here)
     assert len(code_version()) == 64
+
+
+def test_editing_the_sample_generator_leaves_the_code_version_alone(tmp_path):
+    """The generator is a tool beside the product: a release's code version names the code
+    that made its marts, so a new generator makes no release look like new code."""
+    generator = Path(sample.__file__).parent.relative_to(PROJECT_ROOT)
+    for folder in ("pipelines", "sql", generator):
+        shutil.copytree(
+            PROJECT_ROOT / folder,
+            tmp_path / folder,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+    before = code_version(tmp_path)
+    assert before == code_version()  # the copy holds everything the real one hashes
+
+    with (tmp_path / generator / "generator.py").open("a") as f:
+        f.write("# edited\n")
+    assert code_version(tmp_path) == before
+    with (tmp_path / "pipelines" / "transform.py").open("a") as f:
+        f.write("# edited\n")
+    assert code_version(tmp_path) != before
 
 
 def test_importing_publish_does_not_import_great_expectations():

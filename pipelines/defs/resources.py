@@ -5,7 +5,6 @@ import os
 import dagster as dg
 from pydantic import field_validator
 
-from pipelines import paths
 from pipelines.defs.warehouse_resource import LockedWarehouse
 from pipelines.vocabulary import MIN_CELL_SIZE, check_min_cell_size
 
@@ -27,14 +26,19 @@ class BarometerSettings(dg.ConfigurableResource):
         return check_min_cell_size(value)
 
 
-def resources() -> dict:
-    paths.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
-    return {
-        "warehouse": LockedWarehouse(
-            database=str(paths.warehouse_path()),
-            connection_config={"memory_limit": WAREHOUSE_MEMORY_LIMIT},
-        ),
-        "settings": BarometerSettings(
-            min_cell_size=int(os.environ.get("BAROMETER_MIN_CELL_SIZE", MIN_CELL_SIZE))
-        ),
-    }
+@dg.resource(
+    description="BarometerSettings from BAROMETER_MIN_CELL_SIZE "
+    f"(default {MIN_CELL_SIZE}), read as each run starts."
+)
+def settings_from_environment(_context: dg.InitResourceContext) -> BarometerSettings:
+    # Read as the run starts, not when the definitions are imported: a process that imports
+    # them once (a code server, a test session) runs with the environment of the run's time.
+    return BarometerSettings(
+        min_cell_size=int(os.environ.get("BAROMETER_MIN_CELL_SIZE", MIN_CELL_SIZE))
+    )
+
+
+RESOURCES = {
+    "warehouse": LockedWarehouse(connection_config={"memory_limit": WAREHOUSE_MEMORY_LIMIT}),
+    "settings": settings_from_environment,
+}

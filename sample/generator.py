@@ -10,10 +10,10 @@ import pandas as pd
 
 from pipelines import codebook, paths
 from pipelines.codebook import Codebook
-from pipelines.sample import answers, defects, fieldwork, freetext, municipalities, placement
-from pipelines.sample.balance import Balancer
-from pipelines.sample.profiles import BLANK, Profile, profile
-from pipelines.sample.writers import FORMATS, open_writer
+from sample import answers, defects, fieldwork, freetext, municipalities, placement
+from sample.balance import Balancer
+from sample.profiles import BLANK, Profile, profile
+from sample.writers import FORMATS, open_writer
 
 CHUNK_SIZE = 200_000
 
@@ -123,7 +123,7 @@ def _chunk(
 
 def _check_fit(wave_profile: Profile, book: Codebook) -> None:
     """The profile must model exactly what the codebook lets the wave carry."""
-    where = f"{book.path} vs pipelines/sample/profiles.py"
+    where = f"{book.path} vs sample/profiles.py"
     types = set(wave_profile.type_mix) | set(wave_profile.frame)
     for name, codes in (("virksomhetstype", types), ("sektor", set(wave_profile.sector_mix))):
         outside = codes - set(book.allowed_codes(name))

@@ -14,9 +14,9 @@ import numpy as np
 
 from pipelines import questionnaire as q
 from pipelines.codebook import Codebook
-from pipelines.sample import profiles as pr
-from pipelines.sample.balance import Balancer
-from pipelines.sample.placement import Background
+from sample import profiles as pr
+from sample.balance import Balancer
+from sample.placement import Background
 
 TYPE_ORDER = ("prosess", "tjeneste", "produkt", "kommunikasjon")
 FACTOR_ITEMS = tuple(item for item, _ in q.FACTORS.values())

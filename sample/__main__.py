@@ -1,17 +1,17 @@
 # The committed sample deliveries are made with exactly these commands, run from the
 # repository root (tests/test_sample_generator.py checks the files still match them):
 #
-#   python -m pipelines.sample --wave 2018 --respondents 1800 --seed 1 --out data/raw/2018 \
+#   python -m sample --wave 2018 --respondents 1800 --seed 1 --out data/raw/2018 \
 #       --defects tests/data/sample_defects/2018.json
-#   python -m pipelines.sample --wave 2020 --respondents 3000 --seed 1 --out data/raw/2020 \
+#   python -m sample --wave 2020 --respondents 3000 --seed 1 --out data/raw/2020 \
 #       --defects tests/data/sample_defects/2020.json
-#   python -m pipelines.sample --wave 2024 --respondents 3200 --seed 1 --out data/raw/2024 \
+#   python -m sample --wave 2024 --respondents 3200 --seed 1 --out data/raw/2024 \
 #       --defects tests/data/sample_defects/2024.json
 #
 # A benchmark delivery: --respondents 1000000 --format csv (written in chunks).
 """Command line of the sample generator.
 
-    python -m pipelines.sample --wave 2020 --respondents 3000 --seed 1 --out DIR \
+    python -m sample --wave 2020 --respondents 3000 --seed 1 --out DIR \
         [--format csv|sav|xlsx] [--defects FILE] [--chunk-size N]
 """
 
@@ -22,12 +22,12 @@ import sys
 from pathlib import Path
 
 from pipelines.codebook import CodebookError
-from pipelines.sample.generator import CHUNK_SIZE, generate
-from pipelines.sample.writers import FORMATS
+from sample.generator import CHUNK_SIZE, generate
+from sample.writers import FORMATS
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.sample", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sample", description=__doc__)
     parser.add_argument("--wave", type=int, required=True)
     parser.add_argument("--respondents", type=int, required=True)
     parser.add_argument("--seed", type=int, required=True)

@@ -4,7 +4,8 @@ A writer takes chunks of canonical columns and writes them under the codebook's 
 column names: codes are floats with NaN for empty, ``kommunenr`` a 4-character string,
 ``startet``/``fullfort`` datetime64. CSV streams chunk by chunk; xlsx streams through
 openpyxl's write-only mode; SPSS has no appending writer, so a .sav is written whole.
-Output is byte-identical for the same input, except the timestamp SPSS puts in its header.
+Output is byte-identical for the same input: the dates the formats record (xlsx document
+properties and zip entries, the SPSS header) are the end of the wave's fieldwork.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from pipelines import questionnaire
 from pipelines.codebook import Codebook
-from pipelines.sample.profiles import Profile
+from sample.profiles import Profile
 
 FORMATS = ("csv", "sav", "xlsx")
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -144,6 +145,7 @@ class SavWriter(DeliveryWriter):
             variable_measure={raw: "nominal" for raw in codes},
             row_compress=True,
         )
+        _stamp_sav_header(self.path, self.profile.fieldwork[1])
 
 
 class XlsxWriter(DeliveryWriter):
@@ -210,6 +212,22 @@ class XlsxWriter(DeliveryWriter):
         if canonical in self.float_columns:
             return f"{value:.1f}"
         return super().render(canonical, value)
+
+
+# The SPSS system-file header records when it was written, as English "dd Mmm yy" and
+# "hh:mm:ss" at a fixed offset; pyreadstat always writes the current time there.
+_SAV_MAGIC = (b"$FL2", b"$FL3")
+_SAV_CREATED_AT = 92
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _stamp_sav_header(path: Path, stamp: datetime) -> None:
+    created = f"{stamp:%d} {_MONTHS[stamp.month - 1]} {stamp:%y}{stamp:%H:%M:%S}".encode()
+    with path.open("r+b") as f:
+        if f.read(4) not in _SAV_MAGIC:
+            raise ValueError(f"{path}: not an SPSS system file")
+        f.seek(_SAV_CREATED_AT)
+        f.write(created)
 
 
 def _rezip(buffer: io.BytesIO, path: Path, stamp: datetime) -> None:

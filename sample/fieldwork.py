@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.sample.profiles import Profile
+from sample.profiles import Profile
 
 
 def respondent_ids(profile: Profile, first: int, n: int) -> np.ndarray:

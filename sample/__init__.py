@@ -3,9 +3,9 @@
 The real microdata are not public. This package writes deliveries in the vendors'
 exact formats whose answers are set so that the published KS figures come out of the
 marts within sampling error, with a few planted defects listed beside the delivery.
-Run it as ``python -m pipelines.sample`` (see ``__main__.py``).
+Run it as ``python -m sample`` (see ``__main__.py``).
 """
 
-from pipelines.sample.generator import generate
+from sample.generator import generate
 
 __all__ = ["generate"]

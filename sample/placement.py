@@ -16,9 +16,9 @@ import pandas as pd
 
 from pipelines import questionnaire
 from pipelines.codebook import Codebook
-from pipelines.sample.balance import Balancer
-from pipelines.sample.municipalities import ECONOMY_GROUPS, SIZE_BANDS, Municipalities
-from pipelines.sample.profiles import EMPLOYEES_BY_TYPE, Profile
+from sample.balance import Balancer
+from sample.municipalities import ECONOMY_GROUPS, SIZE_BANDS, Municipalities
+from sample.profiles import EMPLOYEES_BY_TYPE, Profile
 
 # Kommune-level workplaces per inhabitant fall with municipality size (every municipality
 # has its school, nursing home and library), so they are drawn with population**0.85;
