@@ -102,6 +102,16 @@ def asked(mart: str, wave: int) -> bool:
     return mart != "reform_pressure" or wave == 2020
 
 
+def create_mart_table(con: duckdb.DuckDBPyConnection, mart: str, rows=()) -> None:
+    """The warehouse table of ``mart`` in its shape, holding ``rows`` (tuples in its order)."""
+    shape = SHAPES[mart]
+    columns = ", ".join(f"{c.name} {c.type}" for c in shape.columns)
+    con.execute(f"CREATE OR REPLACE TABLE {warehouse_table(mart)} ({columns})")
+    if rows:
+        slots = ", ".join("?" * len(shape.columns))
+        con.executemany(f"INSERT INTO {warehouse_table(mart)} VALUES ({slots})", rows)
+
+
 def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: float = 0.0) -> None:
     """Create (or replace) the mart tables of a warehouse file holding `waves`."""
     con = duckdb.connect(str(path))
@@ -109,13 +119,11 @@ def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: flo
         for mart in MARTS:
             rows = [r for w in waves if asked(mart, w) for r in good_rows(mart, w, bump)]
             con.register("new_rows", pa.Table.from_pylist(rows, schema=ESTIMATES.arrow_schema))
-            columns = ", ".join(f"{c.name} {c.type}" for c in ESTIMATES.columns)
-            con.execute(f"CREATE OR REPLACE TABLE {warehouse_table(mart)} ({columns})")
+            create_mart_table(con, mart)
             con.execute(f"INSERT INTO {warehouse_table(mart)} SELECT * FROM new_rows")
             con.unregister("new_rows")
         # the comparison marts, without rows: what they hold is tests/test_comparisons.py's
         for mart in COMPARISON_MARTS:
-            columns = ", ".join(f"{c.name} {c.type}" for c in SHAPES[mart].columns)
-            con.execute(f"CREATE OR REPLACE TABLE {warehouse_table(mart)} ({columns})")
+            create_mart_table(con, mart)
     finally:
         con.close()

@@ -13,7 +13,8 @@ from pipelines import labels, paths
 from pipelines.report import write_report
 from pipelines.report.charts import SHARE_COLOR, draw_bar
 from pipelines.report.rows import MartRow
-from pipelines.vocabulary import BREAKDOWNS, ESTIMATES, MARTS, SHAPES
+from pipelines.vocabulary import BREAKDOWNS, MARTS
+from tests.mart_fixtures import create_mart_table
 
 NBSP = "\xa0"
 HALF_WIDTH = 0.03
@@ -123,16 +124,10 @@ F44,2018,innovation,innovative,,total,all,value,0.80,0.03,"Åtte av ti.",ks.no
 @pytest.fixture(scope="module")
 def con():
     con = duckdb.connect()
-    columns = ", ".join(f"{c.name} {c.type}" for c in ESTIMATES.columns)
     for mart in MARTS:
-        con.execute(f"CREATE TABLE mart_{mart} ({columns})")
-        rows = wave_2020().get(mart, []) + wave_2018().get(mart, [])
-        slots = ", ".join("?" * len(ESTIMATES.columns))
-        con.executemany(f"INSERT INTO mart_{mart} VALUES ({slots})", rows)
-    for mart, rows in (("differences", DIFFERENCES), ("changes", CHANGES)):
-        shape = SHAPES[mart].columns
-        con.execute(f"CREATE TABLE mart_{mart} ({', '.join(f'{c.name} {c.type}' for c in shape)})")
-        con.executemany(f"INSERT INTO mart_{mart} VALUES ({', '.join('?' * len(shape))})", rows)
+        create_mart_table(con, mart, wave_2020().get(mart, []) + wave_2018().get(mart, []))
+    create_mart_table(con, "differences", DIFFERENCES)
+    create_mart_table(con, "changes", CHANGES)
     labels.write_label_tables(con)
     yield con
     con.close()

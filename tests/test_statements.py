@@ -19,7 +19,8 @@ from pipelines.report.statements import (
     evaluate,
     load_statements,
 )
-from pipelines.vocabulary import BREAKDOWNS, ESTIMATES, MARTS
+from pipelines.vocabulary import BREAKDOWNS, MARTS
+from tests.mart_fixtures import create_mart_table
 
 PUBLISHED = Path(__file__).parent.parent / "data" / "published-figures.csv"
 WAVE = 2020
@@ -112,13 +113,8 @@ MART_ROWS = {
 @pytest.fixture(scope="module")
 def con():
     con = duckdb.connect()
-    columns = ", ".join(f"{c.name} {c.type}" for c in ESTIMATES.columns)
     for mart in MARTS:
-        con.execute(f"CREATE TABLE mart_{mart} ({columns})")
-        for row in MART_ROWS[mart]:
-            con.execute(
-                f"INSERT INTO mart_{mart} VALUES ({', '.join('?' * len(row))})", list(row.values())
-            )
+        create_mart_table(con, mart, [tuple(row.values()) for row in MART_ROWS[mart]])
     con.execute(
         "CREATE TABLE mart_differences (wave INTEGER, mart VARCHAR, measure VARCHAR, "
         "item VARCHAR, breakdown VARCHAR, groups INTEGER, groups_left_out VARCHAR, "

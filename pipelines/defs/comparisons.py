@@ -9,19 +9,27 @@ from pipelines.defs.metadata import column_schema, mart_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.warehouse_resource import transaction
 from pipelines.publish.catalog import latest_estimates
-from pipelines.vocabulary import CHANGES, DIFFERENCES, MARTS, description
+from pipelines.vocabulary import MARTS, SHAPES, description
 
 
-@dg.asset(
-    group_name="marts",
-    partitions_def=waves,
-    deps=list(MARTS),
-    pool="warehouse",
-    kinds={"duckdb"},
-    description=description("differences")
-    + " Wald and trend tests with the design-based covariance of the groups, "
+def _comparison_mart(mart: str, note: str):
+    """The asset of a comparison mart: it reads the wave's estimate marts."""
+    return dg.asset(
+        name=mart,
+        group_name="marts",
+        partitions_def=waves,
+        deps=list(MARTS),
+        pool="warehouse",
+        kinds={"duckdb"},
+        description=f"{description(mart)} {note}",
+        metadata={"dagster/column_schema": column_schema(SHAPES[mart])},
+    )
+
+
+@_comparison_mart(
+    "differences",
+    "Wald and trend tests with the design-based covariance of the groups, "
     "Benjamini–Hochberg q-values.",
-    metadata={"dagster/column_schema": column_schema(DIFFERENCES)},
 )
 def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     wave = wave_of(context)
@@ -30,16 +38,10 @@ def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         return dg.MaterializeResult(metadata=mart_metadata(con, "differences", wave))
 
 
-@dg.asset(
-    group_name="marts",
-    partitions_def=waves,
-    deps=list(MARTS),
-    pool="warehouse",
-    kinds={"duckdb"},
-    description=description("changes")
-    + " Reads the earlier waves' latest releases, so publishing an earlier wave again calls "
-    "for this one too.",
-    metadata={"dagster/column_schema": column_schema(CHANGES)},
+@_comparison_mart(
+    "changes",
+    "Reads the earlier waves' latest releases, so publishing an earlier wave again calls for "
+    "this one too.",
 )
 def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     wave = wave_of(context)

@@ -1,6 +1,7 @@
 """The five analysis marts, one asset per mart and wave, each gated by its quality suite."""
 
 import dagster as dg
+import pyarrow as pa
 from dagster_duckdb import DuckDBResource
 
 from pipelines import transform
@@ -46,6 +47,15 @@ DISCLOSURE_AUDIT = (
 )
 
 
+def _wave_tables(
+    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource, marts: tuple[str, ...]
+) -> dict[str, pa.Table]:
+    """The run's wave of each of ``marts``, as the checks validate and publishing reads it."""
+    wave = wave_of(context)
+    with warehouse.get_connection() as con:
+        return {mart: read_wave(con, mart, wave) for mart in marts}
+
+
 def _gate_spec(mart: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(CHECK, asset=mart, blocking=True, description=QUALITY_GATE)
 
@@ -70,9 +80,7 @@ def estimate_checks(
     warehouse: DuckDBResource,
     settings: BarometerSettings,
 ):
-    wave = wave_of(context)
-    with warehouse.get_connection() as con:
-        tables = {mart: read_wave(con, mart, wave) for mart in MARTS}
+    tables = _wave_tables(context, warehouse, MARTS)
     for mart, table in tables.items():
         yield gate_check(mart, table, settings.min_cell_size)
     for mart, table in tables.items():
@@ -94,10 +102,7 @@ def comparison_checks(
     warehouse: DuckDBResource,
     settings: BarometerSettings,
 ):
-    wave = wave_of(context)
-    with warehouse.get_connection() as con:
-        tables = {mart: read_wave(con, mart, wave) for mart in COMPARISON_MARTS}
-    for mart, table in tables.items():
+    for mart, table in _wave_tables(context, warehouse, COMPARISON_MARTS).items():
         yield gate_check(mart, table, settings.min_cell_size)
 
 

@@ -208,20 +208,8 @@ def _estimate_rules(mart: str, min_cell_size: int) -> list:
             )
             for c in ("se", "deff")
         ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="estimate",
-            column_B="ci_lower",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            description="ci_lower <= estimate",
-        ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="ci_upper",
-            column_B="estimate",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            description="estimate <= ci_upper",
-        ),
+        _ordered(gxe, "ci_lower", "estimate"),
+        _ordered(gxe, "estimate", "ci_upper"),
         gxe.ExpectColumnValuesToBeInSet(
             column="suppression",
             value_set=list(SUPPRESSION_KINDS),

@@ -244,17 +244,20 @@ def _failures(con: Con, wave: int) -> Chart | None:
     return Chart(svg, [("failure_type", r) for r in by_type], note)
 
 
+def _items_chart(title: str, panel: str, rows: list[MartRow], **options) -> str:
+    """One panel with a bar per item of ``rows``."""
+    bars = tuple(charts.Bar(r.item_label, r) for r in rows)
+    return charts.share_chart(title, [charts.Panel(panel, bars)], **options)
+
+
 def _culture(con: Con, wave: int) -> Chart | None:
     rows = _rows(con, "culture_index", wave, "innovative_by_index", "total")
     if not rows:
         return None
-    panel = charts.Panel(
-        "Kulturindeks: antall av fem utsagn lederen er helt eller delvis enig i",
-        tuple(charts.Bar(r.item_label, r) for r in rows),
-    )
-    svg = charts.share_chart(
+    svg = _items_chart(
         "Andel virksomheter som har innført innovasjon, etter verdien av kulturindeksen",
-        [panel],
+        "Kulturindeks: antall av fem utsagn lederen er helt eller delvis enig i",
+        rows,
         x_label="Andel som har innført innovasjon, med 95 % konfidensintervall",
     )
     note = _group_tests(con, wave, "culture_index", [("innovative_by_index", "", "total")])
@@ -266,13 +269,10 @@ def _reform(con: Con, wave: int) -> Chart | None:
     merging = _rows(con, "reform_pressure", wave, "in_merging_unit", "total")
     if not rows:
         return None
-    panel = charts.Panel(
-        "Virksomheter i kommuner og fylkeskommuner som slo seg sammen",
-        tuple(charts.Bar(r.item_label, r) for r in rows),
-    )
-    svg = charts.share_chart(
+    svg = _items_chart(
         "Om sammenslåingen 1.1.2020 ga mer, like mye eller mindre innovasjonstrykk",
-        [panel],
+        "Virksomheter i kommuner og fylkeskommuner som slo seg sammen",
+        rows,
     )
     note = "".join(
         f"{MEASURES['in_merging_unit'].label}: {fmt.estimate('in_merging_unit', r)}."

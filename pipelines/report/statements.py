@@ -141,6 +141,18 @@ class EstimateStatement(Statement):
     def show(self, row: MartRow) -> str:
         return f"{self.name(row)} {fmt.value(self.measure, _est(row))}"
 
+    def over(self, row: MartRow, other: MartRow, shown: list[MartRow]) -> Decision:
+        """Whether ``row`` is above ``other`` (by more than the tolerance), in words."""
+        holds = _above(_est(row), _est(other))
+        relation = "over" if holds else "ikke over"
+        return holds, shown, f"{self.show(row)} er {relation} {self.show(other)}"
+
+    def under(self, row: MartRow, other: MartRow) -> Decision:
+        """Whether ``row`` is below ``other`` (by more than the tolerance), in words."""
+        holds = _above(_est(other), _est(row))
+        relation = "under" if holds else "ikke under"
+        return holds, [other], f"{self.show(row)} er {relation} {self.show(other)}"
+
     def require_estimates(self, rows: Sequence[MartRow]) -> None:
         hidden = [r for r in rows if r.estimate is None]
         if hidden:
@@ -344,10 +356,7 @@ class Top(ItemRanking):
 
     def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
         best = self.others(rows)[0]
-        lowest = min(named, key=_est)
-        holds = _above(_est(lowest), _est(best))
-        relation = "over" if holds else "ikke over"
-        return holds, [best], f"{self.show(lowest)} er {relation} {self.show(best)}"
+        return self.over(min(named, key=_est), best, [best])
 
 
 @dataclass(frozen=True)
@@ -389,10 +398,7 @@ class Bottom(ItemRanking):
         return "lavest av alle"
 
     def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
-        worst = self.others(rows)[-1]
-        holds = _above(_est(worst), _est(named[0]))
-        relation = "under" if holds else "ikke under"
-        return holds, [worst], f"{self.show(named[0])} er {relation} {self.show(worst)}"
+        return self.under(named[0], self.others(rows)[-1])
 
 
 @dataclass(frozen=True)
@@ -424,9 +430,7 @@ class MaxGroup(GroupRanking):
 
     def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
         best = self.other_groups(rows)[0]
-        holds = _above(_est(named[0]), _est(best))
-        relation = "over" if holds else "ikke over"
-        return holds, [best], f"{self.show(named[0])} er {relation} {self.show(best)}"
+        return self.over(named[0], best, [best])
 
 
 @dataclass(frozen=True)
@@ -437,10 +441,7 @@ class MinGroup(GroupRanking):
         return "lavest av gruppene (fylkeskommune unntatt)"
 
     def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
-        worst = self.other_groups(rows)[-1]
-        holds = _above(_est(worst), _est(named[0]))
-        relation = "under" if holds else "ikke under"
-        return holds, [worst], f"{self.show(named[0])} er {relation} {self.show(worst)}"
+        return self.under(named[0], self.other_groups(rows)[-1])
 
 
 @dataclass(frozen=True)
@@ -454,10 +455,7 @@ class FirstGtLast(EstimateStatement):
         return "første gruppe over siste"
 
     def decide(self, named: list[MartRow], rows: Sequence[MartRow]) -> Decision:
-        first, last = named[0], named[-1]
-        holds = _above(_est(first), _est(last))
-        relation = "over" if holds else "ikke over"
-        return holds, [], f"{self.show(first)} er {relation} {self.show(last)}"
+        return self.over(named[0], named[-1], [])
 
 
 @dataclass(frozen=True)
