@@ -199,9 +199,10 @@ def _innovator_definition(book: Codebook) -> pa.Check:
     items = [name for name in q.INNOVATION_COLUMNS if book.asked(name)]
 
     def agrees(df: pd.DataFrame) -> pd.Series:
-        answers = np.column_stack([_floats(df[name]) for name in items])
-        answered = ~np.isnan(answers).all(axis=1)
-        expected = (answers == 1).any(axis=1)
+        # one row per item (none when the wave asked none: then no one answered)
+        answers = np.array([_floats(df[name]) for name in items]).reshape(len(items), len(df))
+        answered = ~np.isnan(answers).all(axis=0)
+        expected = (answers == 1).any(axis=0)
         flag = _floats(df["innovator"])
         return pd.Series(np.where(answered, flag == expected, np.isnan(flag)), index=df.index)
 

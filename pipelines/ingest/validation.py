@@ -10,6 +10,7 @@ time, and of each failure three small values.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 
 import duckdb
 import numpy as np
@@ -48,7 +49,9 @@ def validate_delivery(
     ]
     schema = delivery_schema(book, municipalities)
     # Collected here and written once: a statement on the connection would end the stream.
-    found = [failures(schema, rows) for rows in delivery_frames(con, book, batch_rows)]
+    # Closed however validation ends: an open stream would refuse the statements after it.
+    with closing(delivery_frames(con, book, batch_rows)) as frames:
+        found = [failures(schema, rows) for rows in frames]
     # Arrow's allocator keeps what the batches used for reuse; DuckDB's steps to come
     # need it more (about 0.2 GiB at a million rows, the margin of the memory target).
     pyarrow.default_memory_pool().release_unused()
@@ -65,13 +68,14 @@ def delivery_frames(
     """The typed delivery as the schema validates it, ``batch_rows`` rows at a time (Arrow
     record batches from DuckDB), indexed by source_row."""
     rows = run_sql(con, staging.delivery_rows_sql(book), {"numbering": book.municipality_numbering})
-    for batch in rows.to_arrow_reader(batch_rows):
-        frame = batch.drop_columns(["source_row"]).to_pandas()
-        frame.index = pd.Index(batch.column("source_row").to_numpy(), name="source_row")
-        # the derived flags may be unknown: nullable booleans, where Arrow makes objects
-        for flag in q.DERIVED_FLAGS:
-            frame[flag] = frame[flag].astype("boolean")
-        yield frame
+    with rows.to_arrow_reader(batch_rows) as reader:
+        for batch in reader:
+            frame = batch.drop_columns(["source_row"]).to_pandas()
+            frame.index = pd.Index(batch.column("source_row").to_numpy(), name="source_row")
+            # the derived flags may be unknown: nullable booleans, where Arrow makes objects
+            for flag in q.DERIVED_FLAGS:
+                frame[flag] = frame[flag].astype("boolean")
+            yield frame
 
 
 def failures(schema: pa.DataFrameSchema, rows: pd.DataFrame) -> pyarrow.Table:
@@ -104,8 +108,9 @@ def _failed(error: pa.errors.SchemaError, rows: pd.DataFrame) -> pyarrow.Table:
         failing = output.index[~output.to_numpy(dtype=bool)]
     if rule == INNOVATOR_DEFINITION:
         raise RuntimeError(
-            f"the derived flag innovator (sql/warehouse/macros.sql) disagrees with the "
-            f"questionnaire's definition in {len(failing)} row(s), the first row {failing[0]}"
+            "the derived flag innovator (sql/warehouse/macros.sql) disagrees with the "
+            f"questionnaire's definition at row {failing[0]} and {len(failing) - 1} more "
+            "row(s) of its batch"
         )
     return pyarrow.table(
         [
