@@ -28,8 +28,8 @@ import duckdb
 from pipelines import codebook, comparisons, transform
 from pipelines import questionnaire as q
 from pipelines.defs.resources import WAREHOUSE_MEMORY_LIMIT
-from pipelines.ingest.checks import SQL_TYPES
 from pipelines.ingest.sql import quote
+from pipelines.ingest.staging import SQL_TYPES
 from pipelines.reference import build_reference
 from pipelines.vocabulary import MARTS
 

@@ -176,7 +176,7 @@ def render(results: BenchResults) -> str:
         "peak RSS the largest of the runs.",
         "",
         "- **pipeline**: the Dagster job `wave_job` in-process against an ephemeral instance, "
-        "as `make run` runs a wave (raw delivery, reference, ingest, pandera check, "
+        "as `make run` runs a wave (raw delivery, reference, ingest validated by pandera, "
         "respondents, five marts, five GX gates, release, report), on an empty warehouse "
         "and marts folder; start-up excluded (below).",
         "- **baseline**: `bench/baseline.py`, DuckDB's read_csv and the same sql/ models "

@@ -15,7 +15,7 @@ ASSETS = [
     publish.release,
     report.report,
 ]
-CHECKS = [ingest.responses_schema, *marts.mart_checks]
+CHECKS = marts.mart_checks
 
 defs = dg.Definitions(
     assets=ASSETS,

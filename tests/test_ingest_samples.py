@@ -14,7 +14,6 @@ import pytest
 from pipelines import codebook
 from pipelines import questionnaire as q
 from pipelines.ingest import discover_waves, ingest_wave
-from pipelines.ingest.schemas import validate_wave_schema
 from tests.ingest_fixtures import reference_warehouse
 from tests.sample_deliveries import NOT_QUARANTINE, RAW_DIR, SAMPLES, load_defects, load_wave
 
@@ -97,9 +96,3 @@ def test_accepted_rows_equal_an_independent_reading(loaded, wave):
         "SELECT count(*), sum(n_population) FROM frame WHERE wave = $wave", {"wave": wave}
     ).fetchone()
     assert stored_frame == (len(frame), frame["n_population"].sum())
-
-
-@pytest.mark.parametrize("wave", WAVES)
-def test_the_loaded_sample_passes_the_schema(loaded, wave):
-    con, _ = loaded
-    assert validate_wave_schema(con, wave) == []

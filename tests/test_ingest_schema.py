@@ -1,180 +1,156 @@
-"""The pandera schema of a loaded wave: generated from the questionnaire and codebook."""
+"""The pandera schema of a wave's typed delivery: generated from the questionnaire, the
+codebook and the reference municipalities, and what its failures become."""
 
 from __future__ import annotations
 
-import pandera.pandas as pa
+import datetime as dt
+
 import pytest
 
 from pipelines import codebook
 from pipelines import questionnaire as q
-from pipelines.ingest import ingest_wave
-from pipelines.ingest.schemas import (
-    FREE_TEXT,
-    RESPONDENT_ID,
-    responses_schema,
-    validate_wave_schema,
-    wave_frames,
-)
-from tests.ingest_fixtures import (
-    reference_warehouse,
-    respondents,
-    write_csv_2018,
-    write_sav,
-    write_xlsx,
-)
+from pipelines.ingest import ingest_wave, staging
+from pipelines.ingest.readers import land_responses
+from pipelines.ingest.schemas import delivery_schema
+from pipelines.ingest.validation import delivery_frames, failures, validate_delivery
+from pipelines.sql_runner import run_model, run_sql
+from tests.ingest_fixtures import reference_warehouse, respondents, write_csv_2018
 
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    root = tmp_path_factory.mktemp("schema")
-    write_csv_2018(root / "raw" / "2018", respondents(2018, 24))
-    write_sav(root / "raw" / "2020", 2020, respondents(2020, 24))
-    write_xlsx(root / "raw" / "2024", 2024, respondents(2024, 24))
-    con = reference_warehouse(root / "warehouse.duckdb")
-    for wave in (2018, 2020, 2024):
-        ingest_wave(con, root / "raw", wave)
-    con.close()
-    return root / "warehouse.duckdb"
+BOOK = codebook.load(2018)
 
 
 @pytest.fixture
-def con(template, tmp_path):
-    from tests.ingest_fixtures import copy_warehouse
-
-    con = copy_warehouse(template, tmp_path / "warehouse.duckdb")
+def con(tmp_path):
+    con = reference_warehouse(tmp_path / "warehouse.duckdb")
     yield con
     con.close()
 
 
-def test_the_schema_follows_the_questionnaire_and_the_wave_codebook():
-    schema = responses_schema(codebook.load(2018))
-    assert list(schema.columns) == [
-        "wave",
-        "source_file",
-        "source_row",
-        *(v.name for v in q.VARIABLES),
-        "innovator",
-        "in_merging_unit",
-    ]
+def typed_delivery(con, folder, rows) -> None:
+    """``rows`` written as the 2018 vendor writes them, landed and typed (ingest_raw)."""
+    path = write_csv_2018(folder, rows)
+    run_model(con, "warehouse/macros")
+    run_model(con, "ingest/macros")
+    land_responses(con, path, BOOK.raw_for["resp_id"])
+    run_sql(con, staging.raw_sql(BOOK))
+
+
+def found(con) -> list[tuple]:
+    return con.execute(
+        'SELECT source_row, "column", rule FROM ingest_failures ORDER BY ALL'
+    ).fetchall()
+
+
+def test_the_schema_follows_the_questionnaire_the_codebook_and_the_reference():
+    schema = delivery_schema(BOOK, ["0301", "1103"])
+    asked = [v for v in q.VARIABLES if BOOK.asked(v.name)]
+    assert set(schema.columns) == {v.name for v in asked} | {
+        f"delivered_{v.name}" for v in asked if v.kind in ("code", "flag", "timestamp")
+    } | {"innovator", "in_merging_unit"}
+    assert "kultur_ideer" not in schema.columns  # 2018 did not ask it
     sektor = schema.columns["sektor"]
-    assert (sektor.dtype.type.name, sektor.nullable) == ("Int16", False)
-    assert [c.statistics for c in sektor.checks] == [{"allowed_values": (1, 2)}]
-    assert schema.columns["kultur_ideer"].checks[0].name == "not_asked_this_wave"
-    assert schema.columns["resp_id"].unique
-    routed = {c.name for c in schema.checks} - {"innovator_definition"}
-    assert routed == {
-        f"routing_{v.name}"
-        for v in q.VARIABLES
-        if v.routed and v.name in codebook.load(2018).canonical
+    assert (str(sektor.dtype), sektor.nullable) == ("float64", False)
+    assert [(c.name, c.statistics["allowed"]) for c in sektor.checks] == [
+        ("code_not_in_list", (1, 2))
+    ]
+    kommunenr = schema.columns["kommunenr"]
+    assert [(c.name, c.statistics["allowed"]) for c in kommunenr.checks] == [
+        ("unknown_kommunenr", ("0301", "1103"))
+    ]
+    assert schema.columns["kjerne"].nullable
+    assert {c.name for c in schema.checks} == {
+        *(f"not_an_integer:{v.name}" for v in asked if v.kind in ("code", "flag")),
+        "bad_timestamp:startet",
+        "bad_timestamp:fullfort",
+        "completed_before_started:fullfort",
+        "type_sector_mismatch:virksomhetstype",
+        "type_level_mismatch:virksomhetstype",
+        *(f"routing:{v.name}" for v in asked if v.routed),
+        "innovator_definition:innovator",
     }
-    assert "routing_storste_hemmer" not in routed  # 2018 did not ask it
+    assert "routing:storste_hemmer" not in {c.name for c in schema.checks}  # not asked
 
 
-@pytest.mark.parametrize("wave", [2018, 2020, 2024])
-def test_a_clean_wave_passes(con, wave):
-    assert validate_wave_schema(con, wave) == []
-
-
-def test_every_failure_is_collected_with_its_row(con):
-    # what a faulty transformation could leave behind: each line breaks one check
-    con.execute("UPDATE responses SET ansatte = 7 WHERE wave = 2020 AND source_row = 3")
-    con.execute("UPDATE responses SET kommunenr = '301' WHERE wave = 2020 AND source_row = 4")
-    # row 2 is a non-innovator: the newest innovation is not asked of it
-    con.execute(
-        "UPDATE responses SET kjerne = 1, fritekst_nyeste = 'Navn Navnesen sa det' "
-        "WHERE wave = 2020 AND source_row = 2"
-    )
-    con.execute("UPDATE responses SET resp_id = '1001' WHERE wave = 2020 AND source_row = 5")
-    assert validate_wave_schema(con, 2020) == [
-        {
-            "column": "fritekst_nyeste",
-            "check": "routing_fritekst_nyeste",
-            "row": 2,
-            "resp_id": "1001",
-            "failure_case": FREE_TEXT,
-        },
-        {
-            "column": "kjerne",
-            "check": "routing_kjerne",
-            "row": 2,
-            "resp_id": "1001",
-            "failure_case": 1,
-        },
-        {
-            "column": "resp_id",
-            "check": "field_uniqueness",
-            "row": 2,
-            "resp_id": "1001",
-            "failure_case": RESPONDENT_ID,
-        },
-        {
-            "column": "ansatte",
-            "check": "isin((1, 2, 3, 4, 5))",
-            "row": 3,
-            "resp_id": "1002",
-            "failure_case": 7,
-        },
-        {
-            "column": "kommunenr",
-            "check": "str_matches('^\\d{4}$')",
-            "row": 4,
-            "resp_id": "1003",
-            "failure_case": "301",
-        },
-        {
-            "column": "resp_id",
-            "check": "field_uniqueness",
-            "row": 5,
-            "resp_id": "1001",
-            "failure_case": RESPONDENT_ID,
-        },
+def test_each_rule_is_found_in_the_row_and_column_that_break_it(con, tmp_path):
+    rows = respondents(2018, 24)
+    rows[0]["sektor"] = "x"  # a background code that is no integer: not also "empty"
+    rows[1]["forvaltningsniva"] = ""  # an empty background code is no code of the list
+    rows[2]["ansatte"] = "  "  # only spaces: no answer
+    rows[3] |= {"kjerne": 1, "fritekst_nyeste": "svar"}  # a non-innovator
+    rows[4]["ansatte"] = 7
+    rows[5]["ansatte"] = "3.5"
+    rows[7]["kommunenr"] = None  # empty
+    rows[8]["kommunenr"] = "9999"
+    rows[10]["startet"] = "i går"
+    rows[11]["fullfort"] = rows[11]["startet"] - dt.timedelta(minutes=1)
+    rows[13]["resp_id"] = ""
+    rows[14] |= {"virksomhetstype": 11, "sektor": 2, "forvaltningsniva": 1}
+    rows[16] |= {"virksomhetstype": 24, "sektor": 2, "forvaltningsniva": 1}
+    rows[17]["sektor"] = "  "
+    rows[19]["ansatte"] = " 3 "  # an integer with spaces
+    typed_delivery(con, tmp_path / "2018", rows)
+    validate_delivery(con, BOOK)
+    # row = index + 2 (the header is row 1)
+    assert found(con) == [
+        (2, "sektor", "not_an_integer"),
+        (3, "forvaltningsniva", "code_not_in_list"),
+        (5, "fritekst_nyeste", "routing"),
+        (5, "kjerne", "routing"),
+        (6, "ansatte", "code_not_in_list"),
+        (7, "ansatte", "not_an_integer"),
+        (9, "kommunenr", "unknown_kommunenr"),
+        (10, "kommunenr", "unknown_kommunenr"),
+        (12, "startet", "bad_timestamp"),
+        (13, "fullfort", "completed_before_started"),
+        (15, "resp_id", "empty_resp_id"),
+        (16, "virksomhetstype", "type_sector_mismatch"),
+        (18, "virksomhetstype", "type_level_mismatch"),
+        (19, "sektor", "code_not_in_list"),
     ]
 
 
-def test_a_duplicate_id_across_batches_is_found(con):
-    con.execute("UPDATE responses SET resp_id = '1001' WHERE wave = 2024 AND source_row = 25")
-    failures = validate_wave_schema(con, 2024, batch_rows=10)
-    assert [(f["row"], f["check"]) for f in failures] == [
-        (2, "field_uniqueness"),
-        (25, "field_uniqueness"),
+def test_every_batch_is_validated(con, tmp_path):
+    rows = respondents(2018, 24)
+    rows[1]["ansatte"] = 7
+    rows[22]["ansatte"] = 8
+    typed_delivery(con, tmp_path / "2018", rows)
+    validate_delivery(con, BOOK, batch_rows=5)
+    assert found(con) == [(3, "ansatte", "code_not_in_list"), (24, "ansatte", "code_not_in_list")]
+
+
+def test_a_quarantined_row_gives_no_routing_warning(con, tmp_path):
+    rows = respondents(2018, 40)
+    assert not rows[3].get("kjerne") and not rows[6].get("kjerne")  # non-innovators
+    rows[3] |= {"kjerne": 1, "kommunenr": "9999"}
+    rows[6]["kjerne"] = 1
+    write_csv_2018(tmp_path / "raw" / "2018", rows)
+    report = ingest_wave(con, tmp_path / "raw", 2018)
+    assert con.execute('SELECT "row", "column", rule FROM quarantine').fetchall() == [
+        (5, "kommunenr", "unknown_kommunenr")
     ]
-
-
-def test_an_item_the_wave_did_not_ask_must_be_empty(con):
-    con.execute("UPDATE responses SET storste_hemmer = 3 WHERE wave = 2018 AND source_row = 6")
-    assert validate_wave_schema(con, 2018) == [
-        {
-            "column": "storste_hemmer",
-            "check": "not_asked_this_wave",
-            "row": 6,
-            "resp_id": "1005",
-            "failure_case": 3,
-        },
+    assert con.execute('SELECT "row", "column", value FROM routing_warnings').fetchall() == [
+        (8, "kjerne", "1")
     ]
+    assert report.routing_warnings_by_question == {"kjerne": 1}
+    assert con.execute("SELECT kjerne FROM responses WHERE source_row = 8").fetchone() == (None,)
 
 
-def test_the_innovator_flag_must_agree_with_the_answers(con):
-    df = next(wave_frames(con, 2024))
-    assert df.loc[3, "innovator"]  # row 3 (1002) introduced a new product
-    df.loc[3, "innovator"] = False
-    with pytest.raises(pa.errors.SchemaErrors) as failed:
-        responses_schema(codebook.load(2024)).validate(df, lazy=True)
-    cases = failed.value.failure_cases
-    # the flag disagrees with the answers; and with it false, the innovators' questions
-    # are outside routing
-    assert "innovator_definition" in set(cases["check"])
-    assert set(cases["index"]) == {3}
+def test_a_derived_flag_that_disagrees_with_the_questionnaire_is_the_pipelines_error(con, tmp_path):
+    typed_delivery(con, tmp_path / "2018", respondents(2018, 12))
+    # as if the shared macro had it wrong: everyone an innovator
+    con.execute("CREATE OR REPLACE MACRO innovator(a, b, c, d) AS true")
+    with pytest.raises(RuntimeError) as failed:
+        validate_delivery(con, BOOK, batch_rows=5)
+    message = str(failed.value)
+    assert "innovator" in message and "at row 2 " in message
+    assert "1001" not in message  # the row's respondent id
+    # the stream was closed with the error: the connection takes the next statement
+    assert con.execute("SELECT count(*) FROM ingest_raw").fetchone() == (12,)
 
 
-def test_answers_of_a_respondent_who_is_no_innovator_after_all_break_routing(con):
-    con.execute(
-        "UPDATE responses SET innov_tjeneste = 2, innov_produkt = 2, innov_prosess = 2, "
-        "innov_kommunikasjon = 2 WHERE wave = 2024 AND source_row = 3"
-    )
-    failures = validate_wave_schema(con, 2024)
-    assert {f["row"] for f in failures} == {3}
-    assert {f["check"] for f in failures} == {
-        f"routing_{name}"
-        for name in respondents(2024, 2)[1]
-        if q.INNOVATOR in q.variable(name).routing
-    }
+def test_a_typed_delivery_without_the_schemas_columns_is_the_pipelines_error(con, tmp_path):
+    typed_delivery(con, tmp_path / "2018", respondents(2018, 4))
+    rows = next(delivery_frames(con, BOOK))
+    schema = delivery_schema(BOOK, ["0301"])
+    with pytest.raises(RuntimeError, match="does not fit its schema"):
+        failures(schema, rows.drop(columns=["delivered_ansatte"]))

@@ -63,7 +63,6 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018):
         for e in result.get_asset_check_evaluations()
     }
     assert checks == {
-        ("validated_responses", "responses_schema"): True,
         **{(m, check): True for m in ("innovation", "factors", "failures",
                                       "culture_index", "reform_pressure")
            for check in ("quality_gate", "disclosure_audit")},

@@ -7,10 +7,7 @@ from pipelines import paths
 from pipelines.defs.metadata import table_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.ingest import ingest_wave, locate_delivery
-from pipelines.ingest.schemas import validate_wave_schema
 from pipelines.publish.fingerprint import sha256_file
-
-SHOWN_FAILURES = 20
 
 
 @dg.asset(group_name="raw_deliveries", partitions_def=waves, kinds={"file"})
@@ -40,9 +37,10 @@ def raw_delivery(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 def validated_responses(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
-    """The wave's responses read, checked (contract §5) and loaded into the warehouse:
-    canonical typed rows in `responses`, refused rows in `quarantine`, ignored answers in
-    `routing_warnings`, the weighting frame in `frame`. A refused delivery changes nothing."""
+    """The wave's responses read, validated (contract §5: the pandera schema generated from
+    the questionnaire) and loaded into the warehouse: canonical typed rows in `responses`,
+    refused rows in `quarantine`, ignored answers in `routing_warnings`, the weighting frame
+    in `frame`. A refused delivery changes nothing."""
     wave = wave_of(context)
     with warehouse.get_connection() as con:
         report = ingest_wave(con, paths.raw_dir(), wave)
@@ -57,23 +55,3 @@ def validated_responses(
             f"wave {wave}: {report.rows_quarantined} row(s) quarantined {report.quarantine_by_rule}"
         )
     return dg.MaterializeResult(metadata=metadata)
-
-
-@dg.asset_check(
-    asset=validated_responses,
-    name="responses_schema",
-    blocking=True,
-    description="pandera schema generated from the questionnaire and the wave's codebook "
-    "(types, codes, routing), run lazily over the loaded rows.",
-)
-def responses_schema(
-    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
-) -> dg.AssetCheckResult:
-    with warehouse.get_connection() as con:
-        failures = validate_wave_schema(con, wave_of(context))
-    # Respondent ids stay in the warehouse: the UI is shown rows by their number in the file.
-    shown = [{k: v for k, v in f.items() if k != "resp_id"} for f in failures[:SHOWN_FAILURES]]
-    return dg.AssetCheckResult(
-        passed=not failures,
-        metadata={"failures": len(failures), "first failures": dg.MetadataValue.json(shown)},
-    )

@@ -5,8 +5,8 @@ See docs/ingest.md for the rules. Public entry points:
 - ``ingest_wave(con, raw_dir, wave)`` reads, checks and loads one wave (IngestReport).
 - ``discover(raw_dir)`` / ``discover_waves(raw_dir)``: the complete wave folders (and the
   folders that are no wave).
-- ``responses_schema(codebook)`` / ``validate_wave_schema(con, wave)``: the pandera check
-  of a loaded wave.
+- ``schemas.delivery_schema(codebook, municipalities)``: the pandera schema that validates
+  a wave's typed delivery (``validation.validate_delivery``), the rules of every row.
 """
 
 from pipelines.ingest.delivery import Delivery, Discovery, discover, discover_waves, locate_delivery

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.ingest.checks import responses_ddl
+from pipelines.ingest.staging import responses_ddl
 from pipelines.sql_runner import run_model
 
 # The temporary views and tables one ingest stages; dropped when it ends, however it ends.
-STAGING_VIEWS = ("ingest_responses", "ingest_routing")
+STAGING_VIEWS = ("ingest_responses",)
 STAGING_TABLES = (
     "ingest_landing",
     "ingest_raw",
     "ingest_malformed",
     "ingest_frame_landing",
     "ingest_frame_raw",
+    "ingest_failures",
     "ingest_quarantine",
     "ingest_accepted",
     "ingest_routing_warnings",

@@ -5,7 +5,8 @@ sees in the file, header = 1, see docs/design.md) and one VARCHAR column per col
 the file, named as delivered. Rows the reader could not split into the header's columns
 go to a second table (``source_row``, ``resp_id``, ``raw_column``, ``value``, ``rule``) and
 become quarantine records: ``malformed_row``, or ``formula_without_value`` for a spreadsheet
-formula whose value the file does not hold. Nothing is typed here: validation is SQL's job.
+formula whose value the file does not hold. Nothing is typed here: typing is SQL's job,
+validating the typed rows the pandera schema's.
 """
 
 from __future__ import annotations

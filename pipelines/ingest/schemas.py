@@ -1,202 +1,219 @@
-"""pandera schemas of a wave's typed ``responses`` rows, generated from the questionnaire.
+"""The pandera schema of a wave's typed delivery, generated from the questionnaire, the
+wave's codebook and the municipalities of its numbering: the row rules of delivery
+contract §5 and routing.
 
-``responses_schema(book)`` checks dtypes, nullability, the wave's code lists, the form of
-``kommunenr``, unique ids, that a variable the wave did not ask is empty, and -- at the
-level of the data frame -- that no answer sits outside its routing (the questionnaire's
-own Condition objects, evaluated in pandas, independently of the SQL that applied them).
-``validate_wave_schema(con, wave)`` runs it over the warehouse in batches, so memory stays
-flat however large the wave; this is what the blocking asset check calls.
+``delivery_schema(book, municipalities)`` validates the rows of
+``staging.delivery_rows_sql`` (index = source_row). Each check is named by the rule a
+failure of it breaks -- ``<rule>`` on a column, ``<rule>:<column>`` over several columns --
+so that ``rule_of`` can turn what pandera reports into quarantine records and routing
+warnings (validation.py). The checks collect no failure cases (``n_failure_cases=0``);
+the failing rows are read from each check's boolean output instead. pandera would render
+every failing value into a message (a few microseconds a value, and a free text or id in
+a string), and for a check over several columns repeat it for every column of the row: a
+routing answer given in every row of a batch of 100 000 took 40 s and 0.8 GB.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Collection
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-import pyarrow as pa_arrow
 
-from pipelines import codebook
 from pipelines import questionnaire as q
 from pipelines.codebook import REQUIRED_VARIABLES, Codebook
-from pipelines.sql_runner import run_model
+from pipelines.ingest.staging import READ_KINDS, ROUTING, asked, routed
 
-BATCH_ROWS = 100_000
-KOMMUNENR_PATTERN = r"^\d{4}$"
-# Free text never leaves the warehouse, not even as a failure case.
-FREE_TEXT = "<free text>"
-RESPONDENT_ID = "<respondent id>"
-# What a failure shows instead of the value, by variable kind: these never leave the warehouse.
-MASKED = {"text": FREE_TEXT, "id": RESPONDENT_ID}
-
-_DTYPES = {
+# Codes are floats (NaN: empty; exact for every code a list can hold): numpy checks them
+# several times faster than pandas' nullable integers.
+DTYPES = {
     "id": "str",
     "municipality": "str",
-    "code": "Int16",
-    "flag": "Int16",
+    "code": "float64",
+    "flag": "float64",
     "text": "str",
     "timestamp": "datetime64[us]",
 }
-_PANDAS_TYPES = {
-    pa_arrow.int16(): pd.Int16Dtype(),
-    pa_arrow.int32(): pd.Int32Dtype(),
-    pa_arrow.int64(): pd.Int64Dtype(),
-    pa_arrow.bool_(): pd.BooleanDtype(),
+# The rule an empty value of a variable that must be filled breaks, by the variable's kind.
+EMPTY_RULES = {
+    "id": "empty_resp_id",
+    "municipality": "unknown_kommunenr",
+    "code": "code_not_in_list",
 }
+UNREADABLE_RULES = {
+    "code": "not_an_integer",
+    "flag": "not_an_integer",
+    "timestamp": "bad_timestamp",
+}
+# Not a rule of the delivery: the derived flag (sql/warehouse/macros.sql, which the marts
+# share) must agree with the questionnaire's definition, or the pipeline is wrong.
+INNOVATOR_DEFINITION = "innovator_definition"
+
+# A check over several columns would by default also pass rows whose every column is null
+# (a null scan of the whole batch per check; a delivered row always has values).
+_OVER_ROWS = {"ignore_na": False, "n_failure_cases": 0}
 
 
-def responses_schema(book: Codebook) -> pa.DataFrameSchema:
-    """The schema of wave ``book.wave``'s ``responses`` rows, plus the derived flags
-    ``innovator`` and ``in_merging_unit`` that routing refers to (sql/ingest/schema_rows.sql)."""
-    columns = {
-        "wave": pa.Column("Int32", pa.Check.eq(book.wave)),
-        "source_file": pa.Column("str"),
-        "source_row": pa.Column("Int64", pa.Check.ge(2)),
-    }
-    columns |= {v.name: _column(v, book) for v in q.VARIABLES}
-    columns |= {flag: pa.Column("boolean", nullable=True) for flag in q.DERIVED_FLAGS}
-    checks = [_innovator_check()] + [
-        _routing_check(v) for v in q.VARIABLES if book.asked(v.name) and v.routed
-    ]
-    return pa.DataFrameSchema(columns, checks=checks, strict=True, name=f"responses {book.wave}")
-
-
-def _column(v: q.Variable, book: Codebook) -> pa.Column:
-    dtype = _DTYPES[v.kind]
-    if not book.asked(v.name):
-        return pa.Column(dtype, pa.Check(pd.isna, name="not_asked_this_wave"), nullable=True)
+def delivery_schema(book: Codebook, municipalities: Collection[str]) -> pa.DataFrameSchema:
+    """The schema of wave ``book.wave``'s typed delivery; ``municipalities`` are the
+    kommunenr of the wave's numbering (ref_municipality)."""
+    columns: dict[str, pa.Column] = {}
     checks = []
-    if v.kind in ("code", "flag"):
-        checks.append(pa.Check.isin(book.allowed_codes(v.name)))
-    elif v.kind == "municipality":
-        checks.append(pa.Check.str_matches(KOMMUNENR_PATTERN))
-    elif v.kind == "id":
-        checks.append(pa.Check.str_length(min_value=1))
-    return pa.Column(
-        dtype, checks, nullable=v.name not in REQUIRED_VARIABLES, unique=v.kind == "id"
+    for v in asked(book):
+        columns[v.name] = pa.Column(
+            DTYPES[v.kind],
+            _value_checks(v, book, municipalities),
+            nullable=v.name not in REQUIRED_VARIABLES,
+        )
+        if v.kind in READ_KINDS:
+            columns[f"delivered_{v.name}"] = pa.Column("bool")
+            checks.append(_readable(v))
+    columns |= {flag: pa.Column("boolean", nullable=True) for flag in q.DERIVED_FLAGS}
+    if book.asked("startet") and book.asked("fullfort"):
+        checks.append(_completed_after_started())
+    checks += [_type_in_sector(book), _type_at_level(book)]
+    checks += [_routing(v) for v in routed(book)]
+    checks.append(_innovator_definition(book))
+    return pa.DataFrameSchema(
+        columns,
+        checks=checks,
+        index=pa.Index("int64", name="source_row"),
+        strict=True,
+        name=f"delivery {book.wave}",
     )
+
+
+def rule_of(error: pa.errors.SchemaError) -> tuple[str, str]:
+    """The (rule, column) of a failed check, or of an empty value that must be filled."""
+    if isinstance(error.check, pa.Check):
+        rule, _, column = error.check.name.partition(":")
+        return rule, column or error.schema.name
+    return EMPTY_RULES[q.variable(error.schema.name).kind], error.schema.name
+
+
+def _value_checks(v: q.Variable, book: Codebook, municipalities: Collection[str]) -> list:
+    # An empty value passes: whether it may be empty is nullability's to judge.
+    if v.kind in ("code", "flag"):
+        codes = book.allowed_codes(v.name)
+
+        def on_the_list(values: pd.Series) -> pd.Series:
+            return values.isna() | pd.Series(_isin(values, codes), index=values.index)
+
+        return [_column_check(on_the_list, "code_not_in_list", codes)]
+    if v.kind == "municipality":
+        known = list(municipalities)
+
+        def known_municipality(values: pd.Series) -> pd.Series:
+            return values.isna() | values.isin(known)
+
+        return [_column_check(known_municipality, "unknown_kommunenr", known)]
+    return []
+
+
+def _column_check(
+    check: Callable[[pd.Series], pd.Series], rule: str, allowed: Collection
+) -> pa.Check:
+    return pa.Check(
+        check,
+        name=rule,
+        statistics={"allowed": tuple(allowed)},
+        ignore_na=False,
+        n_failure_cases=0,
+    )
+
+
+def _readable(v: q.Variable) -> pa.Check:
+    """Delivered text must be readable as the variable's kind (SQL read it: NULL when not)."""
+
+    def readable(df: pd.DataFrame) -> pd.Series:
+        return df[v.name].notna() | ~df[f"delivered_{v.name}"]
+
+    return pa.Check(readable, name=f"{UNREADABLE_RULES[v.kind]}:{v.name}", **_OVER_ROWS)
+
+
+def _completed_after_started() -> pa.Check:
+    def in_order(df: pd.DataFrame) -> pd.Series:
+        # a missing or unreadable time has no order (NaT compares false)
+        return ~(df["fullfort"] < df["startet"])
+
+    return pa.Check(in_order, name="completed_before_started:fullfort", **_OVER_ROWS)
+
+
+def _valid_codes(df: pd.DataFrame, book: Codebook, *names: str) -> np.ndarray:
+    """Rows where every named code is on the wave's list (else code_not_in_list says so)."""
+    valid = np.ones(len(df), dtype=bool)
+    for name in names:
+        valid &= _isin(df[name], book.allowed_codes(name))
+    return valid
+
+
+def _type_in_sector(book: Codebook) -> pa.Check:
+    """The type's first digit is its sector."""
+
+    def agrees(df: pd.DataFrame) -> pd.Series:
+        valid = _valid_codes(df, book, "virksomhetstype", "sektor")
+        types, sectors = (_floats(df[name]) for name in ("virksomhetstype", "sektor"))
+        return pd.Series(~valid | (types // 10 == sectors), index=df.index)
+
+    return pa.Check(agrees, name="type_sector_mismatch:virksomhetstype", **_OVER_ROWS)
+
+
+def _type_at_level(book: Codebook) -> pa.Check:
+    """The type's level (questionnaire VIRKSOMHETSTYPER) is the workplace's level."""
+    types_at = {
+        level: [code for code, (_, at) in q.VIRKSOMHETSTYPER.items() if at == level]
+        for level in q.FORVALTNINGSNIVAER
+    }
+
+    def agrees(df: pd.DataFrame) -> pd.Series:
+        valid = _valid_codes(df, book, "virksomhetstype", "forvaltningsniva")
+        levels = _floats(df["forvaltningsniva"])
+        same = np.zeros(len(df), dtype=bool)
+        for level, types in types_at.items():
+            same |= (levels == level) & _isin(df["virksomhetstype"], types)
+        return pd.Series(~valid | same, index=df.index)
+
+    return pa.Check(agrees, name="type_level_mismatch:virksomhetstype", **_OVER_ROWS)
+
+
+def _routing(v: q.Variable) -> pa.Check:
+    """An answer to ``v`` only from a respondent routed to it."""
+
+    def answered_when_routed(df: pd.DataFrame) -> pd.Series:
+        return df[v.name].isna() | _routed(df, v)
+
+    return pa.Check(answered_when_routed, name=f"{ROUTING}:{v.name}", **_OVER_ROWS)
 
 
 def _routed(df: pd.DataFrame, v: q.Variable) -> pd.Series:
     """Whether each respondent was routed to ``v``: every Condition holds (unknown = no)."""
     routed = np.ones(len(df), dtype=bool)
     for condition in v.routing:
-        # As floats a missing answer is NaN, which is in no list: unknown is not routed.
-        # numpy, not the nullable column's own isin: a sixth of the time on a million rows
-        # (bench/, issue 7).
-        answers = df[condition.variable].to_numpy(dtype="float64", na_value=np.nan)
-        routed &= np.isin(answers, condition.values)
+        routed &= _isin(df[condition.variable], condition.values)
     return pd.Series(routed, index=df.index)
 
 
-# A data-frame check by default also passes rows whose every column is null, which costs a
-# null scan of the whole batch per check (0.4 of the 2.5 s the schema check took on a
-# million rows, bench/, issue 7); a responses row always has its wave and source row, so
-# there are no such rows.
-_ROWS_NEVER_ALL_NULL = {"ignore_na": False}
-
-
-def _routing_check(v: q.Variable) -> pa.Check:
-    # named routing_<variable>: _failures() reads the variable back from the name
-    return pa.Check(
-        lambda df: df[v.name].isna() | _routed(df, v),
-        name=f"routing_{v.name}",
-        **_ROWS_NEVER_ALL_NULL,
-    )
-
-
-def _innovator_check() -> pa.Check:
+def _innovator_definition(book: Codebook) -> pa.Check:
     """``innovator`` is any innov_* = 1, unknown when none of them was answered."""
+    items = [name for name in q.INNOVATION_COLUMNS if book.asked(name)]
 
     def agrees(df: pd.DataFrame) -> pd.Series:
-        answers = df[list(q.INNOVATION_COLUMNS)]
-        expected = answers.eq(1).fillna(False).any(axis=1).astype("boolean")
-        expected[answers.isna().all(axis=1)] = pd.NA
-        return (df["innovator"] == expected).fillna(df["innovator"].isna() & expected.isna())
+        # one row per item (none when the wave asked none: then no one answered)
+        answers = np.array([_floats(df[name]) for name in items]).reshape(len(items), len(df))
+        answered = ~np.isnan(answers).all(axis=0)
+        expected = (answers == 1).any(axis=0)
+        flag = _floats(df["innovator"])
+        return pd.Series(np.where(answered, flag == expected, np.isnan(flag)), index=df.index)
 
-    return pa.Check(agrees, name="innovator_definition", **_ROWS_NEVER_ALL_NULL)
-
-
-def wave_frames(
-    con: duckdb.DuckDBPyConnection, wave: int, batch_rows: int = BATCH_ROWS
-) -> Iterator[pd.DataFrame]:
-    """The wave's ``responses`` rows with the derived flags, ``batch_rows`` at a time, as
-    the schema expects them (nullable integer dtypes, index = source_row)."""
-    run_model(con, "warehouse/macros")
-    reader = run_model(
-        con,
-        "ingest/schema_rows",
-        wave=wave,
-        numbering=codebook.load(wave).municipality_numbering,
-    ).to_arrow_reader(batch_rows)
-    for batch in reader:
-        df = batch.to_pandas(types_mapper=_PANDAS_TYPES.get)
-        df.index = df["source_row"].astype("int64")
-        yield df
+    return pa.Check(agrees, name=f"{INNOVATOR_DEFINITION}:innovator", **_OVER_ROWS)
 
 
-def validate_wave_schema(
-    con: duckdb.DuckDBPyConnection, wave: int, batch_rows: int = BATCH_ROWS
-) -> list[dict[str, object]]:
-    """Every failure of the wave's rows against ``responses_schema``, as dicts with
-    ``column``, ``check``, ``row`` (source_row), ``resp_id`` and ``failure_case``
-    (free text masked); empty when the wave passes."""
-    schema = responses_schema(codebook.load(wave))
-    failures: dict[tuple, dict[str, object]] = {}
-    for df in wave_frames(con, wave, batch_rows):
-        try:
-            schema.validate(df, lazy=True)
-        except pa.errors.SchemaErrors as errors:
-            for failure in _failures(errors.failure_cases, df):
-                failures.setdefault((failure["column"], failure["check"], failure["row"]), failure)
-    duplicates = run_model(con, "ingest/duplicate_resp_ids", wave=wave).fetchall()
-    for row, resp_id in duplicates:
-        failures.setdefault(
-            ("resp_id", "field_uniqueness", row),
-            {
-                "column": "resp_id",
-                "check": "field_uniqueness",
-                "row": row,
-                "resp_id": resp_id,
-                "failure_case": _shown("resp_id", resp_id),
-            },
-        )
-    return sorted(
-        failures.values(), key=lambda f: (f["row"] is None, f["row"] or 0, str(f["column"]))
-    )
+def _floats(values: pd.Series) -> np.ndarray:
+    """Codes or a flag (true = 1) as numpy floats: a missing value is NaN, which equals
+    nothing and is in no list, as an unknown condition routes no one."""
+    return values.to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _failures(cases: pd.DataFrame, df: pd.DataFrame) -> list[dict[str, object]]:
-    """pandera's failure cases, one per (column, check, row). A data-frame check reports
-    every column of a failing row; it is reported once, for the variable it is about."""
-    out = []
-    for case in cases.itertuples(index=False):
-        row = None if pd.isna(case.index) else int(case.index)
-        column = case.column
-        if case.schema_context == "DataFrameSchema":
-            column = case.check.removeprefix("routing_").replace(
-                "innovator_definition", "innovator"
-            )
-        value = df.at[row, column] if row is not None and column in df else case.failure_case
-        out.append(
-            {
-                "column": column,
-                "check": case.check,
-                "row": row,
-                "resp_id": df.at[row, "resp_id"] if row is not None else None,
-                "failure_case": _shown(column, value),
-            }
-        )
-    return out
-
-
-def _shown(column: str, value: object) -> object:
-    """The value as a Dagster check may show it: ids and free text are masked."""
-    kind = q.BY_NAME[column].kind if column in q.BY_NAME else None
-    if kind in MASKED and not pd.isna(value):
-        return MASKED[kind]
-    if pd.isna(value):
-        return None
-    return value.item() if hasattr(value, "item") else value
+def _isin(values: pd.Series, allowed: Collection) -> np.ndarray:
+    return np.isin(_floats(values), list(allowed))

@@ -7,11 +7,12 @@ from pathlib import Path
 import duckdb
 
 from pipelines import codebook, questionnaire
-from pipelines.ingest import checks, frame, load, report
+from pipelines.ingest import frame, load, report, staging
 from pipelines.ingest.delivery import FRAME_FILE, locate_delivery
 from pipelines.ingest.errors import DeliveryError
 from pipelines.ingest.labels import check_sav_labels
 from pipelines.ingest.readers import LANDING, MALFORMED, land_responses
+from pipelines.ingest.validation import validate_delivery
 from pipelines.publish.fingerprint import delivery_fingerprints, delivery_states
 from pipelines.sql_runner import run_model, run_sql
 
@@ -48,7 +49,7 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
                 column=missing[0],
             )
         params = {"wave": wave, "file": responses_name, "numbering": book.municipality_numbering}
-        run_sql(con, checks.raw_sql(book))
+        run_sql(con, staging.raw_sql(book))
         # a row that is not landed may have several records (formula cells): rows count once
         (not_landed,) = con.execute(
             f"SELECT count(DISTINCT source_row) FROM {MALFORMED}"
@@ -56,16 +57,16 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
         rows_read = _count(con, LANDING) + not_landed
         # ingest_raw holds the delivered text too: the landing copy can go
         con.execute(f"DROP TABLE {LANDING}")
-        run_sql(con, checks.quarantine_sql(book), params, strict=False)
+        validate_delivery(con, book)
+        run_sql(con, staging.quarantine_sql(book), params, strict=False)
         (rows_quarantined,) = con.execute(
             'SELECT count(DISTINCT "row") FROM ingest_quarantine'
         ).fetchone()
         _check_quarantine_share(con, delivery.responses, rows_read, rows_quarantined)
-        run_sql(con, checks.accepted_sql(book), {"numbering": book.municipality_numbering})
+        run_sql(con, staging.accepted_sql(book), {"numbering": book.municipality_numbering})
         frame.check_cells_covered(con, delivery.frame, book, responses_name)
-        run_sql(con, checks.routing_sql(book))
-        run_sql(con, checks.routing_warnings_sql(book), params, strict=False)
-        run_sql(con, checks.responses_sql(book))
+        run_sql(con, staging.routing_warnings_sql(book), params, strict=False)
+        run_sql(con, staging.responses_sql(book))
         _check_unchanged(raw_dir, wave, states)
         load.create_tables(con)
         load.replace_wave(con, wave, responses_name, read_from)
