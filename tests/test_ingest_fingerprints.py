@@ -8,18 +8,15 @@ import hashlib
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import pytest
-from dagster_duckdb import DuckDBResource
 
-from pipelines.definitions import ASSETS, CHECKS
-from pipelines.defs.resources import BarometerSettings
 from pipelines.ingest import DeliveryError, ingest_wave
 from pipelines.ingest import wave as wave_module
 from pipelines.publish import PublishError, wave_fingerprints
 from pipelines.publish.fingerprint import changed_inputs, unchanged_inputs
 from pipelines.publish.layout import read_manifest
 from tests.ingest_fixtures import reference_warehouse, respondents, write_csv_2018
+from tests.wave_runs import wave_run
 
 RAW_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"
 
@@ -100,29 +97,8 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 @pytest.fixture
 def wave_2018(tmp_path, monkeypatch):
-    raw = tmp_path / "raw"
-    shutil.copytree(RAW_DIR / "reference", raw / "reference")
-    shutil.copytree(RAW_DIR / "2018", raw / "2018")
-    monkeypatch.setenv("BAROMETER_RAW_DIR", str(raw))
-    monkeypatch.setenv("BAROMETER_MARTS_DIR", str(tmp_path / "marts"))
-    monkeypatch.setenv("BAROMETER_WAREHOUSE", str(tmp_path / "private" / "warehouse.duckdb"))
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("wave", ["2018"])
-
-    def run(selection=None):
-        return dg.materialize(
-            [*ASSETS, *CHECKS],
-            selection=selection,
-            partition_key="2018",
-            instance=instance,
-            resources={
-                "warehouse": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
-                "settings": BarometerSettings(),
-            },
-            raise_on_error=False,
-        )
-
-    return run, raw, tmp_path / "marts", tmp_path / "private"
+    wave = wave_run(tmp_path, monkeypatch)
+    return wave.materialize, wave.raw, wave.marts, wave.private
 
 
 def test_a_rerun_without_changes_and_a_file_changed_before_release_publish_nothing(wave_2018):

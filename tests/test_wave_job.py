@@ -5,53 +5,26 @@ publication in the same run."""
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 
-import dagster as dg
 import pyarrow as pa
 import pytest
-from dagster_duckdb import DuckDBResource
 
-from pipelines.definitions import ASSETS, CHECKS
 from pipelines.defs import gate, marts
-from pipelines.defs.resources import BarometerSettings
 from pipelines.publish.layout import read_manifest
 from pipelines.publish.marts import read_wave
 from pipelines.quality.gate import GateResult
 from pipelines.vocabulary import PUBLISHED_MARTS
+from tests.wave_runs import wave_run
 
-RAW_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"
 TABULAR = ("reference_dimensions", "validated_responses", "respondents", "innovation", "release")
 
 
 @pytest.fixture
 def run_2018(tmp_path, monkeypatch):
-    raw = tmp_path / "raw"
-    shutil.copytree(RAW_DIR / "reference", raw / "reference")
-    shutil.copytree(RAW_DIR / "2018", raw / "2018")
-    monkeypatch.setenv("BAROMETER_RAW_DIR", str(raw))
-    monkeypatch.setenv("BAROMETER_MARTS_DIR", str(tmp_path / "marts"))
-    # the quality gate's private Data Docs go beside the warehouse
-    monkeypatch.setenv("BAROMETER_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("wave", ["2018"])
-
-    def run(selection=None):
-        return dg.materialize(
-            [*ASSETS, *CHECKS],
-            selection=selection,
-            partition_key="2018",
-            instance=instance,
-            resources={
-                "warehouse": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
-                "settings": BarometerSettings(),
-            },
-            raise_on_error=False,
-        )
-
-    return run, tmp_path / "marts"
+    wave = wave_run(tmp_path, monkeypatch)
+    return wave.materialize, wave.marts
 
 
 def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018):
@@ -86,8 +59,8 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018):
     assert Path(metadata["report"]["report"].value).is_file()
 
 
-def test_each_mart_is_gated_once_and_publishing_takes_the_checks_verdicts(run_2018, monkeypatch):
-    run, marts_dir = run_2018
+def count_gates(monkeypatch) -> Counter:
+    """How many times each mart is validated from now on."""
     gated = Counter()
     real = gate.gate_mart
 
@@ -96,6 +69,12 @@ def test_each_mart_is_gated_once_and_publishing_takes_the_checks_verdicts(run_20
         return real(mart, df, min_cell_size)
 
     monkeypatch.setattr(gate, "gate_mart", counting)
+    return gated
+
+
+def test_each_mart_is_gated_once_and_publishing_takes_the_checks_verdicts(run_2018, monkeypatch):
+    run, marts_dir = run_2018
+    gated = count_gates(monkeypatch)
     assert run().success
     assert gated == dict.fromkeys(PUBLISHED_MARTS, 1)
     manifest = read_manifest(marts_dir / "wave=2018" / "v0001")
@@ -108,14 +87,7 @@ def test_each_mart_is_gated_once_and_publishing_takes_the_checks_verdicts(run_20
 def test_a_release_without_its_checks_in_the_run_gates_the_marts_itself(run_2018, monkeypatch):
     run, marts_dir = run_2018
     assert run().success
-    gated = Counter()
-    real = gate.gate_mart
-
-    def counting(mart, df, min_cell_size):
-        gated[mart] += 1
-        return real(mart, df, min_cell_size)
-
-    monkeypatch.setattr(gate, "gate_mart", counting)
+    gated = count_gates(monkeypatch)
     assert run(selection=["release"]).success
     published = read_manifest(marts_dir / "wave=2018" / "v0001")["files"]
     assert gated == {f["mart"]: 1 for f in published}
