@@ -55,8 +55,9 @@ def check_cells_covered(
     con: duckdb.DuckDBPyConnection, path: Path, book: Codebook, responses_name: str
 ) -> None:
     """Every weighting cell with accepted respondents must have a frame row."""
+    run_model(con, "ingest/respondent_cells", **_cells(book))
     _check_cells_large_enough(con, path, book, responses_name)
-    missing = run_model(con, "ingest/frame_cells_missing", **_cells(book)).fetchall()
+    missing = run_model(con, "ingest/frame_cells_missing").fetchall()
     if not missing:
         return
     *cell, n_respondents, first_row = missing[0]

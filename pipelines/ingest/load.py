@@ -18,6 +18,7 @@ STAGING_TABLES = (
     "ingest_failures",
     "ingest_quarantine",
     "ingest_accepted",
+    "ingest_cells",
     "ingest_routing_warnings",
     "ingest_frame",
     "ingest_wave_inputs",

@@ -1,19 +1,9 @@
 -- Frame rows that give a weighting cell fewer workplaces than it has accepted respondents
 -- (0 among them): the sample cannot be larger than its population, and such a cell would
--- weigh its respondents below 1 (by nothing, at 0) and make a sampling fraction above 1. The frame row's
--- line in frame.csv, its delivered population, the cell and its respondents, the earliest
--- frame row first. Cells are matched as in sql/ingest/frame_cells_missing.sql.
-WITH cells AS (
-    SELECT
-        CASE WHEN $by_sektor THEN sektor END AS sektor,
-        CASE WHEN $by_virksomhetstype THEN virksomhetstype END AS virksomhetstype,
-        CASE WHEN $by_landsdel THEN landsdel END AS landsdel,
-        count(*) AS n_respondents,
-        min(source_row) AS first_row
-    FROM ingest_accepted
-    GROUP BY ALL
-)
-
+-- weigh its respondents below 1 (by nothing, at 0) and make a sampling fraction above 1.
+-- The frame row's line in frame.csv, its delivered population, the cell and its
+-- respondents, the earliest frame row first. The cells are ingest_cells
+-- (sql/ingest/respondent_cells.sql), matched as in sql/ingest/frame_cells_missing.sql.
 SELECT
     f.source_row,
     f.n_population,
@@ -23,7 +13,7 @@ SELECT
     c.n_respondents,
     c.first_row
 FROM ingest_frame_raw AS f
-INNER JOIN cells AS c
+INNER JOIN ingest_cells AS c
     ON (NOT $by_sektor OR ingest_integer(f.sektor) = c.sektor)
     AND (NOT $by_virksomhetstype OR ingest_integer(f.virksomhetstype) = c.virksomhetstype)
     AND (NOT $by_landsdel OR ingest_blank(f.landsdel) = c.landsdel)
