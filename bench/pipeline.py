@@ -4,7 +4,7 @@
 The fixed start-up — importing Dagster, the definitions and Great Expectations, and making
 the instance — is timed apart from the run, so that the pipeline's time excludes it.
 Paths come from the environment the parent sets (BAROMETER_RAW_DIR, BAROMETER_MARTS_DIR,
-BAROMETER_WAREHOUSE), which must be in place before the definitions are imported.
+BAROMETER_WAREHOUSE), read as the run starts.
 
     python -m bench.pipeline WAVE REPORT_JSON            start up, run the wave
     python -m bench.pipeline --startup-only REPORT_JSON  start up only

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import reference_samples
 
 from pipelines import comparisons, paths, transform
 from pipelines.ingest import ingest_wave
@@ -20,6 +21,15 @@ from pipelines.vocabulary import MARTS, MIN_CELL_SIZE
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"
 SAMPLE_WAVES = (2018, 2020, 2024)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reference_marts_shared_between_workers(tmp_path_factory, worker_id):
+    """Under pytest-xdist the workers of a run share one folder (their base temp's parent):
+    the reference estimator's marts are estimated there once for both."""
+    if worker_id != "master":
+        shared = tmp_path_factory.getbasetemp().parent / "reference_marts"
+        reference_samples.share_between_workers(shared)
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +13,8 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.defs.automation import annual_rebuild, delivery_sensor
+from pipelines.defs.resources import BarometerSettings
+from pipelines.defs.warehouse_resource import LockedWarehouse
 
 SNAPSHOT = Path(__file__).parent / "data" / "asset_graph.json"
 RAW_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"
@@ -59,44 +59,26 @@ def test_the_asset_graph_matches_its_snapshot():
     )
 
 
-# Imports the definitions with one environment, then runs an asset on the definitions'
-# resources with another, and prints what the run saw.
-IMPORT_THEN_RUN = """
-import json, os, sys
-import dagster as dg
+def test_a_run_uses_the_environment_it_starts_in_not_the_one_of_the_import(tmp_path, monkeypatch):
+    """The definitions were imported when this module was, before this test's folder
+    existed: a run that opens a warehouse there and sees this minimum cell size read both
+    as it started."""
+    assert os.environ.get("BAROMETER_MIN_CELL_SIZE") != "12"
+    warehouse = tmp_path / "at_run" / "warehouse.duckdb"
+    monkeypatch.setenv("BAROMETER_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("BAROMETER_MIN_CELL_SIZE", "12")
+    seen = {}
 
-imported, running = sys.argv[1:]
-os.environ.update(BAROMETER_WAREHOUSE=imported, BAROMETER_MIN_CELL_SIZE="7")
-from pipelines.definitions import defs
-from pipelines.defs.resources import BarometerSettings
-from pipelines.defs.warehouse_resource import LockedWarehouse
+    @dg.asset
+    def probe(warehouse: LockedWarehouse, settings: BarometerSettings) -> None:
+        with warehouse.get_connection() as con:
+            seen["warehouse"] = con.execute(
+                "SELECT path FROM duckdb_databases() WHERE NOT internal"
+            ).fetchone()[0]
+        seen["min_cell_size"] = settings.min_cell_size
 
-os.environ.update(BAROMETER_WAREHOUSE=running, BAROMETER_MIN_CELL_SIZE="12")
-
-@dg.asset
-def probe(warehouse: LockedWarehouse, settings: BarometerSettings) -> None:
-    with warehouse.get_connection() as con:
-        (path,) = con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()
-    print(json.dumps({"warehouse": path, "min_cell_size": settings.min_cell_size}))
-
-dg.materialize([probe], resources=defs.resources, instance=dg.DagsterInstance.ephemeral())
-"""
-
-
-def test_a_run_uses_the_environment_it_starts_in_not_the_one_of_the_import(tmp_path):
-    imported, running = tmp_path / "at_import" / "w.duckdb", tmp_path / "at_run" / "w.duckdb"
-    out = subprocess.run(
-        [sys.executable, "-c", IMPORT_THEN_RUN, str(imported), str(running)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    assert json.loads(out.stdout.splitlines()[-1]) == {
-        "warehouse": str(running),
-        "min_cell_size": 12,
-    }
-    assert not imported.parent.exists()
+    dg.materialize([probe], resources=defs.resources, instance=dg.DagsterInstance.ephemeral())
+    assert seen == {"warehouse": str(warehouse), "min_cell_size": 12}
 
 
 def test_every_wave_asset_is_in_the_wave_job():
