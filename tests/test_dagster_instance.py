@@ -1,5 +1,5 @@
 """dagster.yaml keeps the instance in one absolute folder, whatever folder a dagster command
-starts in (issue 14, item 11)."""
+starts in."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A codebook error names the codebook file, what is wrong and what to do (issue 14, item 8)."""
+"""A codebook error names the codebook file, what is wrong and what to do."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A release names the bytes ingest read, and nothing is published from files that changed
-since (issue 14, item 3); a run that publishes nothing leaves the published folder
-byte-identical, Data Docs included (item 11)."""
+since; a run that publishes nothing leaves the published folder
+byte-identical, Data Docs included."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Excel formulas without a stored value quarantine their row (issue 14, item 2)."""
+"""Excel formulas without a stored value quarantine their row."""
 
 from __future__ import annotations
 

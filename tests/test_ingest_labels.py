@@ -1,4 +1,4 @@
-"""An SPSS delivery's value labels must not contradict the questionnaire's (issue 14, item 1)."""
+"""An SPSS delivery's value labels must not contradict the questionnaire's."""
 
 from __future__ import annotations
 

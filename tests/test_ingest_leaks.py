@@ -1,7 +1,7 @@
 """Every bad-input corpus case through `make run` (pipelines.run, in-process): no respondent id
 and no free text reaches the terminal, the Dagster instance (.dagster: run database, event
 logs, compute logs) or the published folder, and a refused delivery leaves the published
-files byte-identical (issue 14, items 4, 5 and 8).
+files byte-identical.
 
 The corpus ids (1001 ...) are short numbers that a stack trace's line numbers or a process
 id may contain by chance, so each case is run with its ids made unmistakable (``ID1001``);

@@ -1,4 +1,4 @@
-"""Long free-text answers are read whole up to a documented limit (issue 14, item 6)."""
+"""Long free-text answers are read whole up to a documented limit."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`make run` prints one line per problem, with what to do, and no stack trace; the trace
-stays in the run's event log for the Dagster UI (issue 14, item 8)."""
+stays in the run's event log for the Dagster UI."""
 
 from __future__ import annotations
 
