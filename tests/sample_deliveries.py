@@ -7,6 +7,7 @@ against routing are blanked, which is what ingest is specified to do with them.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from pathlib import Path
@@ -29,7 +30,15 @@ SAMPLES = {2018: 1800, 2020: 3000, 2024: 3200}  # respondents of the committed d
 def read_raw(path: Path) -> pd.DataFrame:
     """The data rows of a responses file as written, one column per raw column.
 
-    CSV cells are strings ('' = empty); sav and xlsx cells keep their types."""
+    CSV cells are strings ('' = empty); sav and xlsx cells keep their types. Several test
+    files read the same delivery (an xlsx takes seconds): a file is read once per process
+    for as long as it is unchanged, and every caller gets its own copy."""
+    stat = path.stat()
+    return _read_raw(path, stat.st_mtime_ns, stat.st_size).copy()
+
+
+@functools.cache
+def _read_raw(path: Path, _mtime_ns: int, _size: int) -> pd.DataFrame:
     if path.suffix == ".csv":
         data = path.read_bytes()
         try:
