@@ -1,15 +1,17 @@
-"""The independent reference estimator run once per committed sample wave and shared by the
-tests that compare with it (it takes seconds per wave). Callers must not change the frames.
+"""The committed sample waves read back, and the independent reference estimator run on
+them, once per wave and shared by the tests that use them (reading an xlsx delivery and
+estimating take seconds per wave). Callers must not change the frames.
 
 Once per process, and under pytest-xdist once per test run: the first worker that needs a
-wave stores its marts in the run's shared folder (`share_between_workers`), where the other
-worker reads them instead of estimating them again.
+wave stores it in the run's shared folder (`share_between_workers`), where the other worker
+reads it instead of computing it again.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -26,20 +28,29 @@ def share_between_workers(folder: Path) -> None:
     _shared = folder
 
 
-@cache
-def reference_marts(wave: int) -> dict[str, pd.DataFrame]:
+def _once(name: str, compute: Callable[[], object]) -> object:
     if _shared is None:
-        return _estimate(wave)
+        return compute()
     _shared.mkdir(parents=True, exist_ok=True)
-    stored = _shared / f"{wave}.pickle"
+    stored = _shared / f"{name}.pickle"
     with FileLock(f"{stored}.lock"):
         if not stored.is_file():
             partial = stored.with_name(f".{stored.name}.partial")
-            partial.write_bytes(pickle.dumps(_estimate(wave)))
+            partial.write_bytes(pickle.dumps(compute()))
             os.replace(partial, stored)
         return pickle.loads(stored.read_bytes())
 
 
-def _estimate(wave: int) -> dict[str, pd.DataFrame]:
-    data, frame = sd.load_wave(wave)
-    return ref.estimate_marts(data, frame, sd.REFERENCE_DIR, wave)
+@cache
+def sample_wave(wave: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(cleaned canonical responses, frame) of a committed sample delivery."""
+    return _once(f"sample-{wave}", lambda: sd.load_wave(wave))
+
+
+@cache
+def reference_marts(wave: int) -> dict[str, pd.DataFrame]:
+    def estimate() -> dict[str, pd.DataFrame]:
+        data, frame = sample_wave(wave)
+        return ref.estimate_marts(data, frame, sd.REFERENCE_DIR, wave)
+
+    return _once(f"marts-{wave}", estimate)

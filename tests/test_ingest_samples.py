@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from reference_samples import sample_wave
 
 from pipelines import codebook
 from pipelines import questionnaire as q
 from pipelines.ingest import discover_waves, ingest_wave
 from tests.ingest_fixtures import reference_warehouse
-from tests.sample_deliveries import NOT_QUARANTINE, RAW_DIR, SAMPLES, load_defects, load_wave
+from tests.sample_deliveries import NOT_QUARANTINE, RAW_DIR, SAMPLES, load_defects
 
 WAVES = sorted(SAMPLES)
 
@@ -78,7 +79,7 @@ def test_the_extra_column_is_reported(loaded, wave):
 @pytest.mark.parametrize("wave", WAVES)
 def test_accepted_rows_equal_an_independent_reading(loaded, wave):
     con, _ = loaded
-    expected, frame = load_wave(wave)
+    expected, frame = sample_wave(wave)
     names = list(codebook.load(wave).canonical)
     got = con.execute(
         f"SELECT {', '.join(names)} FROM responses WHERE wave = $wave ORDER BY source_row",

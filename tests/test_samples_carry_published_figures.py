@@ -9,8 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import reference_estimator as ref
-import sample_deliveries as sd
-from reference_samples import reference_marts
+from reference_samples import reference_marts, sample_wave
 
 from pipelines import paths
 from pipelines.report.rows import GroupTest, MartRow
@@ -87,7 +86,7 @@ def test_the_statements_cover_both_waves_and_every_kind():
 
 @pytest.mark.parametrize("wave", [2018, 2020, 2024])
 def test_weighting_moves_the_headline_by_a_few_points(wave):
-    data, _ = sd.load_wave(wave)
+    data, _ = sample_wave(wave)
     unweighted = data[[f"innov_{t}" for t in ref.INNOVATION_TYPES]].eq(1).any(axis=1).mean()
     innovation = marts(wave)["innovation"]
     weighted = innovation.query("measure == 'innovative' and breakdown == 'total'")[
