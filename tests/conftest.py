@@ -23,6 +23,12 @@ RAW_DIR = PROJECT / "data" / "raw"
 SAMPLE_WAVES = (2018, 2020, 2024)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files marked heavy first, the others in their order: with a file per worker at a
+    time, a heavy file that starts last would leave the other worker idle until it ends."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _reference_marts_shared_between_workers(tmp_path_factory, worker_id):
     """Under pytest-xdist the workers of a run share one folder (their base temp's parent):

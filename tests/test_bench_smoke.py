@@ -14,6 +14,9 @@ from bench.results import render
 from bench.runner import run_bench
 from pipelines.vocabulary import ESTIMATES, MARTS, VALUE_COLUMNS
 
+# a minute or more of CPU: scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 SIZE = 2_000
 HEADER = [
     "respondents",

@@ -20,6 +20,9 @@ from tests.pipeline_processes import (
     runs,
 )
 
+# a minute or more of CPU: scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 # (how, where): the signal a run sends itself when it first calls `where`, in step order.
 STOPS = (
     ("SIGKILL", "pipelines.ingest.load:replace_wave"),  # validated_responses, mid-ingest

@@ -20,6 +20,9 @@ from pipelines import run
 from tests.data.bad_deliveries import build_corpus
 from tests.ingest_fixtures import BAD_DELIVERIES, FREE_TEXTS, REFERENCE_DIR, point_pipeline_at
 
+# a minute or more of CPU: scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 CASES = sorted(build_corpus.CASES)
 # A record starts with the respondent id, the first column of the 2018 delivery.
 _ID_AT_START = re.compile(rb"(^|\n)(10[0-9]{2})([;,])")

@@ -20,6 +20,9 @@ from pipelines.publish.marts import warehouse_table
 from pipelines.quality import QualityGateError, run_gate
 from pipelines.vocabulary import MARTS, VALUE_COLUMNS
 
+# a minute or more of CPU: scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 # Expectations per suite: 36 common ones, a mean range where the mart has a mean,
 # the distribution sum where it has a distribution.
 SUITE_SIZES = {
