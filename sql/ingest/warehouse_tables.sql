@@ -1,5 +1,5 @@
 -- The ingest's warehouse tables besides `responses` (whose columns come from the
--- questionnaire, pipelines/ingest/checks.py). Each holds all waves; ingest replaces one
+-- questionnaire, pipelines/ingest/staging.py). Each holds all waves; ingest replaces one
 -- wave's rows in one transaction (sql/ingest/replace_wave.sql).
 
 -- The weighting frame: population per cell. A cell column the wave does not weight on is
