@@ -18,17 +18,22 @@ def column_schema(shape: MartShape) -> dg.TableSchema:
 
 def mart_metadata(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> dict:
     """Metadata of one wave of a published mart, its columns described."""
-    column = duckdb.ColumnExpression(SHAPES[mart].wave_column)
-    rows = con.table(warehouse_table(mart)).filter(column == duckdb.ConstantExpression(wave))
-    return {**relation_metadata(rows), "dagster/column_schema": column_schema(SHAPES[mart])}
+    shape = SHAPES[mart]
+    rows = table_metadata(con, warehouse_table(mart), wave, wave_column=shape.wave_column)
+    return {**rows, "dagster/column_schema": column_schema(shape)}
 
 
 def table_metadata(
-    con: duckdb.DuckDBPyConnection, relation: str, wave: int, *, hidden: tuple[str, ...] = ()
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    wave: int,
+    *,
+    hidden: tuple[str, ...] = (),
+    wave_column: str = "wave",
 ) -> dict:
     """Metadata of one wave of ``relation`` (a table or view name of the warehouse)."""
     rows = con.table(relation).filter(
-        duckdb.ColumnExpression("wave") == duckdb.ConstantExpression(wave)
+        duckdb.ColumnExpression(wave_column) == duckdb.ConstantExpression(wave)
     )
     return relation_metadata(rows, hidden=hidden)
 

@@ -14,7 +14,7 @@ from functools import reduce
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.vocabulary import ESTIMATES, VALUE_COLUMNS, check_min_cell_size
+from pipelines.vocabulary import ESTIMATES, VALUE_COLUMNS
 
 _SHOWN = 5
 
@@ -24,8 +24,8 @@ class PrivacyError(ValueError):
 
 
 def refuse_small_cells(table: pa.Table, source: str, min_cell_size: int) -> None:
-    """Raise PrivacyError naming the rows of `table` that would disclose a small cell."""
-    check_min_cell_size(min_cell_size)
+    """Raise PrivacyError naming the rows of `table` that would disclose a small cell
+    (`min_cell_size` is checked where it enters publishing, `publish_wave`)."""
     small = pc.fill_null(pc.less(table["n"], min_cell_size), True)
     carries_value = reduce(pc.or_, (pc.is_valid(table[c]) for c in VALUE_COLUMNS))
     offending = table.filter(pc.and_(small, carries_value))
