@@ -40,7 +40,8 @@ INTO NAME breakdown VALUE group_code;
 -- estimate is made of (marts.md §2).
 --
 -- `observations` names a table of observation_sums rows (above). Returns, per (wave, measure,
--- item, breakdown, group_code, cell): the cell's n_h and N_h; S_h = Σ_{h∩D} u and Q_h =
+-- item, breakdown, group_code, cell): the cell's n_h and N_h; the row's respondents in it
+-- (n_d) with their integer sums Σy and Σy² (sum_x, sum_x2); S_h = Σ_{h∩D} u and Q_h =
 -- Σ_{h∩D} u² for u_i = w_i·(y_i − est)/W over the row's denominator D; and the row's own
 -- sums (repeated on each of its cells): n, the integer Σy and Σy², W = Σw, Σw·y, Σw·y², est.
 -- The estimator below turns them into mart rows; the differences mart (marts.md §7) takes
@@ -81,6 +82,7 @@ point AS (
 
 SELECT
     c.wave, c.measure, c.item, c.breakdown, c.group_code, c.cell, c.n_h, c.big_n_h,
+    c.n_d, c.sum_x, c.sum_x2,
     c.w * (c.sum_x - p.est * c.n_d) / p.sum_w AS s_h,
     c.w * c.w * (c.sum_x2 - 2 * p.est * c.sum_x + p.est * p.est * c.n_d)
         / (p.sum_w * p.sum_w) AS q_h,

@@ -49,8 +49,11 @@ CREATE TABLE IF NOT EXISTS weights (
 
 -- Per mart row and weighting cell: S_h, the sum over the cell of the row's linearised
 -- scores (marts.md §2), from which the covariance of two groups of a breakdown follows
--- (marts.md §7). Private like every warehouse table: S_h is a function of respondents'
--- answers, and is only ever published through a test statistic of published groups.
+-- (marts.md §7); and the row's respondents in the cell (n_d) with the integer sums of their
+-- values (sum_x = Σy, sum_x2 = Σy²), which the reconstruction audit needs to know what an
+-- attacker would be after (docs/disclosure.md). Private like every warehouse table: these
+-- are functions of respondents' answers, and are only ever published through a test
+-- statistic of published groups.
 CREATE TABLE IF NOT EXISTS mart_cell_scores (
     mart VARCHAR NOT NULL,
     wave INTEGER NOT NULL,
@@ -61,7 +64,10 @@ CREATE TABLE IF NOT EXISTS mart_cell_scores (
     cell VARCHAR NOT NULL,
     n_h BIGINT NOT NULL,
     big_n_h BIGINT NOT NULL,
-    s_h DOUBLE NOT NULL
+    s_h DOUBLE NOT NULL,
+    n_d BIGINT NOT NULL,
+    sum_x BIGINT NOT NULL,
+    sum_x2 BIGINT NOT NULL
 );
 
 -- Each respondent's answers with the derived flags that the marts' denominators use.

@@ -12,5 +12,5 @@ SELECT $mart, * FROM estimate('mart_cells', $min_cell_size);
 DELETE FROM mart_cell_scores WHERE mart = $mart AND wave = $wave;
 
 INSERT INTO mart_cell_scores
-SELECT $mart, wave, measure, item, breakdown, group_code, cell, n_h, big_n_h, s_h
+SELECT $mart, wave, measure, item, breakdown, group_code, cell, n_h, big_n_h, s_h, n_d, sum_x, sum_x2
 FROM mart_cells;

@@ -1,0 +1,192 @@
+"""Integer programs over the splits of a family (pipelines/disclosure/families.py): which
+counts m_c and value sums x_rc per weighting cell agree with the published estimates.
+
+The estimates are linear in the unknowns once multiplied out — `(p − t)·Σ w·m ≤ Σ w·x ≤
+(p + t)·Σ w·m` for a number published as p with rounding half-width t — so the splits
+consistent with them are the integer points of a polytope, which `scipy.optimize.milp`
+(HiGHS) searches exactly. The intervals, `se` and `deff` are not linear: every split the
+program finds is checked against them afterwards (`Family` rows' `Published.consistent`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from pipelines.disclosure.families import Family
+from pipelines.disclosure.figures import figures
+
+
+@dataclass(frozen=True)
+class Split:
+    m: np.ndarray  # per cell
+    x: np.ndarray  # per row and cell
+
+
+class Program:
+    """The linear part of what a family publishes, over the variables (m_c, x_rc)."""
+
+    def __init__(self, family: Family):
+        self.family = family
+        cells, rows = len(family.cells.names), len(family.rows)
+        self.cells, self.rows = cells, rows
+        self.size = cells * (1 + rows)
+        w = family.cells.weight
+        n = family.n
+        top = np.array([r.scale[1] for r in family.rows])
+        bottom = np.array([r.scale[0] for r in family.rows])
+        cap = np.minimum(family.cells.respondents, n)
+        self.lower = np.zeros(self.size)
+        self.upper = np.concatenate([cap, (top[:, None] * cap[None, :]).ravel()])
+        a, lo, hi = [], [], []
+
+        def constraint(coefficients: dict[int, float], low: float, high: float) -> None:
+            row = np.zeros(self.size)
+            for index, value in coefficients.items():
+                row[index] += value
+            a.append(row)
+            lo.append(low)
+            hi.append(high)
+
+        constraint({c: 1.0 for c in range(cells)}, n, n)
+        for r in range(rows):
+            for c in range(cells):
+                # bottom·m_c ≤ x_rc ≤ top·m_c: a value lies on its scale (0/1 for a share)
+                constraint({self.x_index(r, c): 1.0, c: -top[r]}, -np.inf, 0)
+                if bottom[r]:
+                    constraint({self.x_index(r, c): 1.0, c: -bottom[r]}, 0, np.inf)
+        for members, exact in family.exclusive():
+            for c in range(cells):
+                coefficients = {self.x_index(r, c): 1.0 for r in members}
+                coefficients[c] = -1.0
+                constraint(coefficients, 0 if exact else -np.inf, 0)
+        scale = 1.0 / (n * w.mean())
+        for r, row in enumerate(family.rows):
+            value = row.published.values["estimate"]
+            half = max(row.published.half_widths["estimate"], 1e-9 * max(1.0, abs(value)))
+            for bound, sense in ((value + half, "upper"), (value - half, "lower")):
+                coefficients = {self.x_index(r, c): w[c] * scale for c in range(cells)}
+                for c in range(cells):
+                    coefficients[c] = coefficients.get(c, 0.0) - bound * w[c] * scale
+                if sense == "upper":
+                    constraint(coefficients, -np.inf, 0)
+                else:
+                    constraint(coefficients, 0, np.inf)
+        self.a, self.lo, self.hi = np.array(a), np.array(lo), np.array(hi)
+
+    def x_index(self, row: int, cell: int) -> int:
+        return self.cells * (1 + row) + cell
+
+    def split(self, values: np.ndarray) -> Split:
+        v = np.rint(values[: self.size]).astype(np.int64)
+        return Split(m=v[: self.cells], x=v[self.cells :].reshape(self.rows, self.cells))
+
+    def vector(self, split: Split) -> np.ndarray:
+        return np.concatenate([split.m, split.x.ravel()]).astype(float)
+
+    def solve(
+        self, avoid: list[tuple[np.ndarray, np.ndarray]], near: np.ndarray | None = None
+    ) -> Split | None:
+        """An integer point of the polytope that differs from each ``avoid`` point in at
+        least one of its listed variables (by ±1 or more); the nearest to ``near`` (in L1)
+        if given. None when there is none."""
+        a, lo, hi = [self.a], [self.lo], [self.hi]
+        size = self.size
+        extra = 0
+        objective_extra: list[float] = []
+        lower, upper = [self.lower], [self.upper]
+        if near is not None:
+            # d_v ≥ |v − near_v|
+            d = np.eye(size)
+            a.append(np.hstack([np.eye(size), -d]))
+            lo.append(np.full(size, -np.inf))
+            hi.append(near)
+            a.append(np.hstack([np.eye(size), d]))
+            lo.append(near)
+            hi.append(np.full(size, np.inf))
+            extra += size
+            objective_extra += [1.0] * size
+            lower.append(np.zeros(size))
+            upper.append(np.full(size, np.inf))
+        width = size + extra
+        a = [np.hstack([block, np.zeros((block.shape[0], width - block.shape[1]))]) for block in a]
+        for point, variables in avoid:
+            # one binary per direction and variable; at least one must hold
+            k = len(variables)
+            big = self.upper[variables] + 1
+            block = np.zeros((2 * k + 1, width + 2 * k))
+            for i, v in enumerate(variables):
+                block[i, v] = 1.0  # v ≥ point + 1 − big·(1 − up)
+                block[i, width + i] = -big[i]
+                block[k + i, v] = 1.0  # v ≤ point − 1 + big·(1 − down)
+                block[k + i, width + k + i] = big[i]
+            block[2 * k, width:] = 1.0
+            a = [np.hstack([old, np.zeros((old.shape[0], 2 * k))]) for old in a]
+            a.append(block)
+            lo.append(np.concatenate([point[variables] + 1 - big, np.full(k, -np.inf), [1]]))
+            hi.append(np.concatenate([np.full(k, np.inf), point[variables] - 1 + big, [np.inf]]))
+            width += 2 * k
+            objective_extra += [0.0] * (2 * k)
+            lower.append(np.zeros(2 * k))
+            upper.append(np.ones(2 * k))
+        matrix = np.vstack(a)
+        objective = np.concatenate([np.zeros(size), objective_extra])
+        result = milp(
+            objective,
+            constraints=LinearConstraint(matrix, np.concatenate(lo), np.concatenate(hi)),
+            integrality=np.ones(width),
+            bounds=Bounds(np.concatenate(lower), np.concatenate(upper)),
+            options={"presolve": True},
+        )
+        if result.status != 0 or result.x is None:
+            return None
+        return self.split(result.x)
+
+
+def agrees(family: Family, split: Split, squares: np.ndarray | None = None) -> bool:
+    """Whether ``split`` reproduces every published number of the family, the non-linear
+    ones (interval, se, deff) included. A mean's se also depends on the values' squares,
+    which a split does not fix: ``squares`` gives them (per row and cell); where it is None,
+    a cell keeps the truth's squares if its counts are the truth's, and otherwise takes the
+    squares nearest to the truth's that its count and sum allow."""
+    q = split.x.copy() if squares is None else squares
+    for r, row in enumerate(family.rows):
+        if row.mean and squares is None:
+            q[r] = _mean_squares(family, r, split)
+        candidate = figures(family.cells, split.m, split.x[r], q[r], row.mean)
+        if not bool(row.published.consistent(candidate)):
+            return False
+    return True
+
+
+def _mean_squares(family: Family, r: int, split: Split) -> np.ndarray:
+    bottom, top = family.rows[r].scale
+    truth_m, truth_x, truth_q = family.m, family.x[r], family.q[r]
+    q = truth_q.copy()
+    for c in range(len(split.m)):
+        m, x = int(split.m[c]), int(split.x[r, c])
+        if m == truth_m[c] and x == truth_x[c]:
+            continue
+        low, high = squares_range(m, x, bottom, top)
+        q[c] = min(max(truth_q[c], low), high)
+        # Σy² ≡ Σy (mod 2) for integers
+        if (q[c] - x) % 2:
+            q[c] += 1 if q[c] < high else -1
+    return q
+
+
+def squares_range(m: int, x: int, bottom: int, top: int) -> tuple[int, int]:
+    """The least and greatest Σy² of m integers on [bottom, top] that sum to x."""
+    if m == 0:
+        return 0, 0
+    base, extra = divmod(x, m)
+    low = (m - extra) * base * base + extra * (base + 1) ** 2
+    span = top - bottom
+    at_top, rest = divmod(x - bottom * m, span) if span else (0, 0)
+    at_top = min(at_top, m)
+    middle = 1 if rest and at_top < m else 0
+    high = at_top * top * top + middle * (bottom + rest) ** 2
+    high += (m - at_top - middle) * bottom * bottom
+    return low, high
