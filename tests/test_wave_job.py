@@ -133,3 +133,41 @@ def test_a_lone_hidden_group_stops_publication(run_2018, monkeypatch):
     executed = {e.step_key for e in result.all_events if e.is_step_success}
     assert "release" not in executed
     assert not (marts_dir / "wave=2018").exists()
+
+
+def test_a_number_with_more_decimals_than_section_8_allows_stops_publication(run_2018, monkeypatch):
+    """The quality gate is a blocking check: plant an estimate that escaped rounding."""
+    run, marts_dir = run_2018
+
+    def planted(con, mart, wave):
+        table = read_wave(con, mart, wave)
+        if mart != "factors":
+            return table
+        rows = table.to_pylist()
+        for row in rows:
+            if (row["measure"], row["item"], row["breakdown"]) == (
+                "promoted",
+                "ny_teknologi",
+                "total",
+            ):
+                row.update(estimate=0.61234)
+        return pa.Table.from_pylist(rows, schema=table.schema)
+
+    monkeypatch.setattr(marts, "read_wave", planted)
+    result = run()
+    assert not result.success
+    checks = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+    gate_check = checks[("factors", "quality_gate")]
+    assert not gate_check.passed
+    assert (
+        "row (wave=2018, measure='promoted', item='ny_teknologi', breakdown='total', "
+        "group_code='all'): _gate_excess_decimals='estimate=0.61234 (3 decimals allowed)'"
+        in gate_check.description
+    )
+    assert checks[("innovation", "quality_gate")].passed
+    executed = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "release" not in executed
+    assert not (marts_dir / "wave=2018").exists()
