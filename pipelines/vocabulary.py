@@ -1,10 +1,11 @@
-"""The marts' vocabulary, defined once (marts.md §1, §3–§7).
+"""The marts' vocabulary, defined once (marts.md §1, §3–§8).
 
 Mart names, the measures of each mart, the breakdowns with their groups in order, the
-published columns of every mart with their descriptions, and the minimum cell size with
-its floor. As `questionnaire.py` is for the survey's variables, this module is for the
-marts: the warehouse tables and views, the label tables the SQL joins, the quality gate's
-rules, publishing, the catalog, the report and the Dagster UI all take these from here.
+published columns of every mart with their descriptions, the minimum cell size with its
+floor, and the precision every published number is rounded to. As `questionnaire.py` is for
+the survey's variables, this module is for the marts: the warehouse tables and views, the
+label tables the SQL joins, the quality gate's rules, publishing, the catalog, the report
+and the Dagster UI all take these from here.
 """
 
 from __future__ import annotations
@@ -372,7 +373,7 @@ class MartShape:
 
 
 _WHERE_SHOWN = "; NULL when suppressed"
-_WHERE_SHOWN_IN_FULL = "; NULL when suppressed or withheld (marts.md §8)"
+_WHERE_SHOWN_NOT_WITHHELD = "; NULL when suppressed or withheld (marts.md §8)"
 ESTIMATES = MartShape(
     columns=(
         Column("wave", "INTEGER", "survey wave (publication year)"),
@@ -408,14 +409,14 @@ ESTIMATES = MartShape(
             "DOUBLE",
             "design-based standard error: the survey is a stratified sample without replacement "
             "from the frame (strata = weighting cells, with finite population correction), "
-            "linearised as R's survey package does for a domain mean" + _WHERE_SHOWN_IN_FULL,
+            "linearised as R's survey package does for a domain mean" + _WHERE_SHOWN_NOT_WITHHELD,
             nullable=True,
         ),
         Column(
             "deff",
             "DOUBLE",
             "design effect: se² over the variance of a simple random sample of n"
-            + _WHERE_SHOWN_IN_FULL,
+            + _WHERE_SHOWN_NOT_WITHHELD,
             nullable=True,
         ),
         Column(
