@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.mart_tables import PUBLISHED_PRECISION
-from pipelines.publish.marts import warehouse_table
+from pipelines.publish.marts import read_wave, warehouse_table
 from pipelines.vocabulary import (
     COMPARISON_MARTS,
     ESTIMATES,
@@ -145,3 +145,21 @@ def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: flo
             create_mart_table(con, mart)
     finally:
         con.close()
+
+
+def planting(mart: str, where: dict, **values):
+    """A stand-in for ``read_wave``: the published rows, with ``values`` set on the rows of
+    ``mart`` that match ``where`` (column -> value) — what a fault past the warehouse would
+    leave for the checks to catch."""
+
+    def planted(con: duckdb.DuckDBPyConnection, name: str, wave: int) -> pa.Table:
+        table = read_wave(con, name, wave)
+        if name != mart:
+            return table
+        rows = table.to_pylist()
+        for row in rows:
+            if all(row[column] == value for column, value in where.items()):
+                row.update(values)
+        return pa.Table.from_pylist(rows, schema=table.schema)
+
+    return planted

@@ -10,11 +10,10 @@ import math
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from mart_fixtures import MIN_CELL_SIZE, write_warehouse
+from mart_fixtures import MIN_CELL_SIZE, planting, write_warehouse
 
 from pipelines.defs.metadata import mart_metadata
 from pipelines.mart_tables import mart_tables_sql
@@ -297,17 +296,9 @@ def test_a_number_with_more_decimals_than_section_8_allows_blocks_publication(
     publish(path, marts_dir)
     before = snapshot(marts_dir)
 
-    def planted(con, mart, wave):
-        """The published rows with one extra digit, as a rounding that missed would leave."""
-        table = read_wave(con, mart, wave)
-        if mart != "innovation":
-            return table
-        rows = table.to_pylist()
-        for row in rows:
-            if (row["measure"], row["breakdown"]) == ("innovative", "total"):
-                row.update(estimate=0.12345, ci_lower=0.1, ci_upper=0.15)
-        return pa.Table.from_pylist(rows, schema=table.schema)
-
+    # one extra digit, as a rounding that missed would leave
+    where = {"measure": "innovative", "breakdown": "total"}
+    planted = planting("innovation", where, estimate=0.12345, ci_lower=0.1, ci_upper=0.15)
     monkeypatch.setattr(release_module, "read_wave", planted)
     with pytest.raises(QualityGateError) as raised:
         publish(path, marts_dir)

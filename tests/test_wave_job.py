@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from mart_fixtures import planting
 
 from pipelines.defs import gate, marts
 from pipelines.publish.layout import read_manifest
@@ -139,20 +140,8 @@ def test_a_number_with_more_decimals_than_section_8_allows_stops_publication(run
     """The quality gate is a blocking check: plant an estimate that escaped rounding."""
     run, marts_dir = run_2018
 
-    def planted(con, mart, wave):
-        table = read_wave(con, mart, wave)
-        if mart != "factors":
-            return table
-        rows = table.to_pylist()
-        for row in rows:
-            if (row["measure"], row["item"], row["breakdown"]) == (
-                "promoted",
-                "ny_teknologi",
-                "total",
-            ):
-                row.update(estimate=0.61234)
-        return pa.Table.from_pylist(rows, schema=table.schema)
-
+    where = {"measure": "promoted", "item": "ny_teknologi", "breakdown": "total"}
+    planted = planting("factors", where, estimate=0.61234)
     monkeypatch.setattr(marts, "read_wave", planted)
     result = run()
     assert not result.success
