@@ -78,6 +78,21 @@ def _marts() -> list[str]:
         lines += ["", f"### Columns of {name}", "", f"Key: {key}.", ""]
         lines += [_row("column", "type", "meaning"), "|" + "---|" * 3]
         lines += [_row(f"`{c.name}`", c.type, c.description) for c in shape.columns]
+    lines += [
+        "",
+        "### Published precision",
+        "",
+        "The decimals every published number is rounded to, half away from zero (marts.md §8);",
+        "the warehouse keeps full precision. A group the reconstruction audit flags is",
+        "published coarser, with `se` and `deff` withheld (`docs/publishing.md`).",
+        "",
+        _row("column", "shares", "means (`mean_*`)"),
+        "|" + "---|" * 3,
+    ]
+    lines += [
+        _row(f"`{column}`", str(d.share), str(d.mean))
+        for column, d in vocabulary.PUBLISHED_DECIMALS.items()
+    ]
     lines += ["", "### Measures", ""]
     lines += [
         _row("mart", "measure", "estimate", "label", "who, and what counts"),

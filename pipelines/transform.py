@@ -24,6 +24,7 @@ DERIVED_TABLES = (
     "mart_cell_scores",
     "mart_differences",
     "mart_changes",
+    "published_precision",
 )
 
 

@@ -1,16 +1,17 @@
-"""The marts' vocabulary, defined once (marts.md §1, §3–§7).
+"""The marts' vocabulary, defined once (marts.md §1, §3–§8).
 
 Mart names, the measures of each mart, the breakdowns with their groups in order, the
-published columns of every mart with their descriptions, and the minimum cell size with
-its floor. As `questionnaire.py` is for the survey's variables, this module is for the
-marts: the warehouse tables and views, the label tables the SQL joins, the quality gate's
-rules, publishing, the catalog, the report and the Dagster UI all take these from here.
+published columns of every mart with their descriptions, the minimum cell size with its
+floor, and the precision every published number is rounded to. As `questionnaire.py` is for
+the survey's variables, this module is for the marts: the warehouse tables and views, the
+label tables the SQL joins, the quality gate's rules, publishing, the catalog, the report
+and the Dagster UI all take these from here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import pyarrow as pa
 
@@ -372,6 +373,7 @@ class MartShape:
 
 
 _WHERE_SHOWN = "; NULL when suppressed"
+_WHERE_SHOWN_NOT_WITHHELD = "; NULL when suppressed or withheld (marts.md §8)"
 ESTIMATES = MartShape(
     columns=(
         Column("wave", "INTEGER", "survey wave (publication year)"),
@@ -407,13 +409,14 @@ ESTIMATES = MartShape(
             "DOUBLE",
             "design-based standard error: the survey is a stratified sample without replacement "
             "from the frame (strata = weighting cells, with finite population correction), "
-            "linearised as R's survey package does for a domain mean" + _WHERE_SHOWN,
+            "linearised as R's survey package does for a domain mean" + _WHERE_SHOWN_NOT_WITHHELD,
             nullable=True,
         ),
         Column(
             "deff",
             "DOUBLE",
-            "design effect: se² over the variance of a simple random sample of n" + _WHERE_SHOWN,
+            "design effect: se² over the variance of a simple random sample of n"
+            + _WHERE_SHOWN_NOT_WITHHELD,
             nullable=True,
         ),
         Column(
@@ -454,7 +457,9 @@ CHANGES = MartShape(
         Column(
             "se",
             "DOUBLE",
-            "√(se_from² + se_to²), the waves being independent samples" + _WHEN_EITHER_HIDDEN,
+            "√(se_from² + se_to²), the waves being independent samples"
+            + _WHEN_EITHER_HIDDEN
+            + " or withheld (marts.md §8)",
             True,
         ),
         Column("ci_lower", "DOUBLE", "difference − 1.96·se" + _WHEN_EITHER_HIDDEN, nullable=True),
@@ -462,7 +467,7 @@ CHANGES = MartShape(
         Column(
             "p_value",
             "DOUBLE",
-            "two-sided normal p-value of the difference; NULL when suppressed or se = 0",
+            "two-sided normal p-value of the difference; NULL when suppressed, withheld or se = 0",
             nullable=True,
         ),
         Column("suppressed", "BOOLEAN", "either side is suppressed"),
@@ -518,6 +523,91 @@ SHAPES = {**dict.fromkeys(MARTS, ESTIMATES), "changes": CHANGES, "differences": 
 VALUE_COLUMNS = ESTIMATES.nullable
 # marts.md §5: why a row is hidden ('none' = published).
 SUPPRESSION_KINDS = ("none", "primary", "secondary")
+
+# --- published precision (marts.md §8) ----------------------------------------------------
+
+
+class Decimals(NamedTuple):
+    """The decimals a published number keeps: for a share, and for a mean (mean_*)."""
+
+    share: int
+    mean: int
+
+
+# marts.md §8's table. A column name means the same number in every mart that has it
+# (`se`, `ci_lower`, `ci_upper` of a change are rounded as an estimate's, `p_value` of a
+# change as a test's); `n`, `groups` and `df` are integers.
+PUBLISHED_DECIMALS = {
+    "estimate": Decimals(share=3, mean=2),
+    "ci_lower": Decimals(share=3, mean=2),
+    "ci_upper": Decimals(share=3, mean=2),
+    "se": Decimals(share=4, mean=3),
+    "deff": Decimals(share=2, mean=2),
+    "estimate_from": Decimals(share=3, mean=2),
+    "estimate_to": Decimals(share=3, mean=2),
+    "difference": Decimals(share=3, mean=2),
+    "p_value": Decimals(share=4, mean=4),
+    "statistic": Decimals(share=2, mean=2),
+    "trend_z": Decimals(share=2, mean=2),
+    "q_value": Decimals(share=4, mean=4),
+    "trend_p": Decimals(share=4, mean=4),
+}
+NumberKind = Literal["share", "mean"]
+
+
+def number_kind(measure: str) -> NumberKind:
+    """Whether the numbers of ``measure`` are rounded as a share's or as a mean's."""
+    return "mean" if MEASURES[measure].kind == "mean" else "share"
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """How one number is published: to the nearest 1/``steps`` where a coarser level sets
+    steps, then half away from zero to ``decimals`` (DuckDB ``round``)."""
+
+    decimals: int
+    steps: int | None = None
+
+    @property
+    def unit(self) -> float:
+        """The distance between two neighbouring published values."""
+        return 1 / self.steps if self.steps else 10.0**-self.decimals
+
+
+# marts.md §8, last paragraph: publish less about a group the reconstruction audit flags.
+# The audit writes a level per (mart, wave, measure, breakdown, group_code) into the private
+# table `published_precision`; a group without a row is at level 0, §8's table. A level
+# coarsens the estimate, its interval and a change's numbers, and withholds (NULL) se and
+# deff — and the se and p_value of a change, which would give a withheld se back. Every row
+# and key stays, and `n`. Level COARSEST_LEVEL is the last resort: there is none coarser.
+COARSER_LEVELS = {
+    # whole percent; means to one decimal
+    1: {"share": Rounding(2), "mean": Rounding(1)},
+    # steps of 0.05 for shares, of 0.5 for means
+    2: {"share": Rounding(2, steps=20), "mean": Rounding(1, steps=2)},
+}
+PRECISION_LEVELS = (0, *COARSER_LEVELS)
+COARSEST_LEVEL = PRECISION_LEVELS[-1]
+COARSENED_COLUMNS = (
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "estimate_from",
+    "estimate_to",
+    "difference",
+)
+WITHHELD_COLUMNS = ("se", "deff", "p_value")
+
+
+def published_rounding(column: str, kind: NumberKind, level: int = 0) -> Rounding | None:
+    """How ``column`` of a row whose numbers are of ``kind`` is published at ``level``;
+    None where the level withholds it. The differences mart tests whole tables, not one
+    group, and is published at level 0."""
+    if level == 0 or column not in (*COARSENED_COLUMNS, *WITHHELD_COLUMNS):
+        return Rounding(getattr(PUBLISHED_DECIMALS[column], kind))
+    if column in WITHHELD_COLUMNS:
+        return None
+    return COARSER_LEVELS[level][kind]
 
 
 def description(mart: str) -> str:

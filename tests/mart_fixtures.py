@@ -2,7 +2,8 @@
 
 `good_marts(wave)` gives, per mart, rows as dicts: shares with their interval, standard
 error and design effect, distributions summing to 1, means on their scale, one group
-suppressed for its size and one to protect it (marts.md §5).
+suppressed for its size and one to protect it (marts.md §5); every number as it is
+published, rounded as marts.md §8 says, so that publishing leaves them as they are.
 """
 
 from __future__ import annotations
@@ -13,8 +14,16 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.publish.marts import warehouse_table
-from pipelines.vocabulary import COMPARISON_MARTS, ESTIMATES, MARTS, SHAPES
+from pipelines.mart_tables import PUBLISHED_PRECISION
+from pipelines.publish.marts import read_wave, warehouse_table
+from pipelines.vocabulary import (
+    COMPARISON_MARTS,
+    ESTIMATES,
+    MARTS,
+    SHAPES,
+    number_kind,
+    published_rounding,
+)
 
 MIN_CELL_SIZE = 10
 # breakdown, group_code, group_label, n, suppression: the last group is below the minimum
@@ -60,15 +69,22 @@ MART_ESTIMATES = {
 }
 
 
+def _published(x: float, column: str, kind: str) -> float:
+    return round(x, published_rounding(column, kind).decimals)
+
+
 def good_rows(mart: str, wave: int, bump: float = 0.0) -> list[dict]:
     """The rows of `mart` for `wave`; `bump` moves the first estimate (a corrected figure)."""
     rows = []
     for i, (measure, item, estimate) in enumerate(MART_ESTIMATES[mart]):
-        value = estimate + (bump if i == 0 else 0.0)
-        if measure.startswith("mean_"):
+        kind = number_kind(measure)
+        value = _published(estimate + (bump if i == 0 else 0.0), "estimate", kind)
+        if kind == "mean":
             interval = (value - 0.3, value + 0.3)
         else:
             interval = (max(0.0, value - 0.05), min(1.0, value + 0.05))
+        lower, upper = (_published(x, "ci_lower", kind) for x in interval)
+        se = _published((upper - lower) / 4, "se", kind)
         for breakdown, group_code, group_label, n, suppression in GROUPS:
             suppressed = suppression != "none"
             rows.append(
@@ -82,9 +98,9 @@ def good_rows(mart: str, wave: int, bump: float = 0.0) -> list[dict]:
                     "group_label": group_label,
                     "n": n,
                     "estimate": None if suppressed else value,
-                    "ci_lower": None if suppressed else interval[0],
-                    "ci_upper": None if suppressed else interval[1],
-                    "se": None if suppressed else (interval[1] - interval[0]) / 4,
+                    "ci_lower": None if suppressed else lower,
+                    "ci_upper": None if suppressed else upper,
+                    "se": None if suppressed else se,
                     "deff": None if suppressed else 1.2,
                     "suppression": suppression,
                     "suppressed": suppressed,
@@ -113,9 +129,11 @@ def create_mart_table(con: duckdb.DuckDBPyConnection, mart: str, rows=()) -> Non
 
 
 def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: float = 0.0) -> None:
-    """Create (or replace) the mart tables of a warehouse file holding `waves`."""
+    """Create (or replace) the mart tables of a warehouse file holding `waves`, and the
+    precision levels publishing reads (none set)."""
     con = duckdb.connect(str(path))
     try:
+        con.execute(PUBLISHED_PRECISION)
         for mart in MARTS:
             rows = [r for w in waves if asked(mart, w) for r in good_rows(mart, w, bump)]
             con.register("new_rows", pa.Table.from_pylist(rows, schema=ESTIMATES.arrow_schema))
@@ -127,3 +145,21 @@ def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: flo
             create_mart_table(con, mart)
     finally:
         con.close()
+
+
+def planting(mart: str, where: dict, **values):
+    """A stand-in for ``read_wave``: the published rows, with ``values`` set on the rows of
+    ``mart`` that match ``where`` (column -> value) — what a fault past the warehouse would
+    leave for the checks to catch."""
+
+    def planted(con: duckdb.DuckDBPyConnection, name: str, wave: int) -> pa.Table:
+        table = read_wave(con, name, wave)
+        if name != mart:
+            return table
+        rows = table.to_pylist()
+        for row in rows:
+            if all(row[column] == value for column, value in where.items()):
+                row.update(values)
+        return pa.Table.from_pylist(rows, schema=table.schema)
+
+    return planted

@@ -11,6 +11,7 @@ import json
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 from mart_fixtures import MIN_CELL_SIZE, good_frame, write_warehouse
 
@@ -18,19 +19,19 @@ from pipelines.publish import code_version, publish_wave
 from pipelines.publish.layout import release_dir, versions
 from pipelines.publish.marts import warehouse_table
 from pipelines.quality import QualityGateError, run_gate
-from pipelines.vocabulary import MARTS, VALUE_COLUMNS
+from pipelines.vocabulary import CHANGES, DIFFERENCES, MARTS, VALUE_COLUMNS
 
 # a minute or more of CPU: scheduled first (tests/conftest.py)
 pytestmark = pytest.mark.heavy
 
-# Expectations per suite: 36 common ones, a mean range where the mart has a mean,
+# Expectations per suite: 37 common ones, a mean range where the mart has a mean,
 # the distribution sum where it has a distribution.
 SUITE_SIZES = {
-    "innovation": 37,
-    "factors": 37,
-    "failures": 37,
-    "culture_index": 38,
-    "reform_pressure": 37,
+    "innovation": 38,
+    "factors": 38,
+    "failures": 38,
+    "culture_index": 39,
+    "reform_pressure": 38,
 }
 
 
@@ -251,14 +252,63 @@ BAD = [
         "distribution not summing to 1",
         "culture_index",
         _index_sum_off,
-        {(BETWEEN, "_gate_distribution_sum")},
+        {(PAIR, "_gate_distribution_slack, _gate_distribution_gap")},
         "breakdown='total'",
+    ),
+    (
+        "a share with a fourth decimal",
+        "innovation",
+        lambda f: _set(f, TOTAL_INNOVATIVE, estimate=0.12345, ci_lower=0.1, ci_upper=0.2),
+        {(NULL, "_gate_excess_decimals")},
+        "row (wave=2020, measure='innovative', item='', breakdown='total', group_code='all'): "
+        "_gate_excess_decimals='estimate=0.12345 (3 decimals allowed)'",
+    ),
+    (
+        "a mean with a third decimal",
+        "factors",
+        lambda f: _set(f, {"measure": "mean_score", "breakdown": "total"}, estimate=4.255),
+        {(NULL, "_gate_excess_decimals")},
+        "estimate=4.255 (2 decimals allowed)",
+    ),
+    (
+        "the se of a mean with a fourth decimal",
+        "culture_index",
+        lambda f: _set(f, {"measure": "mean_index", "breakdown": "total"}, se=0.1234),
+        {(NULL, "_gate_excess_decimals")},
+        "se=0.1234 (3 decimals allowed)",
+    ),
+    (
+        "a design effect with a third decimal",
+        "reform_pressure",
+        lambda f: _set(f, {"measure": "in_merging_unit", "breakdown": "total"}, deff=1.234),
+        {(NULL, "_gate_excess_decimals")},
+        "deff=1.234 (2 decimals allowed)",
+    ),
+    (
+        "se withheld without deff",
+        "innovation",
+        lambda f: _set(f, TOTAL_INNOVATIVE, se=None),
+        {(NOT_NULL, "se")},
+        "se is present when not suppressed, unless withheld with deff",
+    ),
+    (
+        "distribution short by more than rounding explains",
+        "innovation",
+        # three items at 3 decimals: rounding explains 0.0015 at most
+        lambda f: _set(
+            f,
+            {"measure": "novelty", "item": "dont_know", "group_code": "1"},
+            estimate=0.198,
+            ci_lower=0.15,
+        ),
+        {(PAIR, "_gate_distribution_slack, _gate_distribution_gap")},
+        "group_code='1'",
     ),
     (
         "distribution item missing",
         "innovation",
         lambda f: f[~at(f, measure="novelty", item="dont_know", group_code="1")],
-        {(BETWEEN, "_gate_distribution_sum")},
+        {(PAIR, "_gate_distribution_slack, _gate_distribution_gap")},
         "group_code='1'",
     ),
 ]
@@ -321,8 +371,92 @@ def test_good_marts_pass_every_rule_and_a_bad_one_is_not_published(tmp_path):
         with pytest.raises(QualityGateError) as raised:
             publish(con, 2020)
     message = str(raised.value)
-    assert "factors: 1 of 37 expectations failed" in message
+    assert "factors: 1 of 38 expectations failed" in message
     assert "the mean_score estimate is in [1, 6]" in message
     assert "group_code='all'" in message and "estimate=7.5" in message
     assert [r.mart for r in raised.value.results] == ["factors"]
     assert versions(release_dir(marts_dir, 2020)) == ["v0001"]
+
+
+def test_a_distribution_may_miss_1_by_what_rounding_explains():
+    # three items at 3 decimals: up to 3 × 0.0005 from 1
+    frame = _set(
+        good_frame("innovation"),
+        {"measure": "novelty", "item": "dont_know", "group_code": "1"},
+        estimate=0.199,
+    )
+    assert gate("innovation", frame).success
+
+
+def test_withheld_se_and_deff_pass_and_widen_the_distribution_rule():
+    """A group the reconstruction audit coarsened publishes its estimate and interval,
+    without se and deff (marts.md §8); its distribution may then miss 1 by what the
+    coarsest level's steps of 0.05 explain: 3 items × 0.025."""
+    novelty_1 = {"measure": "novelty", "group_code": "1"}
+    frame = _set(good_frame("innovation"), novelty_1, se=None, deff=None)
+    frame = _set(frame, {**novelty_1, "item": "dont_know"}, estimate=0.25, ci_upper=0.3)
+    assert gate("innovation", frame).success
+    # the same sum, 1.05, with se published: level 0, where rounding explains 0.0015
+    frame = _set(frame, novelty_1, se=0.01, deff=1.2)
+    assert failed(gate("innovation", frame)) == {
+        (PAIR, "_gate_distribution_slack, _gate_distribution_gap")
+    }
+
+
+def change_rows(**numbers):
+    """One published change of innovative, 2018 to 2020, with ``numbers`` replaced."""
+    row = {
+        "wave_from": 2018, "wave_to": 2020, "mart": "innovation", "measure": "innovative",
+        "item": "", "breakdown": "total", "group_code": "all", "item_label": "",
+        "group_label": "Alle", "estimate_from": 0.74, "estimate_to": 0.75, "difference": 0.01,
+        "se": 0.0203, "ci_lower": -0.03, "ci_upper": 0.05, "p_value": 0.6217,
+        "suppressed": False,
+    }  # fmt: skip
+    return pa.Table.from_pylist([{**row, **numbers}], schema=CHANGES.arrow_schema).to_pandas()
+
+
+def test_a_change_may_withhold_se_and_p_value_together():
+    assert gate("changes", change_rows()).success
+    assert gate("changes", change_rows(se=None, p_value=None)).success
+    result = gate("changes", change_rows(se=None))
+    assert failed(result) == {(NULL, "p_value")}
+    assert "p_value is NULL where se is (suppressed or withheld)" in str(result)
+
+
+@pytest.mark.parametrize(
+    ("mart", "frame", "shown"),
+    [
+        ("changes", change_rows(difference=0.0125), "difference=0.0125 (3 decimals allowed)"),
+        ("changes", change_rows(p_value=0.62171), "p_value=0.62171 (4 decimals allowed)"),
+        (
+            "differences",
+            pa.Table.from_pylist(
+                [
+                    {
+                        "wave": 2020,
+                        "mart": "factors",
+                        "measure": "mean_score",
+                        "item": "okonomi",
+                        "item_label": "Økonomi",
+                        "breakdown": "sector",
+                        "groups": 3,
+                        "groups_left_out": "",
+                        "statistic": 4.567,
+                        "df": 2,
+                        "p_value": 0.1019,
+                        "q_value": 0.2,
+                        "trend_z": None,
+                        "trend_p": None,
+                    }  # fmt: skip
+                ],
+                schema=DIFFERENCES.arrow_schema,
+            ).to_pandas(),
+            "statistic=4.567 (2 decimals allowed)",
+        ),
+    ],
+    ids=["a change's difference", "a change's p_value", "a test's statistic"],
+)
+def test_a_comparison_with_more_decimals_than_section_8_allows_fails(mart, frame, shown):
+    result = gate(mart, frame)
+    assert failed(result) == {(NULL, "_gate_excess_decimals")}
+    assert shown in str(result)

@@ -14,8 +14,12 @@ def test_preparing_again_keeps_every_table_and_its_rows():
     transform.build_mart(con, "innovation", 2020)
     before = con.execute("SELECT count(*) FROM mart_estimates").fetchone()[0]
     assert before > 0
+    # what the reconstruction audit wrote for a group
+    con.execute("INSERT INTO published_precision VALUES ('innovation', 2020, 'innovative', "
+                "'sector', '1', 1)")  # fmt: skip
     transform.prepare_warehouse(con)
     assert con.execute("SELECT count(*) FROM mart_estimates").fetchone()[0] == before
+    assert con.execute("SELECT level FROM published_precision").fetchall() == [(1,)]
     assert con.execute("SELECT count(*) FROM respondents").fetchone()[0] == 12
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from mart_fixtures import planting
 
 from pipelines.defs import gate, marts
 from pipelines.publish.layout import read_manifest
@@ -130,6 +131,32 @@ def test_a_lone_hidden_group_stops_publication(run_2018, monkeypatch):
     audit = checks[("innovation", "disclosure_audit")]
     assert not audit.passed
     assert "breakdown='sector') has exactly one suppressed group" in audit.description
+    executed = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "release" not in executed
+    assert not (marts_dir / "wave=2018").exists()
+
+
+def test_a_number_with_more_decimals_than_section_8_allows_stops_publication(run_2018, monkeypatch):
+    """The quality gate is a blocking check: plant an estimate that escaped rounding."""
+    run, marts_dir = run_2018
+
+    where = {"measure": "promoted", "item": "ny_teknologi", "breakdown": "total"}
+    planted = planting("factors", where, estimate=0.61234)
+    monkeypatch.setattr(marts, "read_wave", planted)
+    result = run()
+    assert not result.success
+    checks = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+    gate_check = checks[("factors", "quality_gate")]
+    assert not gate_check.passed
+    assert (
+        "row (wave=2018, measure='promoted', item='ny_teknologi', breakdown='total', "
+        "group_code='all'): _gate_excess_decimals='estimate=0.61234 (3 decimals allowed)'"
+        in gate_check.description
+    )
+    assert checks[("innovation", "quality_gate")].passed
     executed = {e.step_key for e in result.all_events if e.is_step_success}
     assert "release" not in executed
     assert not (marts_dir / "wave=2018").exists()

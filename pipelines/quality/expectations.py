@@ -7,50 +7,29 @@ only: importing it takes seconds.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from pipelines.quality.helper_columns import (
+    DISTRIBUTION_GAP,
+    DISTRIBUTION_SLACK,
+    EXCESS_DECIMALS,
+    gate_columns,
+)
 from pipelines.vocabulary import (
     BREAKDOWNS,
     CHANGES,
-    DIFFERENCES,
     DISTRIBUTIONS,
     ESTIMATES,
     MART,
     MARTS,
     MEAN_RANGES,
+    SHAPES,
     SUPPRESSION_KINDS,
     VALUE_COLUMNS,
+    WITHHELD_COLUMNS,
     MartShape,
 )
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-DISTRIBUTION_TOLERANCE = 1e-9
 # The columns that are shares (or share bounds) for every measure but a mean.
 _SHARE_COLUMNS = ("estimate", "ci_lower", "ci_upper")
-
-# Helper column the gate adds before validation. GX has no expectation for a sum
-# over groups of rows, so the sum is computed per row here and GX checks its value.
-DISTRIBUTION_SUM = "_gate_distribution_sum"
-GATE_COLUMNS = (*ESTIMATES.names, DISTRIBUTION_SUM)
-
-
-def with_helper_columns(mart: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `mart` with DISTRIBUTION_SUM appended.
-
-    For an unsuppressed row of a distribution measure it is the sum of
-    `estimate` over the items of its (wave, measure, breakdown, group_code);
-    elsewhere it is NULL, which GX's column expectations skip. A frame missing
-    a column the sum needs gets an all-NULL helper, and the column-set
-    expectation reports what is missing.
-    """
-    group = ["wave", "measure", "breakdown", "group_code"]
-    if not {*group, "estimate", "suppressed"} <= set(mart.columns):
-        return mart.assign(**{DISTRIBUTION_SUM: float("nan")})
-    in_scope = mart["measure"].isin(DISTRIBUTIONS) & mart["suppressed"].eq(False)
-    sums = mart[in_scope].groupby(group, dropna=False)["estimate"].transform("sum")
-    return mart.assign(**{DISTRIBUTION_SUM: sums.reindex(mart.index)})
 
 
 def expectations_for(mart: str, min_cell_size: int) -> list:
@@ -76,16 +55,28 @@ def _unique_key(gxe, shape: MartShape) -> object:
     )
 
 
-def _common_rules(gxe, shape: MartShape) -> list:
+def _precision(gxe) -> object:
+    return gxe.ExpectColumnValuesToBeNull(
+        column=EXCESS_DECIMALS,
+        description=(
+            "no number has more decimals than marts.md §8 allows for its column and measure"
+        ),
+    )
+
+
+def _common_rules(gxe, mart: str) -> list:
+    shape = SHAPES[mart]
     return [
         gxe.ExpectTableColumnsToMatchOrderedList(
-            column_list=list(shape.names), description="exactly the mart's columns, in order"
+            column_list=list(gate_columns(mart)),
+            description=f"exactly the mart's columns, in order (plus the gate's {EXCESS_DECIMALS})",
         ),
         _unique_key(gxe, shape),
         *_never_null(gxe, shape),
         gxe.ExpectColumnValuesToBeInSet(
             column="mart", value_set=list(MARTS), description="an estimate mart"
         ),
+        _precision(gxe),
     ]
 
 
@@ -105,9 +96,9 @@ def _ordered(gxe, low: str, high: str, *, strictly: bool = False) -> object:
     )
 
 
-# changes: the numbers of a change, NULL exactly when either side is suppressed (p_value may
-# also be NULL without sampling variance).
-CHANGE_NUMBERS = tuple(c for c in CHANGES.nullable if c != "p_value")
+# changes: the numbers of a change, NULL exactly when either side is suppressed; se and
+# p_value may also be NULL where withheld (marts.md §8), p_value where se is 0.
+CHANGE_NUMBERS = tuple(c for c in CHANGES.nullable if c not in WITHHELD_COLUMNS)
 
 
 def _changes_rules() -> list:
@@ -117,7 +108,7 @@ def _changes_rules() -> list:
     hidden = Column("suppressed") == True  # noqa: E712 (a GX row condition, not a test)
     shown = Column("suppressed") == False  # noqa: E712
     return [
-        *_common_rules(gxe, CHANGES),
+        *_common_rules(gxe, "changes"),
         _ordered(gxe, "wave_from", "wave_to", strictly=True),
         _ordered(gxe, "ci_lower", "difference"),
         _ordered(gxe, "difference", "ci_upper"),
@@ -135,6 +126,11 @@ def _changes_rules() -> list:
             )
             for c in CHANGE_NUMBERS
         ),
+        gxe.ExpectColumnValuesToBeNull(
+            column="p_value",
+            row_condition=Column("se").is_null(),
+            description="p_value is NULL where se is (suppressed or withheld)",
+        ),
     ]
 
 
@@ -142,7 +138,7 @@ def _differences_rules() -> list:
     import great_expectations.expectations as gxe
 
     return [
-        *_common_rules(gxe, DIFFERENCES),
+        *_common_rules(gxe, "differences"),
         gxe.ExpectColumnValuesToBeBetween(
             column="groups", min_value=2, description="at least two published groups"
         ),
@@ -167,10 +163,10 @@ def _estimate_rules(mart: str, min_cell_size: int) -> list:
     shares = Column("measure").is_not_in(list(MEAN_RANGES))
     rules = [
         gxe.ExpectTableColumnsToMatchOrderedList(
-            column_list=list(GATE_COLUMNS),
+            column_list=list(gate_columns(mart)),
             description=(
-                f"exactly the mart columns of marts.md §1 in order "
-                f"(plus the gate's helper {DISTRIBUTION_SUM})"
+                "exactly the mart columns of marts.md §1 in order (plus the gate's helpers "
+                f"{DISTRIBUTION_GAP}, {DISTRIBUTION_SLACK}, {EXCESS_DECIMALS})"
             ),
         ),
         _unique_key(gxe, ESTIMATES),
@@ -250,19 +246,32 @@ def _estimate_rules(mart: str, min_cell_size: int) -> list:
                 column=c, row_condition=shown, description=f"{c} is present when not suppressed"
             )
             for c in VALUE_COLUMNS
+            if c not in WITHHELD_COLUMNS
         ),
+        # se and deff are withheld together, on a group the reconstruction audit coarsened
+        *(
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=c,
+                row_condition=shown & Column(other).is_not_null(),
+                description=f"{c} is present when not suppressed, unless withheld with {other}",
+            )
+            for c, other in (("se", "deff"), ("deff", "se"))
+        ),
+        _precision(gxe),
     ]
     if set(DISTRIBUTIONS) & set(measures):
         rules.append(
-            gxe.ExpectColumnValuesToBeBetween(
-                column=DISTRIBUTION_SUM,
-                min_value=1 - DISTRIBUTION_TOLERANCE,
-                max_value=1 + DISTRIBUTION_TOLERANCE,
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=DISTRIBUTION_SLACK,
+                column_B=DISTRIBUTION_GAP,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
                 description=(
                     "the estimates of a distribution measure ("
                     + ", ".join(d for d in DISTRIBUTIONS if d in measures)
-                    + f") sum to 1 within {DISTRIBUTION_TOLERANCE:g} per "
-                    "(wave, breakdown, group_code), among unsuppressed groups"
+                    + ") sum to 1 per (wave, breakdown, group_code), among unsuppressed "
+                    "groups, within what rounding explains: half a unit of the group's "
+                    "precision per item"
                 ),
             )
         )

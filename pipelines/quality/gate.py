@@ -24,8 +24,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.quality.expectations import expectations_for, with_helper_columns
-from pipelines.vocabulary import MARTS, SHAPES, check_min_cell_size
+from pipelines.quality.expectations import expectations_for
+from pipelines.quality.helper_columns import with_helper_columns
+from pipelines.vocabulary import SHAPES, check_min_cell_size
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,7 +96,7 @@ def run_gate(mart: str, df: pd.DataFrame, min_cell_size: int, docs_dir: Path | N
     check_min_cell_size(min_cell_size)
     docs_dir = Path(docs_dir).resolve() if docs_dir is not None else None
     shape = SHAPES[mart]
-    frame = with_helper_columns(df) if mart in MARTS else df
+    frame = with_helper_columns(mart, df)
     # Failing rows are named by their key; a frame missing a key column names them by the rest.
     index_columns = tuple(c for c in shape.key if c in frame.columns)
     definition = _definition(docs_dir, mart, min_cell_size)
