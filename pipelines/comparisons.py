@@ -4,12 +4,15 @@ covariances and joins; pipelines/significance.py does the linear algebra and the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import groupby
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
+from pipelines.publish.layout import PublishedVersion
+from pipelines.publish.records import create_record_tables
 from pipelines.significance import benjamini_hochberg, compare_groups, register_functions
 from pipelines.sql_runner import run_model
 from pipelines.vocabulary import trend_order
@@ -30,6 +33,13 @@ TEST_COLUMNS = pa.schema(
         ("trend_p", pa.float64()),
     ]
 )
+EARLIER_RELEASES = pa.schema(
+    [("wave", pa.int32()), ("version", pa.string()), ("manifest_sha256", pa.string())]
+)
+
+
+class ChangesError(RuntimeError):
+    pass
 
 
 def build_differences(con: duckdb.DuckDBPyConnection, wave: int) -> int:
@@ -87,21 +97,33 @@ def build_differences(con: duckdb.DuckDBPyConnection, wave: int) -> int:
     return count
 
 
-def build_changes(con: duckdb.DuckDBPyConnection, wave: int, earlier: dict[str, list[str]]) -> int:
-    """Replace the rows of mart_changes into `wave`, against the earlier waves' latest
-    published Parquet (`earlier`: estimate mart -> files); returns how many it now has."""
+def build_changes(
+    con: duckdb.DuckDBPyConnection, wave: int, earlier: Sequence[PublishedVersion]
+) -> int:
+    """Replace the rows of mart_changes into `wave`, against the full-precision rows the
+    warehouse kept of the `earlier` versions (each earlier wave's LATEST), and record which
+    they were (compared_releases); returns how many rows it now has. Refuses an earlier
+    version whose rows the warehouse does not hold, naming the wave to run again."""
+    later = [e for e in earlier if e.wave >= wave]
+    if later:
+        raise ValueError(f"the changes into {wave} cannot compare with wave {later[0].wave}")
     register_functions(con)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE earlier_releases AS "
-        "SELECT 'mart' AS mart, * EXCLUDE (mart) FROM mart_estimates LIMIT 0"
-    )
-    for mart, files in earlier.items():
-        if files:
-            con.execute(
-                "INSERT INTO earlier_releases BY NAME SELECT $mart AS mart, * "
-                "FROM read_parquet($files, hive_partitioning = false)",
-                {"mart": mart, "files": [str(p) for p in files]},
+    create_record_tables(con)
+    rows = [e.compared() for e in earlier]
+    con.register("earlier_releases", pa.Table.from_pylist(rows, schema=EARLIER_RELEASES))
+    try:
+        missing = run_model(con, "tests/unrecorded_releases").fetchall()
+        if missing:
+            named = ", ".join(f"{w} {v}" for w, v in missing)
+            rerun = " and ".join(str(w) for w, _ in missing)
+            raise ChangesError(
+                f"the changes into {wave} compare with the latest release of every earlier "
+                f"wave, but the warehouse holds no full-precision rows (release_estimates) of "
+                f"{named}: run wave {rerun} again (publishing records them), then wave {wave}"
             )
+        run_model(con, "tests/compared_releases", wave=wave)
+    finally:
+        con.unregister("earlier_releases")
     run_model(con, "tests/changes", wave=wave)
     [(count,)] = con.execute(
         "SELECT count(*) FROM mart_changes WHERE wave_to = $wave", {"wave": wave}

@@ -1,4 +1,5 @@
-"""``make run``: materialize every wave found in the raw folder, publish it, and summarise.
+"""``make run``: materialize every wave found in the raw folder, the earliest first, publish
+it, and summarise.
 
 Runs the same job the sensor and the schedule launch, in-process, against the Dagster
 instance of DAGSTER_HOME (the project root under ``make``, so the runs show in ``make ui``).
@@ -93,11 +94,14 @@ def main() -> int:
 
 
 def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest) -> list[int]:
-    """Run each wave in turn until a stop is requested; returns the waves that failed."""
+    """Run each wave in turn, the earliest first, until a stop is requested; returns the
+    waves that failed. The changes into a wave compare with every earlier wave's latest
+    version, so an earlier wave's new version is made before the later waves run: each of
+    them then publishes a version that compared with it (docs/design.md, decision 22)."""
     instance.add_dynamic_partitions(waves.name, [str(w) for w in found])
     job = wave_job()
     failed = []
-    for wave in found:
+    for wave in sorted(found):
         if stop.requested:
             break
         result = job.execute_in_process(

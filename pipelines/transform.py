@@ -16,7 +16,8 @@ _COMMENTS = re.compile(r"--[^\n]*")
 
 # Tables of sql/warehouse/tables.sql and of the marts: derived from the ingest tables, so a
 # warehouse made by an older version of the pipeline can drop them when their shape changed;
-# the run rebuilds them from the ingested responses.
+# the run rebuilds them from the ingested responses. The release records (release_estimates,
+# compared_releases) are not among them: they hold what was published, which no run remakes.
 DERIVED_TABLES = (
     "weights",
     "respondents",

@@ -12,7 +12,7 @@ import reference_samples
 from pipelines import comparisons, paths, transform
 from pipelines.ingest import ingest_wave
 from pipelines.publish import build_catalog, code_version, publish_wave, wave_fingerprints
-from pipelines.publish.catalog import latest_estimates
+from pipelines.publish.layout import latest_before
 from pipelines.quality.gate import run_gate
 from pipelines.reference import build_reference
 from pipelines.report import write_report
@@ -59,7 +59,7 @@ def published(sample_warehouse, tmp_path_factory) -> Path:
     """The sample waves published (with the real quality gate), reported and catalogued."""
     marts_dir = tmp_path_factory.mktemp("marts")
     for wave in SAMPLE_WAVES:
-        comparisons.build_changes(sample_warehouse, wave, latest_estimates(marts_dir, wave))
+        comparisons.build_changes(sample_warehouse, wave, latest_before(marts_dir, wave))
         publish_wave(
             sample_warehouse,
             wave,
@@ -70,7 +70,7 @@ def published(sample_warehouse, tmp_path_factory) -> Path:
             min_cell_size=MIN_CELL_SIZE,
             gate=partial(run_gate, docs_dir=marts_dir / "quality"),
         )
-        write_report(sample_warehouse, wave, marts_dir / "reports", paths.published_figures())
+        write_report(marts_dir, wave, marts_dir / "reports", paths.published_figures())
     build_catalog(marts_dir)
     return marts_dir
 

@@ -8,13 +8,17 @@ published, rounded as marts.md §8 says, so that publishing leaves them as they 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipelines.mart_tables import PUBLISHED_PRECISION
+from pipelines.publish.layout import LATEST, MANIFEST, release_dir
 from pipelines.publish.marts import read_wave, warehouse_table
 from pipelines.vocabulary import (
     COMPARISON_MARTS,
@@ -118,14 +122,48 @@ def asked(mart: str, wave: int) -> bool:
     return mart != "reform_pressure" or wave == 2020
 
 
-def create_mart_table(con: duckdb.DuckDBPyConnection, mart: str, rows=()) -> None:
-    """The warehouse table of ``mart`` in its shape, holding ``rows`` (tuples in its order)."""
+def create_mart_table(
+    con: duckdb.DuckDBPyConnection, mart: str, rows=(), table: str | None = None
+) -> None:
+    """A table of ``mart`` in its shape, holding ``rows`` (tuples in its order): the
+    warehouse's, or ``table`` (e.g. the mart's name, as a release opened for the report has
+    it)."""
     shape = SHAPES[mart]
+    table = table or warehouse_table(mart)
     columns = ", ".join(f"{c.name} {c.type}" for c in shape.columns)
-    con.execute(f"CREATE OR REPLACE TABLE {warehouse_table(mart)} ({columns})")
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({columns})")
     if rows:
         slots = ", ".join("?" * len(shape.columns))
-        con.executemany(f"INSERT INTO {warehouse_table(mart)} VALUES ({slots})", rows)
+        con.executemany(f"INSERT INTO {table} VALUES ({slots})", rows)
+
+
+def write_release(marts_dir: Path, wave: int, marts: dict[str, list[tuple]], version: str) -> Path:
+    """A version of the wave's release as publishing leaves it, made by hand from rows in
+    each mart's shape (tuples in its column order): the Parquet of every mart with rows, a
+    manifest naming their sha256, and LATEST naming the version. Returns its folder."""
+    folder = release_dir(marts_dir, wave) / version
+    folder.mkdir(parents=True)
+    files = []
+    for mart, rows in marts.items():
+        shape = SHAPES[mart]
+        records = [dict(zip(shape.names, row, strict=True)) for row in rows]
+        path = folder / f"{mart}.parquet"
+        pq.write_table(pa.Table.from_pylist(records, schema=shape.arrow_schema), path)
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        files.append(
+            {
+                "mart": mart,
+                "path": path.name,
+                "bytes": len(data),
+                "rows": len(rows),
+                "sha256": digest,
+            }
+        )
+    manifest = {"manifest_format": 1, "wave": wave, "version": version, "files": files}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (folder.parent / LATEST).write_text(f"{version}\n", encoding="ascii")
+    return folder
 
 
 def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: float = 0.0) -> None:

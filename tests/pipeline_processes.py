@@ -133,7 +133,8 @@ def held_slots(instance: dg.DagsterInstance) -> list:
 
 def assert_published_state_whole(project: Project) -> None:
     """Every version complete (its files match the manifest), LATEST names one of them, the
-    catalog opens and all its views read, and the warehouse holds the whole wave."""
+    catalog opens and all its views read, and the warehouse holds the whole wave and the
+    full-precision rows of every version."""
     [release] = release_dirs(project.marts_dir).values()
     published_marts = set()
     for version in versions(release):
@@ -158,3 +159,7 @@ def assert_published_state_whole(project: Project) -> None:
         ).fetchall()
         found = {mart for (mart,) in marts}
         assert found == published_marts & set(MARTS), (found, published_marts)
+        kept = warehouse.sql(
+            f"SELECT DISTINCT version FROM release_estimates WHERE wave = {WAVE}"
+        ).fetchall()
+        assert {version for (version,) in kept} >= set(versions(release)), kept

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from itertools import permutations
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -15,6 +16,7 @@ import sample_deliveries as sd
 from reference_samples import reference_marts
 
 from pipelines import comparisons, transform
+from pipelines.publish.layout import PublishedVersion
 from pipelines.significance import benjamini_hochberg, compare_groups
 from pipelines.sql_runner import run_model
 from pipelines.vocabulary import PUBLISHED_DECIMALS
@@ -224,19 +226,19 @@ def test_no_wave_is_compared_with_itself_and_a_suppressed_side_hides_the_change(
     assert unmarked == 0
 
 
-def test_a_change_with_a_suppressed_side_carries_no_number(two_cells, tmp_path):
+def test_a_change_with_a_suppressed_side_carries_no_number(two_cells):
     """The earlier wave hides Stavanger: its change is suppressed, Oslo's is published."""
-    earlier = tmp_path / "innovation.parquet"
     two_cells.execute(
-        "COPY (SELECT * REPLACE (2018 AS wave, "
+        "INSERT INTO release_estimates BY NAME "
+        "SELECT 'v0001' AS version, * REPLACE (2018 AS wave, "
         "  CASE WHEN group_code = 'NO0A' THEN NULL ELSE estimate END AS estimate, "
         "  CASE WHEN group_code = 'NO0A' THEN NULL ELSE se END AS se, "
         "  CASE WHEN group_code = 'NO0A' THEN 'primary' ELSE suppression END AS suppression, "
         "  group_code = 'NO0A' OR suppressed AS suppressed) "
-        "FROM mart_innovation WHERE measure = 'innovative') TO $path (FORMAT parquet)",
-        {"path": str(earlier)},
+        "FROM mart_estimates WHERE mart = 'innovation' AND measure = 'innovative'"
     )
-    comparisons.build_changes(two_cells, 2020, {"innovation": [str(earlier)]})
+    earlier = PublishedVersion(2018, "v0001", Path("wave=2018/v0001"), "0" * 64)
+    comparisons.build_changes(two_cells, 2020, [earlier])
     rows = {
         group: (suppressed, numbers)
         for group, suppressed, *numbers in two_cells.execute(

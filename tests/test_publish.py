@@ -119,6 +119,7 @@ def test_first_release_files_and_manifest(warehouse, tmp_path):
         "code_version": CODE,
         "min_cell_size": MIN_CELL_SIZE,
         "inputs": INPUTS,
+        "compared_with": [],  # no changes made: tests/test_changes_from_releases.py
         "schema": {
             mart: [{"name": c.name, "type": c.type} for c in shape.columns]
             for mart, shape in SHAPES.items()

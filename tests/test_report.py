@@ -1,20 +1,23 @@
-"""The per-wave HTML report, written from small hand-made marts."""
+"""The per-wave HTML report, written from small hand-made releases: it shows the version
+LATEST names, as its Parquet files hold it, and says which in its footer."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 from matplotlib.figure import Figure
 
 from pipelines import labels, paths
 from pipelines.report import write_report
 from pipelines.report.charts import SHARE_COLOR, draw_bar
+from pipelines.report.published import UnpublishedError
 from pipelines.report.rows import MartRow
-from pipelines.vocabulary import BREAKDOWNS, MARTS
-from tests.mart_fixtures import create_mart_table
+from pipelines.vocabulary import BREAKDOWNS
+from tests.mart_fixtures import write_release
 
 NBSP = "\xa0"
 HALF_WIDTH = 0.03
@@ -30,8 +33,10 @@ def mart_row(
     estimate: float,
     n: int = 300,
 ) -> tuple:
-    """A row in the shape of marts.md §1; n below MIN_CELL_SIZE makes it suppressed."""
+    """A row in the shape of marts.md §1, its numbers rounded as published; n below
+    MIN_CELL_SIZE makes it suppressed, below 100 withholds its se and deff (marts.md §8)."""
     shown = n >= MIN_CELL_SIZE
+    detailed = n >= 100
     label = {i: lab for m, i, lab, _ in labels.item_rows() if m == measure}[item]
     return (
         wave,
@@ -45,8 +50,8 @@ def mart_row(
         estimate if shown else None,
         estimate - HALF_WIDTH if shown else None,
         estimate + HALF_WIDTH if shown else None,
-        HALF_WIDTH / 2 if shown else None,
-        1.0 if shown else None,
+        HALF_WIDTH / 2 if detailed else None,
+        1.0 if detailed else None,
         "none" if shown else "primary",
         not shown,
     )
@@ -121,16 +126,21 @@ F44,2018,innovation,innovative,,total,all,value,0.80,0.03,"Åtte av ti.",ks.no
 """  # noqa: E501
 
 
+def wave_2024() -> dict[str, list[tuple]]:
+    """The innovation total only: nothing the charts draw."""
+    return {"innovation": [mart_row(2024, "innovative", "", "total", "all", 0.81)]}
+
+
 @pytest.fixture(scope="module")
-def con():
-    con = duckdb.connect()
-    for mart in MARTS:
-        create_mart_table(con, mart, wave_2020().get(mart, []) + wave_2018().get(mart, []))
-    create_mart_table(con, "differences", DIFFERENCES)
-    create_mart_table(con, "changes", CHANGES)
-    labels.write_label_tables(con)
-    yield con
-    con.close()
+def marts(tmp_path_factory) -> Path:
+    """Releases of 2018, 2020 and 2024 (v0001 each), as publishing leaves them."""
+    marts = tmp_path_factory.mktemp("marts")
+    write_release(marts, 2018, wave_2018(), "v0001")
+    write_release(
+        marts, 2020, {**wave_2020(), "differences": DIFFERENCES, "changes": CHANGES}, "v0001"
+    )
+    write_release(marts, 2024, wave_2024(), "v0001")
+    return marts
 
 
 # innovative by sector differs in 2020; by municipality size it does not (a falling trend
@@ -159,9 +169,9 @@ def figures(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page_2020(con, figures, tmp_path_factory) -> str:
+def page_2020(marts, figures, tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("report")
-    path = write_report(con, 2020, out, figures).path
+    path = write_report(marts, 2020, out, figures).path
     assert path == out / "report-2020.html"
     return path.read_text(encoding="utf-8")
 
@@ -277,11 +287,11 @@ def test_the_page_needs_nothing_at_view_time(page_2020):
     assert page_2020.startswith('<!DOCTYPE html>\n<html lang="nb">')
 
 
-def test_each_chart_of_a_sample_wave_has_ids_of_its_own(sample_warehouse, tmp_path):
+def test_each_chart_of_a_sample_wave_has_ids_of_its_own(published, tmp_path):
     """The page of the 2020 sample delivery: matplotlib numbers the ids of every figure
     alike (figure_1, the glyphs of the font, …), yet no id is in two of its five charts and
     each chart refers only to its own."""
-    report = write_report(sample_warehouse, 2020, tmp_path, paths.published_figures())
+    report = write_report(published, 2020, tmp_path, paths.published_figures())
     page = report.path.read_text(encoding="utf-8")
     charts = re.findall(r"<svg .*?</svg>", page, re.S)
     assert len(charts) == 5
@@ -296,26 +306,26 @@ def test_each_chart_of_a_sample_wave_has_ids_of_its_own(sample_warehouse, tmp_pa
     assert outside and not set(outside) & set(every_id)
 
 
-def test_same_marts_give_the_same_bytes(con, figures, page_2020, tmp_path):
-    again = write_report(con, 2020, tmp_path, figures).path
+def test_same_release_gives_the_same_bytes(marts, figures, page_2020, tmp_path):
+    again = write_report(marts, 2020, tmp_path, figures).path
     assert again.read_text(encoding="utf-8") == page_2020
 
 
-def test_the_statements_checked_come_with_the_page(con, figures, tmp_path):
+def test_the_statements_checked_come_with_the_page(marts, figures, tmp_path):
     """The report asset reports these: they are there when the page is written and when a
     page made from the same inputs is kept."""
-    written = write_report(con, 2020, tmp_path, figures)
+    written = write_report(marts, 2020, tmp_path, figures)
     with written.path.open("a", encoding="utf-8") as page:
         page.write("<!-- kept -->")
-    kept = write_report(con, 2020, tmp_path, figures)
+    kept = write_report(marts, 2020, tmp_path, figures)
     assert kept.path.read_text(encoding="utf-8").endswith("<!-- kept -->")
     for report in (written, kept):
         checked = [(r.statement.id, r.holds) for r in report.results]
         assert checked == [("F01", True), ("F02", False)]
 
 
-def test_a_wave_without_a_mart_says_so(con, figures, tmp_path):
-    page = write_report(con, 2018, tmp_path, figures).path.read_text(encoding="utf-8")
+def test_a_wave_without_a_mart_says_so(marts, figures, tmp_path):
+    page = write_report(marts, 2018, tmp_path, figures).path.read_text(encoding="utf-8")
     assert page.count("<svg ") == 1
     for anchor, mart in [
         ("mislykket", "failures"),
@@ -345,17 +355,66 @@ def test_group_tests_stand_beside_the_chart_in_words(page_2020):
     )
 
 
-def test_changes_since_the_last_survey(page_2020, con, figures, tmp_path):
+def test_changes_since_the_last_survey(page_2020, marts, figures, tmp_path):
     changes = section(page_2020, "endring")
     assert "Endring siden forrige undersøkelse" in changes and "2018 mot 2020" in changes
     [row] = data_rows(changes)  # the process type's change is no significant one
     assert row == ["Har innført innovasjon", "", "80,0\xa0%", "75,0\xa0%",
                    "−5,0\xa0prosentpoeng (−7,9 til −2,1)", "=\xa00,001", "=\xa00,002"]  # fmt: skip
-    first = write_report(con, 2018, tmp_path, figures).path.read_text(encoding="utf-8")
+    first = write_report(marts, 2018, tmp_path, figures).path.read_text(encoding="utf-8")
     assert "Ingen tidligere undersøkelse å sammenligne med." in section(first, "endring")
 
 
-def test_a_wave_without_statements_says_so(con, figures, tmp_path):
-    page = write_report(con, 2024, tmp_path, figures).path.read_text(encoding="utf-8")
+def test_a_wave_without_statements_says_so(marts, figures, tmp_path):
+    page = write_report(marts, 2024, tmp_path, figures).path.read_text(encoding="utf-8")
     assert "Ingen publiserte tall for 2024." in page
     assert "<svg" not in page
+
+
+def footer(page: str) -> str:
+    return re.sub(r"\s+", " ", re.search(r"<footer>.*?</footer>", page, re.S).group(0))
+
+
+def test_the_footer_names_the_version_and_its_manifest(marts, page_2020):
+    manifest = marts / "wave=2020" / "v0001" / "manifest.json"
+    digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    assert (
+        "Alle tall på siden er hentet fra den publiserte versjonen v0001 av bølge 2020 "
+        f"(<code>wave=2020/v0001</code>), med manifest.json sha256 <code>{digest}</code>."
+        in footer(page_2020)
+    )
+
+
+def test_the_page_shows_the_version_latest_names(marts, figures, tmp_path):
+    """A new version of 2020 where the total moved: the page follows LATEST, figures and
+    footer, and so do the statements."""
+    copy = tmp_path / "marts"
+    shutil.copytree(marts, copy)
+    corrected = wave_2020()
+    corrected["innovation"][0] = mart_row(2020, "innovative", "", "total", "all", 0.712)
+    folder = write_release(
+        copy, 2020, {**corrected, "differences": DIFFERENCES, "changes": CHANGES}, "v0002"
+    )
+    report = write_report(copy, 2020, tmp_path / "reports", figures)
+    page = report.path.read_text(encoding="utf-8")
+    assert data_rows(section(page, "innovasjon"))[0][4:] == [f"71,2{NBSP}%", f"68,2–74,2{NBSP}%"]
+    digest = hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
+    assert "versjonen v0002 av bølge 2020" in footer(page) and digest in footer(page)
+    assert (report.release.version, report.release.manifest_sha256) == ("v0002", digest)
+    # F01 says 75 % ± 3: 71.2 % is outside
+    assert [(r.statement.id, r.holds) for r in report.results] == [("F01", False), ("F02", False)]
+
+
+def test_a_file_changed_after_publishing_is_refused(marts, figures, tmp_path):
+    copy = tmp_path / "marts"
+    shutil.copytree(marts, copy)
+    with (copy / "wave=2020" / "v0001" / "innovation.parquet").open("ab") as parquet:
+        parquet.write(b"\0")
+    with pytest.raises(UnpublishedError, match=r"innovation\.parquet: its sha256 differs"):
+        write_report(copy, 2020, tmp_path / "reports", figures)
+
+
+def test_a_wave_without_a_release_has_no_page(marts, figures, tmp_path):
+    with pytest.raises(UnpublishedError, match="wave 2016 has no release .* materialize release"):
+        write_report(marts, 2016, tmp_path, figures)
+    assert not list(tmp_path.iterdir())

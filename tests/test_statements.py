@@ -112,16 +112,17 @@ MART_ROWS = {
 
 @pytest.fixture(scope="module")
 def con():
+    """The marts as a release opened for the report has them: a table per mart's name."""
     con = duckdb.connect()
     for mart in MARTS:
-        create_mart_table(con, mart, [tuple(row.values()) for row in MART_ROWS[mart]])
+        create_mart_table(con, mart, [tuple(row.values()) for row in MART_ROWS[mart]], mart)
     con.execute(
-        "CREATE TABLE mart_differences (wave INTEGER, mart VARCHAR, measure VARCHAR, "
+        "CREATE TABLE differences (wave INTEGER, mart VARCHAR, measure VARCHAR, "
         "item VARCHAR, breakdown VARCHAR, groups INTEGER, groups_left_out VARCHAR, "
         "p_value DOUBLE, q_value DOUBLE, trend_z DOUBLE, trend_p DOUBLE)"
     )
     con.executemany(
-        "INSERT INTO mart_differences VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO differences VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(WAVE, *row) for row in DIFFERENCES],
     )
     yield con

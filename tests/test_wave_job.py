@@ -1,13 +1,16 @@
 """One wave through the Dagster assets in-process: every step and check succeeds, tabular
 assets report row count, schema and a preview without respondent ids or free text, the
-release and the report say what they produced, and a failing blocking check stops
-publication in the same run."""
+release and the report say what they produced, the report shows the release and not the
+warehouse, and a failing blocking check stops publication in the same run."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 from mart_fixtures import planting
@@ -28,6 +31,12 @@ def run_2018(tmp_path, monkeypatch):
     return wave.materialize, wave.marts
 
 
+@pytest.fixture
+def warehouse(tmp_path) -> Path:
+    """The warehouse of run_2018's runs."""
+    return tmp_path / "private" / "warehouse.duckdb"
+
+
 def count_gates(monkeypatch) -> Counter:
     """How many times each mart is validated from now on."""
     gated = Counter()
@@ -41,7 +50,7 @@ def count_gates(monkeypatch) -> Counter:
     return gated
 
 
-def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, monkeypatch):
+def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, warehouse, monkeypatch):
     run, marts_dir = run_2018
     gated = count_gates(monkeypatch)
     result = run()
@@ -85,6 +94,24 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, monkeypatch):
     gated.clear()
     assert run(selection=["release"]).success
     assert gated == dict.fromkeys(published, 1)
+
+    # the report shows the release: the warehouse changed after publishing, a page the
+    # report alone makes anew is the same, and names the version and its manifest
+    page = Path(metadata["report"]["report"].value)
+    shown = page.read_text(encoding="utf-8")
+    digest = hashlib.sha256((marts_dir / "wave=2018" / "v0001" / "manifest.json").read_bytes())
+    footer = re.sub(r"\s+", " ", re.search(r"<footer>.*</footer>", shown, re.S).group(0))
+    assert "publiserte versjonen v0001 av bølge 2018" in footer
+    assert f"manifest.json sha256 <code>{digest.hexdigest()}</code>" in footer
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("UPDATE mart_estimates SET estimate = estimate / 2 WHERE NOT suppressed")
+    page.unlink()
+    report = run(selection=["report"])
+    assert report.success
+    assert page.read_text(encoding="utf-8") == shown
+    [made] = report.get_asset_materialization_events()
+    assert made.materialization.metadata["version"].value == "v0001"
+    assert made.materialization.metadata["manifest sha256"].value == digest.hexdigest()
 
 
 def test_a_failing_quality_gate_stops_publication(run_2018, monkeypatch):

@@ -9,11 +9,15 @@ from pipelines import paths
 from pipelines.defs.partitions import waves
 from pipelines.ingest.delivery import discover, discover_waves
 from pipelines.publish.fingerprint import wave_fingerprints
+from pipelines.publish.layout import latest_before, latest_published, read_manifest
 from pipelines.recovery import ENTRY_TAG
 
 # The digest of the inputs a run was made from: every entry point tags its runs with it, so
 # "this wave is done" means the same to all of them.
 DIGEST_TAG = "barometer/inputs_digest"
+# On a run requested because the wave's changes compared with older versions of earlier
+# waves: the digest of the versions it is to compare with (one run per such state).
+COMPARED_TAG = "barometer/compared_with"
 
 # Validate -> transform -> gate -> publish in one run, so blocking checks gate publishing.
 wave_job = dg.define_asset_job(
@@ -39,6 +43,22 @@ def run_tags(wave: int, entry: str) -> dict[str, str]:
     return {DIGEST_TAG: delivery_digest(wave), ENTRY_TAG: entry}
 
 
+def stale_changes(waves: list[int]) -> dict[int, str]:
+    """The waves among `waves` whose latest release compared with other versions of the
+    earlier waves than those LATEST names now (an earlier wave got a new version, or was
+    published after it): wave -> a digest of the versions it should compare with now."""
+    marts_dir = paths.marts_dir()
+    stale = {}
+    for wave in waves:
+        latest = latest_published(marts_dir, wave)
+        if latest is None:
+            continue
+        now = [e.compared() for e in latest_before(marts_dir, wave)]
+        if read_manifest(latest.path).get("compared_with", []) != now:
+            stale[wave] = hashlib.sha256(json.dumps(now, sort_keys=True).encode()).hexdigest()
+    return stale
+
+
 def done_with(instance: dg.DagsterInstance, wave: str, digest: str) -> bool:
     """Whether the latest successful run of ``wave`` was made from inputs with ``digest``."""
     records = instance.get_run_records(
@@ -57,7 +77,8 @@ def done_with(instance: dg.DagsterInstance, wave: str, digest: str) -> bool:
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Registers each complete wave folder in BAROMETER_RAW_DIR as a partition and "
-    "runs the wave when its files (or its codebook, or the reference data) change.",
+    "runs the wave when its files (or its codebook, or the reference data) change, or when "
+    "an earlier wave has a newer version than the one its published changes compared with.",
 )
 def delivery_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     # A folder that is no wave is logged by name and skipped; the valid waves still run.
@@ -74,24 +95,41 @@ def delivery_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg
         for wave, digest in digests.items()
         if seen.get(wave) != digest and not done_with(context.instance, wave, digest)
     ]
+    # A wave whose changes compared with an earlier wave's older version runs again, once
+    # per state of the earlier waves (the run key). Not while it or an earlier wave is about
+    # to run, which may make a new version to compare with: waves go one after the other.
+    stale: dict[str, str] = {}
+    for wave, compared in stale_changes(found).items():
+        if not any(int(w) <= wave for w in [*changed, *stale]):
+            stale[str(wave)] = compared
     latest = {**seen, **digests}
     cursor = json.dumps(latest, sort_keys=True)
-    if not changed:
+    if not changed and not stale:
         not_waves = "".join(f"; skipped {p}" for p in discovery.problems)
         skip = f"no new or changed deliveries among waves {sorted(digests)}{not_waves}"
         if latest == seen:
             return dg.SkipReason(skip)
         return dg.SensorResult(skip_reason=skip, cursor=cursor)
     known = set(context.instance.get_dynamic_partitions(waves.name))
-    new = [wave for wave in changed if wave not in known]
+    new = [wave for wave in [*changed, *stale] if wave not in known]
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(
-                run_key=f"{wave}-{digests[wave]}",
-                partition_key=wave,
-                tags={DIGEST_TAG: digests[wave]},
-            )
-            for wave in changed
+            *(
+                dg.RunRequest(
+                    run_key=f"{wave}-{digests[wave]}",
+                    partition_key=wave,
+                    tags={DIGEST_TAG: digests[wave]},
+                )
+                for wave in changed
+            ),
+            *(
+                dg.RunRequest(
+                    run_key=f"{wave}-compared-{compared}",
+                    partition_key=wave,
+                    tags={DIGEST_TAG: digests[wave], COMPARED_TAG: compared},
+                )
+                for wave, compared in stale.items()
+            ),
         ],
         dynamic_partitions_requests=[waves.build_add_request(new)] if new else [],
         cursor=cursor,

@@ -1,5 +1,12 @@
 """The marts that compare estimates: differences between the groups of a wave and changes
-into it from every earlier published wave (marts.md §6, §7), each gated like the others."""
+into it from every earlier published wave (marts.md §6, §7), each gated like the others.
+
+The changes into a wave depend on the earlier waves' releases: `release` of an earlier wave
+feeds `changes` of a later one, which feeds that wave's `release`. As assets (partitions
+aside) that is a cycle, which Dagster does not allow, so the dependency is kept in the data:
+the changes record which versions they compared with (compared_releases, the manifest's
+`compared_with`), and the delivery sensor and `make run` run a wave again when an earlier
+wave has a newer version."""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -8,7 +15,7 @@ from pipelines import comparisons, paths
 from pipelines.defs.metadata import column_schema, mart_metadata
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.warehouse_resource import transaction
-from pipelines.publish.catalog import latest_estimates
+from pipelines.publish.layout import latest_before
 from pipelines.vocabulary import MARTS, SHAPES, description
 
 
@@ -40,23 +47,21 @@ def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
 
 @_comparison_mart(
     "changes",
-    "Reads the earlier waves' latest releases, so publishing an earlier wave again calls for "
-    "this one too.",
+    "Compared at full precision with the version LATEST names of every earlier wave (the rows "
+    "the warehouse kept of it, release_estimates), recorded in the release's manifest as "
+    "compared_with. That dependency on the earlier waves' releases is in the data, not in "
+    "the asset graph (release → changes → release would be a cycle): when an earlier wave "
+    "gets a new version, the delivery sensor and make run run this wave again.",
 )
 def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     wave = wave_of(context)
-    earlier = latest_estimates(paths.marts_dir(), wave)
+    earlier = latest_before(paths.marts_dir(), wave)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_changes(con, wave, earlier)
-        [(compared,)] = con.execute(
-            "SELECT list(DISTINCT wave_from ORDER BY wave_from) FROM mart_changes "
-            "WHERE wave_to = $wave",
-            {"wave": wave},
-        ).fetchall()
         return dg.MaterializeResult(
             metadata={
                 **mart_metadata(con, "changes", wave),
-                "compared with waves": compared or [],
+                "compared with": dg.MetadataValue.json([e.compared() for e in earlier]),
             }
         )
 

@@ -25,7 +25,7 @@ from pipelines.publish.layout import (
     version_number,
     versions,
 )
-from pipelines.vocabulary import MARTS, PUBLISHED_MARTS, SHAPES, description
+from pipelines.vocabulary import PUBLISHED_MARTS, SHAPES, description
 
 CATALOG = "barometer.duckdb"
 CATALOG_SQL = "barometer.sql"
@@ -107,16 +107,6 @@ def released_files(marts_dir: Path) -> list[ReleasedFile]:
     return sorted(
         found, key=lambda f: (PUBLISHED_MARTS.index(f.mart), f.wave, version_number(f.version))
     )
-
-
-def latest_estimates(marts_dir: Path, before_wave: int) -> dict[str, list[str]]:
-    """The latest published Parquet of every estimate mart of the waves before `before_wave`:
-    what the changes into that wave compare with (marts.md §6)."""
-    earlier: dict[str, list[str]] = {mart: [] for mart in MARTS}
-    for file in released_files(marts_dir):
-        if file.is_latest and file.wave < before_wave and file.mart in earlier:
-            earlier[file.mart].append(file.path)
-    return earlier
 
 
 def catalog_sql(marts_dir: Path) -> str:

@@ -15,8 +15,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 LATEST = "LATEST"
@@ -83,3 +85,35 @@ def latest_version(release: Path) -> str | None:
 
 def read_manifest(version_dir: Path) -> dict:
     return json.loads((version_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """A wave's version as published: what the changes into a later wave compare with and
+    what the wave's report is made from, identified by the sha256 of its manifest (which
+    names every file's sha256)."""
+
+    wave: int
+    version: str
+    path: Path
+    manifest_sha256: str
+
+    def compared(self) -> dict:
+        """The version as a manifest's `compared_with` lists it."""
+        return {"wave": self.wave, "version": self.version, "manifest_sha256": self.manifest_sha256}
+
+
+def latest_published(marts_dir: Path, wave: int) -> PublishedVersion | None:
+    """The version LATEST names for `wave`, or None while the wave has none."""
+    release = release_dir(marts_dir, wave)
+    version = latest_version(release) if release.is_dir() else None
+    if version is None:
+        return None
+    manifest = (release / version / MANIFEST).read_bytes()
+    return PublishedVersion(wave, version, release / version, hashlib.sha256(manifest).hexdigest())
+
+
+def latest_before(marts_dir: Path, wave: int) -> list[PublishedVersion]:
+    """The LATEST version of every wave published before `wave`, oldest wave first."""
+    found = (latest_published(marts_dir, earlier) for earlier in release_dirs(marts_dir))
+    return [v for v in found if v is not None and v.wave < wave]

@@ -45,6 +45,11 @@ from pipelines.publish.layout import (
 )
 from pipelines.publish.marts import read_wave, warehouse_table
 from pipelines.publish.privacy import refuse_disclosure, refuse_small_cells
+from pipelines.publish.records import (
+    compared_with,
+    has_release_estimates,
+    record_release_estimates,
+)
 from pipelines.vocabulary import MARTS, PUBLISHED_MARTS, SHAPES, check_min_cell_size
 
 if TYPE_CHECKING:
@@ -146,6 +151,7 @@ def publish_wave(
             "code_version": code_version,
             "min_cell_size": min_cell_size,
             "inputs": dict(sorted(inputs.items())),
+            "compared_with": compared_with(con, wave),
             "schema": {
                 mart: [{"name": c.name, "type": c.type} for c in shape.columns]
                 for mart, shape in SHAPES.items()
@@ -159,9 +165,14 @@ def publish_wave(
         if newest is not None and _identity(newest) == _identity(manifest):
             shutil.rmtree(staging)
             version, created_new = newest["version"], False
+            # a warehouse built afresh has no rows of the versions already published
+            if not has_release_estimates(con, wave, version):
+                record_release_estimates(con, wave, version)
         else:
             version, created_new = manifest["version"], True
             _write_manifest(staging / MANIFEST, manifest)
+            # before the version appears, so that no published version lacks its rows
+            record_release_estimates(con, wave, version)
             _fsync(staging)
             staging.rename(release / version)
             _fsync(release)
@@ -205,12 +216,16 @@ def _replace_folder(target: Path, source: Path) -> None:
 
 
 def _identity(manifest: dict) -> tuple:
-    """What makes two versions the same: the data files, their schema and the inputs and
-    settings they were made from. A code change that leaves every byte of the data as it
-    was (a refactoring, a new log line) is no correction and makes no new version; the
-    manifest keeps the code version that first made the data."""
+    """What makes two versions the same: the data files, their schema, the inputs and
+    settings they were made from and the earlier versions the changes compared with (a new
+    version of an earlier wave makes one of this wave, even where no number moves). A code
+    change that leaves every byte of the data as it was (a refactoring, a new log line) is
+    no correction and makes no new version; the manifest keeps the code version that first
+    made the data."""
     keys = ("inputs", "min_cell_size", "schema", "files")
-    return tuple(json.dumps(manifest[k], sort_keys=True) for k in keys)
+    # a manifest written before compared_with was recorded compared with nothing it names
+    compared = manifest.get("compared_with", [])
+    return (*(json.dumps(manifest[k], sort_keys=True) for k in keys), json.dumps(compared))
 
 
 def _check_fingerprints(inputs: dict[str, str], code_version: str) -> None:

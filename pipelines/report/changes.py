@@ -47,13 +47,13 @@ def changes(con: duckdb.DuckDBPyConnection, wave: int) -> Changes:
     """The changes of the headline measures with p < 0.05, each with its q-value over the
     headline changes tested."""
     [(previous,)] = con.execute(
-        "SELECT max(wave_from) FROM mart_changes WHERE wave_to = $wave", {"wave": wave}
+        "SELECT max(wave_from) FROM changes WHERE wave_to = $wave", {"wave": wave}
     ).fetchall()
     if previous is None:
         return Changes(None, 0, ())
     rows = con.execute(
         "SELECT mart, measure, item_label, estimate_from, estimate_to, difference, ci_lower, "
-        "ci_upper, p_value FROM mart_changes WHERE wave_to = $wave AND wave_from = $previous "
+        "ci_upper, p_value FROM changes WHERE wave_to = $wave AND wave_from = $previous "
         "AND breakdown = 'total' AND NOT suppressed AND p_value IS NOT NULL "
         "ORDER BY mart, measure, item",
         {"wave": wave, "previous": previous},

@@ -1,11 +1,13 @@
 """One wave's report: a self-contained HTML page of charts and the published statements.
 
-The page is rendered from the Jinja templates in `templates/` (auto-escaped: only the
-charts' SVG goes in as markup) with the stylesheet inlined. Nothing on it is fetched at
-view time, and it depends only on the marts, the statements file and the code and
-templates, so the same marts give the same bytes. The page carries a digest of what it
-was made from; `write_report` leaves a page with the same digest as it is, since drawing
-the charts is most of a warm `make run`'s report step (bench/).
+The page shows a release: the version of the wave LATEST names, read from its Parquet files
+(pipelines/report/published.py), never the warehouse; its footer names the version and the
+sha256 of its manifest. It is rendered from the Jinja templates in `templates/`
+(auto-escaped: only the charts' SVG goes in as markup) with the stylesheet inlined. Nothing
+on it is fetched at view time, and it depends only on the release, the statements file and
+the code and templates, so the same release gives the same bytes. The page carries a digest
+of what it was made from; `write_report` leaves a page with the same digest as it is, since
+drawing the charts is most of a warm `make run`'s report step (bench/).
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ import duckdb
 import jinja2
 
 from pipelines.publish.fingerprint import code_version
-from pipelines.publish.marts import warehouse_table
+from pipelines.publish.layout import PublishedVersion
 from pipelines.report import formatting as fmt
 from pipelines.report.changes import changes
+from pipelines.report.published import opened, published_version
 from pipelines.report.rows import MartRow
 from pipelines.report.sections import SECTIONS, show
 from pipelines.report.statements import Result, check, load_statements
-from pipelines.vocabulary import MEASURES, PUBLISHED_MARTS, SHAPES
+from pipelines.vocabulary import MEASURES
 
 Con = duckdb.DuckDBPyConnection
 # the libraries whose versions can change the page's bytes
@@ -91,19 +94,11 @@ def _template_sources() -> bytes:
     )
 
 
-def inputs_digest(con: Con, wave: int, published_figures: Path) -> str:
-    """sha256 of everything the page of `wave` is made from: the wave's rows of every mart,
-    the statements file, the code (pipelines/**/*.py draws and words it), the templates and
-    the libraries that draw and render it."""
-    digest = hashlib.sha256()
-    for mart in PUBLISHED_MARTS:
-        wave_column = SHAPES[mart].wave_column
-        rows = con.execute(
-            f"SELECT * FROM {warehouse_table(mart)} WHERE {wave_column} = $wave ORDER BY ALL",
-            {"wave": wave},
-        ).fetchall()
-        # repr round-trips every value exactly, floats included
-        digest.update(f"{mart}\0{rows!r}\0".encode())
+def inputs_digest(release: PublishedVersion, published_figures: Path) -> str:
+    """sha256 of everything the page is made from: the release (its manifest names the
+    sha256 of every file), the statements file, the code (pipelines/**/*.py draws and words
+    it), the templates and the libraries that draw and render it."""
+    digest = hashlib.sha256(f"{release.manifest_sha256}\0".encode())
     digest.update(published_figures.read_bytes())
     digest.update(_template_sources())
     libraries = ",".join(f"{name} {version(name)}" for name in RENDERED_WITH)
@@ -111,11 +106,13 @@ def inputs_digest(con: Con, wave: int, published_figures: Path) -> str:
     return digest.hexdigest()
 
 
-def render(con: Con, wave: int, results: list[Result], inputs: str) -> str:
-    """The page of one wave as HTML text, with the results of its statements and the
+def render(con: Con, release: PublishedVersion, results: list[Result], inputs: str) -> str:
+    """The page of a release as HTML text, with the results of its statements and the
     digest of its inputs."""
+    wave = release.wave
     return TEMPLATES.get_template("report.html.j2").render(
         wave=wave,
+        release=release,
         inputs=inputs,
         sections=[show(con, wave, s) for s in SECTIONS],
         changes=changes(con, wave),
@@ -136,18 +133,23 @@ def _made_from(path: Path) -> str | None:
 @dataclass(frozen=True)
 class Report:
     path: Path
-    # every statement of the wave, checked against its marts
+    # every statement of the wave, checked against the release
     results: list[Result]
+    # the version the page shows
+    release: PublishedVersion
 
 
-def write_report(con: Con, wave: int, out_dir: Path, published_figures: Path) -> Report:
-    """Write `<out_dir>/report-<wave>.html` from the marts of the wave; a page already there
-    that was made from the same inputs is kept as it is. The statements are checked either
-    way."""
+def write_report(marts_dir: Path, wave: int, out_dir: Path, published_figures: Path) -> Report:
+    """Write `<out_dir>/report-<wave>.html` from the version of the wave that LATEST names
+    under `marts_dir`; a page already there that was made from the same inputs is kept as it
+    is. The statements are checked either way, on the published rows."""
+    release = published_version(marts_dir, wave)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"report-{wave}.html"
-    results = [check(con, s) for s in load_statements(published_figures) if s.wave == wave]
-    inputs = inputs_digest(con, wave, published_figures)
-    if _made_from(path) != inputs:
-        path.write_text(render(con, wave, results, inputs), encoding="utf-8", newline="\n")
-    return Report(path, results)
+    inputs = inputs_digest(release, published_figures)
+    with opened(release) as con:
+        results = [check(con, s) for s in load_statements(published_figures) if s.wave == wave]
+        if _made_from(path) != inputs:
+            page = render(con, release, results, inputs)
+            path.write_text(page, encoding="utf-8", newline="\n")
+    return Report(path, results, release)

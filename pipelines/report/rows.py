@@ -1,12 +1,11 @@
-"""Rows of a warehouse mart as the report reads them (the estimates of marts.md §1)."""
+"""Rows of a published mart as the report reads them (the estimates of marts.md §1), from a
+release opened by pipelines/report/published.py: each mart is the table of its name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import duckdb
-
-from pipelines.publish.marts import warehouse_table
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ def read_rows(
     """Every row of one measure and breakdown of a mart in a wave, by item and group."""
     query = (
         "SELECT item, item_label, group_code, group_label, n, estimate, ci_lower, ci_upper, "
-        f"suppression FROM {warehouse_table(mart)} "
+        f"suppression FROM {mart} "
         "WHERE wave = $wave AND measure = $measure AND breakdown = $breakdown "
         "ORDER BY item, group_code"
     )
@@ -61,7 +60,7 @@ def read_test(
     """The test of one table's groups (marts.md §7), if the wave has one."""
     rows = con.execute(
         "SELECT groups, groups_left_out, p_value, q_value, trend_z, trend_p "
-        "FROM mart_differences WHERE wave = $wave AND mart = $mart AND measure = $measure "
+        "FROM differences WHERE wave = $wave AND mart = $mart AND measure = $measure "
         "AND item = $item AND breakdown = $breakdown",
         {"wave": wave, "mart": mart, "measure": measure, "item": item, "breakdown": breakdown},
     ).fetchall()
@@ -70,6 +69,6 @@ def read_test(
 
 def has_wave(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> bool:
     """Whether the mart has any row for the wave (a wave that did not ask has none)."""
-    query = f"SELECT count(*) > 0 FROM {warehouse_table(mart)} WHERE wave = $wave"
+    query = f"SELECT count(*) > 0 FROM {mart} WHERE wave = $wave"
     [(found,)] = con.execute(query, {"wave": wave}).fetchall()
     return found

@@ -29,6 +29,7 @@ BREAKDOWN_WORDS = {
 }
 
 _ITEM_ORDER = {(m, item): i for i, (m, item, _, _) in enumerate(labels.item_rows())}
+_ITEM_LABELS = {(m, item): label for m, item, label, _ in labels.item_rows()}
 
 
 @dataclass(frozen=True)
@@ -83,14 +84,6 @@ def _rows(con: Con, mart: str, wave: int, measure: str, breakdown: str) -> list[
     return _ordered(read_rows(con, mart, wave, measure, breakdown), measure, breakdown)
 
 
-def item_label(con: Con, measure: str, item: str) -> str:
-    [(label,)] = con.execute(
-        "SELECT item_label FROM label_item WHERE measure = $measure AND item = $item",
-        {"measure": measure, "item": item},
-    ).fetchall()
-    return label
-
-
 def _group_tests(con: Con, wave: int, mart: str, tables: list[tuple[str, str, str]]) -> str:
     """In words, whether the groups of each (measure, item, breakdown) differ (marts.md §7);
     a table without a test (fewer than two published groups) is left out."""
@@ -99,7 +92,7 @@ def _group_tests(con: Con, wave: int, mart: str, tables: list[tuple[str, str, st
         test = read_test(con, wave, mart, measure, item, breakdown)
         if test is None or test.p_value is None or test.q_value is None:
             continue
-        name = f"{item_label(con, measure, item)}: " if item else ""
+        name = f"{_ITEM_LABELS[(measure, item)]}: " if item else ""
         among = BREAKDOWN_WORDS[breakdown]
         if test.p_value < SIGNIFICANCE:
             verdict = f"{name}forskjellen mellom {among} er statistisk sikker"
@@ -182,7 +175,7 @@ def _sector_differences(con: Con, wave: int, factors: list[str]) -> str:
             if test is not None and test.p_value is not None and test.p_value < SIGNIFICANCE:
                 assert test.q_value is not None
                 differing.append(
-                    f"{item_label(con, measure, item)} (p {fmt.p_value(test.p_value)}, "
+                    f"{_ITEM_LABELS[(measure, item)]} (p {fmt.p_value(test.p_value)}, "
                     f"q {fmt.p_value(test.q_value)})"
                 )
         if differing:

@@ -1,12 +1,20 @@
 -- The changes mart into wave $wave (marts.md §6): every row of the wave's estimate marts
--- (the warehouse's, being published now) beside the same row of every earlier published wave
--- (the latest Parquet of its release, as the temp table earlier_releases holds them, with
--- the mart's name). The waves are independent samples: the variances add. A change is suppressed
--- when either side is; then it carries no number.
+-- (the warehouse's, being published now) beside the same row of every earlier wave's latest
+-- release, at full precision: the rows release_estimates kept of the versions
+-- compared_releases names for the wave (the Parquet is rounded, marts.md §8, and a change
+-- is computed first and rounded last). The waves are independent samples: the variances
+-- add. A change is suppressed when either side is; then it carries no number.
 DELETE FROM mart_changes WHERE wave_to = $wave;
 
 INSERT INTO mart_changes
 WITH
+earlier AS (
+    SELECT r.*
+    FROM release_estimates AS r
+    JOIN compared_releases AS c ON c.wave_from = r.wave AND c.version = r.version
+    WHERE c.wave_to = $wave
+),
+
 pairs AS (
     SELECT
         f.wave AS wave_from,
@@ -19,7 +27,7 @@ pairs AS (
         t.estimate AS estimate_to,
         sqrt(f.se * f.se + t.se * t.se) AS se
     FROM mart_estimates AS t
-    JOIN earlier_releases AS f USING (mart, measure, item, breakdown, group_code)
+    JOIN earlier AS f USING (mart, measure, item, breakdown, group_code)
     WHERE t.wave = $wave AND f.wave < t.wave
 )
 
