@@ -95,9 +95,7 @@ def families(
     n_h, N_h, n_d, Σy, Σy²)."""
     cells_of: dict[tuple, list[tuple]] = defaultdict(list)
     for measure, item, breakdown, group, cell, n_h, big_n_h, n_d, sum_x, sum_x2 in audit_cells:
-        cells_of[(measure, item, breakdown, group)].append(
-            (cell, n_h, big_n_h, n_d, sum_x, sum_x2)
-        )
+        cells_of[(measure, item, breakdown, group)].append((cell, n_h, big_n_h, n_d, sum_x, sum_x2))
     grouped: dict[tuple, list[tuple[Row, list[tuple]]]] = defaultdict(list)
     for r in published_rows:
         if r["suppressed"]:
@@ -105,8 +103,10 @@ def families(
         key = (r["measure"], r["item"], r["breakdown"], r["group_code"])
         cells = cells_of[key]
         values = {name: r[name] for name in FIGURES}
-        widths = {name: half_width(r["measure"], r["breakdown"], r["group_code"], name)
-                  for name in FIGURES}
+        widths = {
+            name: half_width(r["measure"], r["breakdown"], r["group_code"], name)
+            for name in FIGURES
+        }
         row = Row(r["measure"], r["item"], Published(values, widths))
         split = tuple(c[3] for c in cells)
         grouped[(r["breakdown"], r["group_code"], split)].append((row, cells))
