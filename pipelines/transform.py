@@ -7,6 +7,7 @@ import re
 import duckdb
 
 from pipelines import codebook
+from pipelines.disclosure.audit import settle_precision
 from pipelines.mart_tables import mart_tables_sql
 from pipelines.sql_runner import create_temp_table, model_path, run_model, run_sql
 from pipelines.vocabulary import MARTS, MIN_CELL_SIZE, check_min_cell_size
@@ -75,12 +76,17 @@ def build_respondents(con: duckdb.DuckDBPyConnection, wave: int) -> None:
 def build_mart(
     con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int = MIN_CELL_SIZE
 ) -> int:
-    """Replace the wave's rows of one mart; returns how many rows it now has."""
+    """Replace the wave's rows of one mart, and settle the precision each of its groups is
+    published at (the reconstruction audit, docs/disclosure.md); returns how many rows it
+    now has."""
     if mart not in MARTS:
         raise ValueError(f"unknown mart {mart!r}; the marts are {', '.join(MARTS)}")
     check_min_cell_size(min_cell_size)
     create_temp_table(con, "mart_observations", f"marts/{mart}", wave=wave)
     run_model(con, "warehouse/write_mart", mart=mart, wave=wave, min_cell_size=min_cell_size)
+    # what is still flagged afterwards stops publication in the blocking check and in
+    # publish_wave, which run the same audit
+    settle_precision(con, mart, wave, min_cell_size)
     [(rows,)] = con.execute(
         "SELECT count(*) FROM mart_estimates WHERE mart = $mart AND wave = $wave",
         {"mart": mart, "wave": wave},

@@ -585,6 +585,10 @@ COARSER_LEVELS = {
     1: {"share": Rounding(2), "mean": Rounding(1)},
     # steps of 0.05 for shares, of 0.5 for means
     2: {"share": Rounding(2, steps=20), "mean": Rounding(1, steps=2)},
+    # one decimal for shares, whole numbers for means: for the small distributions over
+    # many answers (the biggest inhibitor of a group of twenty) that the audit still splits
+    # at 0.05 (docs/disclosure.md)
+    3: {"share": Rounding(1), "mean": Rounding(0)},
 }
 PRECISION_LEVELS = (0, *COARSER_LEVELS)
 COARSEST_LEVEL = PRECISION_LEVELS[-1]

@@ -49,7 +49,7 @@ def test_the_vocabulary_holds_section_8s_table_for_every_published_number():
     assert section_8 == PUBLISHED_DECIMALS
     doubles = {c.name for shape in SHAPES.values() for c in shape.columns if c.type == "DOUBLE"}
     assert doubles == set(PUBLISHED_DECIMALS)
-    assert COARSEST_LEVEL == 2
+    assert COARSEST_LEVEL == 3
 
 
 # --- a hand-made warehouse ---------------------------------------------------------------

@@ -87,7 +87,10 @@ class Program:
         return np.concatenate([split.m, split.x.ravel()]).astype(float)
 
     def solve(
-        self, avoid: list[tuple[np.ndarray, np.ndarray]], near: np.ndarray | None = None
+        self,
+        avoid: list[tuple[np.ndarray, np.ndarray]],
+        near: np.ndarray | None = None,
+        time_limit: float | None = None,
     ) -> Split | None:
         """An integer point of the polytope that differs from each ``avoid`` point in at
         least one of its listed variables (by ±1 or more); the nearest to ``near`` (in L1)
@@ -138,9 +141,10 @@ class Program:
             constraints=LinearConstraint(matrix, np.concatenate(lo), np.concatenate(hi)),
             integrality=np.ones(width),
             bounds=Bounds(np.concatenate(lower), np.concatenate(upper)),
-            options={"presolve": True},
+            options={"presolve": True, **({"time_limit": time_limit} if time_limit else {})},
         )
-        if result.status != 0 or result.x is None:
+        # status 1 (time limit) may still carry a feasible point, which is checked like any
+        if result.x is None or result.status not in (0, 1):
             return None
         return self.split(result.x)
 
@@ -154,39 +158,41 @@ def agrees(family: Family, split: Split, squares: np.ndarray | None = None) -> b
     q = split.x.copy() if squares is None else squares
     for r, row in enumerate(family.rows):
         if row.mean and squares is None:
-            q[r] = _mean_squares(family, r, split)
+            q[r] = mean_squares(family, r, split.m, split.x[r])
         candidate = figures(family.cells, split.m, split.x[r], q[r], row.mean)
         if not bool(row.published.consistent(candidate)):
             return False
     return True
 
 
-def _mean_squares(family: Family, r: int, split: Split) -> np.ndarray:
+def mean_squares(family: Family, r: int, m: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Σy² per cell of a mean row whose counts are ``m`` and sums ``x`` (leading axes: one
+    per candidate): the truth's where a cell is unchanged, otherwise the value nearest to
+    the truth's that m integers on the row's scale summing to x can have."""
     bottom, top = family.rows[r].scale
-    truth_m, truth_x, truth_q = family.m, family.x[r], family.q[r]
-    q = truth_q.copy()
-    for c in range(len(split.m)):
-        m, x = int(split.m[c]), int(split.x[r, c])
-        if m == truth_m[c] and x == truth_x[c]:
-            continue
-        low, high = squares_range(m, x, bottom, top)
-        q[c] = min(max(truth_q[c], low), high)
-        # Σy² ≡ Σy (mod 2) for integers
-        if (q[c] - x) % 2:
-            q[c] += 1 if q[c] < high else -1
-    return q
+    truth_q = family.q[r]
+    low, high = squares_range(m, x, bottom, top)
+    q = np.minimum(np.maximum(truth_q, low), high)
+    # Σy² ≡ Σy (mod 2) for integers
+    odd = (q - x) % 2 == 1
+    q = np.where(odd, np.where(q < high, q + 1, q - 1), q)
+    unchanged = (m == family.m) & (x == family.x[r])
+    return np.where(unchanged, truth_q, q)
 
 
-def squares_range(m: int, x: int, bottom: int, top: int) -> tuple[int, int]:
-    """The least and greatest Σy² of m integers on [bottom, top] that sum to x."""
-    if m == 0:
-        return 0, 0
-    base, extra = divmod(x, m)
-    low = (m - extra) * base * base + extra * (base + 1) ** 2
+def squares_range(
+    m: np.ndarray, x: np.ndarray, bottom: int, top: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The least and greatest Σy² of m integers on [bottom, top] that sum to x (elementwise;
+    0 where m = 0)."""
+    m, x = np.asarray(m, dtype=np.int64), np.asarray(x, dtype=np.int64)
+    count = np.maximum(m, 1)
+    base, extra = np.divmod(x, count)
+    low = (count - extra) * base * base + extra * (base + 1) ** 2
     span = top - bottom
-    at_top, rest = divmod(x - bottom * m, span) if span else (0, 0)
-    at_top = min(at_top, m)
-    middle = 1 if rest and at_top < m else 0
+    at_top, rest = np.divmod(x - bottom * m, span)
+    at_top = np.minimum(at_top, m)
+    middle = ((rest > 0) & (at_top < m)).astype(np.int64)
     high = at_top * top * top + middle * (bottom + rest) ** 2
     high += (m - at_top - middle) * bottom * bottom
-    return low, high
+    return np.where(m > 0, low, 0), np.where(m > 0, high, 0)

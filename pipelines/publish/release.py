@@ -110,7 +110,8 @@ def publish_wave(
     version LATEST names afterwards; `created_new` is False when the data and
     provenance equal the newest version's, which is then kept.
     """
-    # Imported here: the gate's module reads the mart shape from this package.
+    # Imported here: the gate's module, and the audit's, read the marts through this package.
+    from pipelines.disclosure.audit import refuse_reconstruction
     from pipelines.quality.gate import QualityGateError
 
     check_min_cell_size(min_cell_size)
@@ -125,6 +126,7 @@ def publish_wave(
         source = f"{warehouse_table(mart)} (wave {wave})"
         refuse_small_cells(table, source, min_cell_size)
         refuse_disclosure(table, source)
+        refuse_reconstruction(con, mart, wave, min_cell_size)
     results = tuple(gate(mart, t.to_pandas(), min_cell_size) for mart, t in published.items())
     if not all(r.success for r in results):
         raise QualityGateError(tuple(r for r in results if not r.success))

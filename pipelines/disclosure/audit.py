@@ -1,0 +1,202 @@
+"""The reconstruction audit of one wave of a mart (marts.md §5, §8), run before anything of
+it is published: it reads the rows as they would be released and attacks them.
+
+Target (§8): no published group whose split over the weighting cells, with a cell below
+the minimum size, is the only one consistent with what is published — here, stricter: every
+such cell of every family has a certificate (pipelines/disclosure/certificates.py); and no
+suppressed group's estimate determined. Where a family misses it, `settle_precision`
+publishes its groups coarser (published_precision, §8's levels) and attacks again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import duckdb
+
+from pipelines.disclosure.certificates import uncertified_cells
+from pipelines.disclosure.families import Family, families
+from pipelines.publish.marts import read_wave
+from pipelines.sql_runner import run_model
+from pipelines.vocabulary import COARSEST_LEVEL, MEASURES, number_kind, published_rounding
+
+
+class ReconstructionError(ValueError):
+    """A wave would publish numbers from which small cells can be worked back."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A family whose small cells the audit could not certify: what an attacker may learn."""
+
+    family: Family
+    cells: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.family.describe()}: the respondents' split over weighting cell(s) "
+            f"{', '.join(self.cells)} may be worked back from the published numbers"
+        )
+
+
+def levels(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> dict[tuple, int]:
+    """(measure, breakdown, group_code) -> the level the group is published at (0 if none)."""
+    rows = con.execute(
+        "SELECT measure, breakdown, group_code, level FROM published_precision "
+        "WHERE mart = $mart AND wave = $wave",
+        {"mart": mart, "wave": wave},
+    ).fetchall()
+    return {(measure, breakdown, group): level for measure, breakdown, group, level in rows}
+
+
+def wave_families(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[Family]:
+    """The families of one wave of a mart, as it would be published now."""
+    published = read_wave(con, mart, wave).to_pylist()
+    at = levels(con, mart, wave)
+
+    def half_width(measure: str, breakdown: str, group: str, column: str) -> float:
+        rounding = published_rounding(
+            column, number_kind(measure), at.get((measure, breakdown, group), 0)
+        )
+        return 0.0 if rounding is None else rounding.unit / 2
+
+    cells = run_model(con, "warehouse/audit_cells", mart=mart, wave=wave).fetchall()
+    return families(mart, wave, published, cells, half_width)
+
+
+def audit(families_: Iterable[Family], min_cell_size: int, search: bool = True) -> list[Finding]:
+    """The families with a small cell that no certificate covers (``search``: look for
+    certificates with the integer program too, not only by small moves)."""
+    findings = []
+    for family in families_:
+        open_cells = uncertified_cells(family, min_cell_size, search)
+        if open_cells:
+            names = tuple(family.cells.names[c] for c in open_cells)
+            findings.append(Finding(family, names))
+    return findings
+
+
+def settle_precision(
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int
+) -> list[Finding]:
+    """Publish every family the audit flags one level coarser (published_precision), and
+    attack again, until none is flagged or the coarsest level is reached; returns what is
+    still flagged then (empty when the wave meets §8's target)."""
+    con.execute(
+        "DELETE FROM published_precision WHERE mart = $mart AND wave = $wave",
+        {"mart": mart, "wave": wave},
+    )
+    # Below the coarsest level a family that small moves do not certify is published coarser
+    # at once: cheaper than searching, and never less safe.
+    findings = audit(wave_families(con, mart, wave), min_cell_size, search=False)
+    for level in range(1, COARSEST_LEVEL + 1):
+        if not findings:
+            break
+        groups = sorted(
+            {
+                (row.measure, f.family.breakdown, f.family.group_code)
+                for f in findings
+                for row in f.family.rows
+            }
+        )
+        con.executemany(
+            "INSERT OR REPLACE INTO published_precision VALUES ($1, $2, $3, $4, $5, $6)",
+            [
+                (mart, wave, measure, breakdown, group, level)
+                for measure, breakdown, group in groups
+            ],
+        )
+        flagged = {(f.family.breakdown, f.family.group_code) for f in findings}
+        again = [
+            family
+            for family in wave_families(con, mart, wave)
+            if (family.breakdown, family.group_code) in flagged
+        ]
+        findings = audit(again, min_cell_size, search=level == COARSEST_LEVEL)
+    return findings
+
+
+def refuse_reconstruction(
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int
+) -> None:
+    """Raise ReconstructionError when the wave of the mart, as it would be published now,
+    lets small cells be worked back (the audit as a blocking step of publishing)."""
+    problems = reconstruction_problems(con, mart, wave, min_cell_size)
+    if problems:
+        raise ReconstructionError(
+            f"mart {mart}, wave {wave}: refusing to publish what would disclose small cells:\n  "
+            + "\n  ".join(problems[:10])
+        )
+
+
+def reconstruction_problems(
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int
+) -> list[str]:
+    """What the audit finds in the wave of the mart as it would be published now, in words:
+    splits it cannot certify, and suppressed estimates the published rows pin down."""
+    findings = audit(wave_families(con, mart, wave), min_cell_size)
+    return [str(f) for f in findings] + determined_hidden_estimates(con, mart, wave)
+
+
+def determined_hidden_estimates(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[str]:
+    """Suppressed groups whose estimate the published rows pin down (marts.md §5 (a)).
+
+    The attacker is granted each group's weighted size W (from public frame counts and an
+    exact reconstruction of every split), so the hidden groups' weighted sum X follows from
+    the total's and the published groups' estimates, to within their rounding; a hidden
+    group's estimate is then bounded by giving the other hidden groups every value from the
+    bottom of the scale to the top. It counts as determined when those bounds are closer
+    than a published estimate's own rounding. Tables whose groups do not split the total's
+    denominator (a breakdown that leaves respondents without a group) cannot be differenced
+    and are skipped."""
+    at = levels(con, mart, wave)
+    size: dict[tuple, float] = defaultdict(float)
+    for measure, item, breakdown, group, _, n_h, big_n_h, n_d, _, _ in run_model(
+        con, "warehouse/audit_cells", mart=mart, wave=wave
+    ).fetchall():
+        size[(measure, item, breakdown, group)] += n_d * big_n_h / n_h
+    rows = read_wave(con, mart, wave).to_pylist()
+    totals = {(r["measure"], r["item"]): r for r in rows if r["breakdown"] == "total"}
+    tables: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows:
+        if r["breakdown"] != "total":
+            tables[(r["measure"], r["item"], r["breakdown"])].append(r)
+    found = []
+    for (measure, item, breakdown), groups in sorted(tables.items()):
+        hidden = [g for g in groups if g["suppressed"]]
+        total = totals.get((measure, item))
+        if not hidden or total is None or total["suppressed"]:
+            continue
+        weight = {
+            g["group_code"]: size[(measure, item, breakdown, g["group_code"])] for g in groups
+        }
+        whole = size[(measure, item, "total", "all")]
+        if abs(sum(weight.values()) - whole) > 1e-9 * whole:
+            continue
+        low, high = _weighted_sum_bounds(total, whole, at)
+        for g in groups:
+            if not g["suppressed"]:
+                g_low, g_high = _weighted_sum_bounds(g, weight[g["group_code"]], at)
+                low, high = low - g_high, high - g_low
+        bottom, top = MEASURES[measure].scale or (0, 1)
+        precision = published_rounding("estimate", number_kind(measure)).unit
+        for g in hidden:
+            mine = weight[g["group_code"]]
+            rest = sum(weight[h["group_code"]] for h in hidden) - mine
+            least = max(bottom, (low - top * rest) / mine)
+            most = min(top, (high - bottom * rest) / mine)
+            if most - least < precision:
+                found.append(
+                    f"{mart} {wave} {measure} {item!r} {breakdown}={g['group_code']}: the "
+                    f"suppressed estimate lies in [{least:.4f}, {most:.4f}]"
+                )
+    return found
+
+
+def _weighted_sum_bounds(row: dict, weight: float, at: dict[tuple, int]) -> tuple[float, float]:
+    """Where Σw·y of a published row lies, given its estimate's rounding and its weight."""
+    level = at.get((row["measure"], row["breakdown"], row["group_code"]), 0)
+    half = published_rounding("estimate", number_kind(row["measure"]), level).unit / 2
+    return (row["estimate"] - half) * weight, (row["estimate"] + half) * weight

@@ -1,0 +1,245 @@
+"""Certificates that a published group cannot be split into small cells: for every weighting
+cell holding 1 to min − 1 of a family's respondents, a second split — another count or
+other answers in that cell — that reproduces every number the family publishes.
+
+A certificate is a proof, not an estimate of risk: whatever an attacker combines from these
+rows, the cell's contents stay unknown, because two different contents give the same
+figures. Certificates are looked for near the truth, where they are most likely: first by
+moving one respondent or one answer between two cells (cheap, vectorised), then by the
+integer program of pipelines/disclosure/search.py for the nearest consistent split. A cell
+without a certificate counts as determined — the audit never passes a cell for want of time.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from pipelines.disclosure.families import Family
+from pipelines.disclosure.figures import figures
+from pipelines.disclosure.search import Program, Split, agrees, mean_squares
+
+# Seconds HiGHS may spend looking for one certificate; a cell it does not certify in that
+# time is treated as determined (and its group published coarser), never as safe.
+SEARCH_SECONDS = 1.0
+SEARCH_ROUNDS = 2
+
+
+def uncertified_cells(family: Family, min_cell_size: int, search: bool = True) -> list[int]:
+    """The small cells of ``family`` (by index) that no certificate covers: the cells whose
+    count and answers the published numbers may determine. Empty when the family has no
+    cell with 1 to min − 1 respondents — there is then nothing small to find. ``search``
+    adds the integer program's certificates to the local moves' (slower)."""
+    small = {c for c, k in enumerate(family.m) if 0 < k < min_cell_size}
+    open_cells = sorted(small)
+    for cell in open_cells:
+        if cell in small:
+            moved = _local_certificate(family, cell)
+            if moved is None:
+                if not search:
+                    break  # the family is flagged already
+            else:
+                small -= moved
+    if small and search:
+        small -= _searched_certificates(family, sorted(small))
+    return sorted(small)
+
+
+def _local_certificate(family: Family, cell: int) -> set[int] | None:
+    """Cells certified by one small move touching ``cell``: answers traded with other cells,
+    or a respondent moved (with the answers that keep the estimates nearest)."""
+    for r in range(len(family.rows)):
+        x = _first_agreeing_trade(family, r, cell)
+        if x is not None:
+            return _changed(family, family.m, x)
+    for m, x in _respondent_moves(family, cell):
+        if agrees(family, Split(m=m, x=x)):
+            return _changed(family, m, x)
+    return None
+
+
+def _changed(family: Family, m: np.ndarray, x: np.ndarray) -> set[int]:
+    return {c for c in range(len(m)) if m[c] != family.m[c] or (x[:, c] != family.x[:, c]).any()}
+
+
+def _first_agreeing_trade(family: Family, r: int, cell: int) -> np.ndarray | None:
+    """The truth's sums with row r's answers traded (``_trades``) in the first way that
+    keeps every published number of the rows it touches, each batch checked at once."""
+    for trades, partner in _trades(family, r, cell):
+        if not len(trades):
+            continue
+        ok = np.ones(len(trades), dtype=bool)
+        touched = [(r, family.x[r] + trades)]
+        if partner is not None:
+            touched.append((partner, family.x[partner] - trades))
+        for row, sums in touched:
+            mean = family.rows[row].mean
+            squares = mean_squares(family, row, family.m, sums) if mean else sums
+            ok &= family.rows[row].published.consistent(
+                figures(family.cells, family.m, sums, squares, mean)
+            )
+        if ok.any():
+            x = family.x.copy()
+            x[r] += trades[ok.argmax()]
+            if partner is not None:
+                x[partner] -= trades[ok.argmax()]
+            return x
+    return None
+
+
+# A trade of answers between cells moves a row's estimate by Σ_c w_c·δ_c / W: with weights
+# far apart (five sectors) one unit rarely stays inside the rounding, a few units across
+# several cells often do — the short vectors a lattice attack would look for, taken here
+# from the other side. With few cells every trade of up to two units per cell is tried;
+# with many, the cell and one of the cells whose weights are nearest its own.
+TRADE_STEPS = (-2, -1, 0, 1, 2)
+ALL_TRADES_UP_TO = 6
+NEAREST_CELLS = 8
+
+
+def _respondent_moves(family: Family, cell: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One respondent moved between ``cell`` and another cell, carrying per row the answer
+    that keeps the row's estimate nearest to the truth's."""
+    moves = []
+    for j in range(len(family.m)):
+        for source, target in ((cell, j), (j, cell)):
+            if j == cell or family.m[source] == 0:
+                continue
+            m = family.m.copy()
+            m[source] -= 1
+            m[target] += 1
+            x = _carried_answers(family, source, target)
+            if x is not None and _within(family, m, x):
+                moves.append((m, x))
+    return moves
+
+
+def _trades(family: Family, r: int, cell: int):
+    """Batches of changes of row r's per-cell sums that touch ``cell`` and keep every sum on
+    its scale, nearest to the truth's weighted sum first, each with the row that takes the
+    opposite change or None. A single-choice question's answers move to another of its
+    items within each cell (a distribution's must: its items split the cell), or, where
+    answers may be missing, also in or out of the row alone."""
+    cells = len(family.m)
+    w = family.cells.weight
+    if cells <= ALL_TRADES_UP_TO:
+        deltas = np.array(list(itertools.product(TRADE_STEPS, repeat=cells)), dtype=np.int64)
+    else:
+        # the cells whose weights are nearest the cell's own balance a trade best
+        nearest = np.argsort(np.abs(w - w[cell]), kind="stable")[1 : NEAREST_CELLS + 1]
+        pairs = np.array(list(itertools.product(TRADE_STEPS, repeat=2)), dtype=np.int64)
+        deltas = np.zeros((len(nearest) * len(pairs), cells), dtype=np.int64)
+        for k, j in enumerate(nearest):
+            deltas[k * len(pairs) : (k + 1) * len(pairs), j] = pairs[:, 1]
+        deltas[:, cell] = np.tile(pairs[:, 0], len(nearest))
+    deltas = deltas[deltas[:, cell] != 0]
+    deltas = deltas[np.argsort(np.abs(deltas @ w), kind="stable")]
+    bottom, top = family.rows[r].scale
+    sums = family.x[r] + deltas
+    on_scale = ((sums >= bottom * family.m) & (sums <= top * family.m)).all(axis=1)
+    question = next(((ms, exact) for ms, exact in family.exclusive() if r in ms), None)
+    if question is None:
+        yield deltas[on_scale], None
+        return
+    members, exact = question
+    if not exact:
+        answered = family.x[members].sum(axis=0) + deltas
+        yield deltas[on_scale & (answered <= family.m).all(axis=1)], None
+    for partner in members:
+        if partner != r:
+            rest = family.x[partner] - deltas
+            keep = on_scale & ((rest >= 0) & (rest <= family.m)).all(axis=1)
+            yield deltas[keep], partner
+
+
+def _carried_answers(family: Family, source: int, target: int) -> np.ndarray | None:
+    """The truth's sums with one respondent moved from ``source`` to ``target``: per row the
+    value it carries is the one its source cell can give that keeps the row's estimate
+    nearest; a single-choice question's respondent carries exactly one of its items."""
+    w = family.cells.weight
+    big_w = float((w * family.m).sum())
+    x = family.x.copy()
+    single_choice = {r: members for members, _ in family.exclusive() for r in members}
+    done: set[int] = set()
+    for r, row in enumerate(family.rows):
+        if r in done:
+            continue
+        if r in single_choice:
+            members = single_choice[r]
+            given = [i for i in members if family.x[i, source] > 0]
+            if not given:
+                if any(exact for ms, exact in family.exclusive() if ms == members):
+                    return None
+                done.update(members)
+                continue
+            best = min(given, key=lambda i: abs(_shift(family, i, source, target, 1, big_w)))
+            x[best, source] -= 1
+            x[best, target] += 1
+            done.update(members)
+            continue
+        bottom, top = row.scale
+        options = [v for v in range(bottom, top + 1) if _value_available(family, r, source, v)]
+        if not options:
+            return None
+        value = min(options, key=lambda v: abs(_shift(family, r, source, target, v, big_w)))
+        x[r, source] -= value
+        x[r, target] += value
+    return x
+
+
+def _value_available(family: Family, r: int, cell: int, value: int) -> bool:
+    """Whether the cell's respondents of the row can give up one with ``value``, so that the
+    rest still lie on the scale."""
+    bottom, top = family.rows[r].scale
+    m, x = int(family.m[cell]) - 1, int(family.x[r, cell]) - value
+    return m >= 0 and bottom * m <= x <= top * m
+
+
+def _shift(family: Family, r: int, source: int, target: int, value: int, big_w: float) -> float:
+    w = family.cells.weight
+    p = float((w * family.x[r]).sum()) / big_w
+    x_new = float((w * family.x[r]).sum()) + value * (w[target] - w[source])
+    w_new = big_w + w[target] - w[source]
+    return x_new / w_new - p
+
+
+def _within(family: Family, m: np.ndarray, x: np.ndarray) -> bool:
+    if (m < 0).any() or (m > family.cells.respondents).any():
+        return False
+    for r, row in enumerate(family.rows):
+        bottom, top = row.scale
+        if (x[r] < bottom * m).any() or (x[r] > top * m).any():
+            return False
+    return True
+
+
+def _searched_certificates(family: Family, cells: list[int]) -> set[int]:
+    """Cells certified by the nearest consistent splits the integer program finds that
+    differ from the truth in one of ``cells``."""
+    program = Program(family)
+    truth = program.vector(Split(m=family.m, x=family.x))
+    certified: set[int] = set()
+    remaining = list(cells)
+    avoid: list[tuple[np.ndarray, np.ndarray]] = []
+    for _ in range(SEARCH_ROUNDS):
+        if not remaining:
+            break
+        variables = np.array(
+            [c for c in remaining]
+            + [program.x_index(r, c) for r in range(len(family.rows)) for c in remaining]
+        )
+        split = program.solve([(truth, variables), *avoid], near=truth, time_limit=SEARCH_SECONDS)
+        if split is None:
+            break
+        if agrees(family, split):
+            moved = {
+                c
+                for c in remaining
+                if split.m[c] != family.m[c] or (split.x[:, c] != family.x[:, c]).any()
+            }
+            certified |= moved
+            remaining = [c for c in remaining if c not in moved]
+        else:
+            avoid.append((program.vector(split), np.arange(program.size)))
+    return certified
