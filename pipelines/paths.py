@@ -22,8 +22,9 @@ def warehouse_path() -> Path:
 
 
 def quality_docs_dir() -> Path:
-    """The quality gate's Data Docs as rendered, beside the private warehouse: a failing gate
-    writes here only; publishing copies them under the marts when it makes a new version."""
+    """The quality gate's private folder, beside the warehouse: the Data Docs of failed
+    validations, and the kept passes from which a version's quality pages are rendered
+    (pipelines/defs/gate.py). Nothing here is published."""
     return warehouse_path().parent / "quality-docs"
 
 

@@ -58,6 +58,7 @@ def sample_warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
 def published(sample_warehouse, tmp_path_factory) -> Path:
     """The sample waves published (with the real quality gate), reported and catalogued."""
     marts_dir = tmp_path_factory.mktemp("marts")
+    quality_docs = tmp_path_factory.mktemp("quality-docs")
     for wave in SAMPLE_WAVES:
         comparisons.build_changes(sample_warehouse, wave, latest_before(marts_dir, wave))
         publish_wave(
@@ -68,7 +69,7 @@ def published(sample_warehouse, tmp_path_factory) -> Path:
             code_version=code_version(),
             run_id="tests",
             min_cell_size=MIN_CELL_SIZE,
-            gate=partial(run_gate, docs_dir=marts_dir / "quality"),
+            gate=partial(run_gate, docs_dir=quality_docs),
         )
         write_report(marts_dir, wave, marts_dir / "reports", paths.published_figures())
     build_catalog(marts_dir)

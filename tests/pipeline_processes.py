@@ -132,9 +132,9 @@ def held_slots(instance: dg.DagsterInstance) -> list:
 
 
 def assert_published_state_whole(project: Project) -> None:
-    """Every version complete (its files match the manifest), LATEST names one of them, the
-    catalog opens and all its views read, and the warehouse holds the whole wave and the
-    full-precision rows of every version."""
+    """Every version complete (its files match the manifest, its quality pages are there),
+    LATEST names one of them, the catalog opens and all its views read, and the warehouse
+    holds the whole wave and the full-precision rows of every version."""
     [release] = release_dirs(project.marts_dir).values()
     published_marts = set()
     for version in versions(release):
@@ -144,6 +144,7 @@ def assert_published_state_whole(project: Project) -> None:
             data = (release / version / file["path"]).read_bytes()
             assert len(data) == file["bytes"], (version, file["path"])
             assert hashlib.sha256(data).hexdigest() == file["sha256"], (version, file["path"])
+        assert (release / version / "quality" / "index.html").is_file(), version
     assert project.latest() in versions(release)
     with duckdb.connect(str(project.marts_dir / "barometer.duckdb"), read_only=True) as catalog:
         rows = {v: catalog.execute(f"SELECT count(*) FROM {v}").fetchone()[0] for v in VIEWS}

@@ -15,6 +15,7 @@ from pipelines.ingest import wave as wave_module
 from pipelines.publish import PublishError, wave_fingerprints
 from pipelines.publish.fingerprint import changed_inputs, unchanged_inputs
 from pipelines.publish.layout import read_manifest
+from pipelines.vocabulary import PUBLISHED_MARTS
 from tests.ingest_fixtures import reference_warehouse, respondents, write_csv_2018
 from tests.wave_runs import wave_run
 
@@ -107,8 +108,11 @@ def test_a_rerun_without_changes_and_a_file_changed_before_release_publish_nothi
     published = snapshot(marts_dir)
     manifest = read_manifest(marts_dir / "wave=2018" / "v0001")
     assert manifest["inputs"] == wave_fingerprints(raw, 2018)
-    assert "quality/index.html" in published
-    assert (private / "quality-docs" / "index.html").is_file()
+    assert "wave=2018/v0001/quality/index.html" in published
+    assert not any(name.startswith("quality/") for name in published)
+    # the passes are kept privately, one per mart its check validated (an empty one too)
+    kept = sorted(p.name.split("-")[0] for p in (private / "quality-docs" / "passed").iterdir())
+    assert kept == sorted(PUBLISHED_MARTS)
 
     # nothing changed: no new version, and not one byte of the published folder either
     assert run().success

@@ -1,11 +1,18 @@
-"""Every bad-input corpus case through `make run` (pipelines.run, in-process): no respondent id
-and no free text reaches the terminal, the Dagster instance (.dagster: run database, event
-logs, compute logs) or the published folder, and a refused delivery leaves the published
-files byte-identical.
+"""No respondent leaves the warehouse through `make run` (pipelines.run): not its id, not
+its free text, not its row — in the terminal, the Dagster instance (.dagster: run
+database, event logs, compute logs) or the published folder (Parquet, manifests, catalog,
+quality pages, reports).
 
-The corpus ids (1001 ...) are short numbers that a stack trace's line numbers or a process
-id may contain by chance, so each case is run with its ids made unmistakable (``ID1001``);
-nothing else of the case changes.
+Every bad-input corpus case runs, and a refused delivery leaves the published files
+byte-identical. The corpus ids (1001 ...) are short numbers that a stack trace's line
+numbers or a process id may contain by chance, so each case is run with its ids made
+unmistakable (``ID1001``); nothing else of the case changes.
+
+A row is found by the rule of tests/row_leaks.py: a record (a line, a table row, a JSON
+object, a Parquet row, a SQLite cell) leaks a respondent when the respondent's kommunenr
+is followed directly by six of its own values. The sample wave 2018 runs through the real
+entry point and none of its 1 794 accepted rows is found; the same run with a row planted
+in each place is found in each.
 """
 
 from __future__ import annotations
@@ -14,11 +21,17 @@ import re
 import shutil
 from pathlib import Path
 
+import dagster as dg
+import pandas as pd
 import pytest
 
-from pipelines import run
+from pipelines import questionnaire, run
+from pipelines.defs import ingest as ingest_asset
+from pipelines.defs import report as report_asset
 from tests.data.bad_deliveries import build_corpus
 from tests.ingest_fixtures import BAD_DELIVERIES, FREE_TEXTS, REFERENCE_DIR, point_pipeline_at
+from tests.pipeline_processes import WAVE, WAVE_RESPONDENTS, Project
+from tests.row_leaks import RowFinder, row_of
 
 # a minute or more of CPU: scheduled first (tests/conftest.py)
 pytestmark = pytest.mark.heavy
@@ -29,6 +42,9 @@ _ID_AT_START = re.compile(rb"(^|\n)(10[0-9]{2})([;,])")
 IDS = [f"ID{1001 + i}" for i in range(40)]
 # The free texts as the delivery writes them, and the words a rendering may split them into.
 TEXTS = [*FREE_TEXTS, "Ny rutine; for legemiddelhåndtering", "legemiddelhåndtering"]
+# The corpus's 40 rows as delivered (file row n is data row n - 1); every case changes one
+# thing of them at most.
+CORPUS_ROWS = RowFinder([row_of(i + 2, r) for i, r in enumerate(build_corpus.ROWS)], 2018)
 
 
 def marked(data: bytes) -> bytes:
@@ -102,6 +118,9 @@ def test_no_id_or_free_text_leaves_the_warehouse(
     assert not leaks(terminal), terminal
     assert not leaks(files_text(tmp_path / "home" / ".dagster"))
     assert not leaks(files_text(tmp_path / "marts"))
+    assert CORPUS_ROWS.in_text(terminal, "terminal") == []
+    assert CORPUS_ROWS.in_folder(tmp_path / "home" / ".dagster") == []
+    assert CORPUS_ROWS.in_folder(tmp_path / "marts") == []
     assert "Traceback" not in terminal and "Stack Trace" not in terminal
     refused = "nothing of this wave was published" in terminal or "no complete wave" in terminal
     assert refused == (code != 0 and case != "stray_folders")
@@ -114,3 +133,107 @@ def test_no_id_or_free_text_leaves_the_warehouse(
             "leading zero); rename or remove it"
             for name in sorted(build_corpus.STRAY_FOLDERS)
         ]
+
+
+# Private kinds of variables: searched for as themselves above, not part of a row.
+_ROW_COLUMNS = [v.name for v in questionnaire.VARIABLES if v.kind not in ("id", "text")]
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory) -> tuple[Project, str]:
+    """The sample wave run by ``python -m pipelines.run`` in tmp dirs, with its output."""
+    project = Project.create(tmp_path_factory.mktemp("sample") / "project")
+    code, output = project.run()
+    assert code == 0, output
+    return project, output
+
+
+def accepted_rows(project: Project) -> RowFinder:
+    finder = RowFinder.from_warehouse(project.warehouse, int(WAVE))
+    assert len(finder) == WAVE_RESPONDENTS
+    return finder
+
+
+def test_no_respondent_row_reaches_the_terminal_the_instance_or_the_published_folder(
+    sample_run,
+):
+    """Every accepted row of the sample wave, as (kommunenr, its codes and times), is
+    searched for in the terminal output of `make run`, everything under the Dagster
+    instance (its SQLite storage read cell by cell, its logs) and everything published.
+    A record leaks a row when the row's kommunenr is followed directly by six tokens that
+    are values of that row (any order, each used once; numbers compared as numbers,
+    column names and empty markers skipped) — see tests/row_leaks.py."""
+    project, output = sample_run
+    finder = accepted_rows(project)
+    assert finder.in_text(output, "terminal") == []
+    assert finder.in_folder(project.root / "home") == []
+    assert finder.in_folder(project.marts_dir) == []
+
+
+def planted_preview(real):
+    """``respondent_metadata`` as ingest's metadata used to be: a preview of the first five
+    accepted rows; and a debug print of the sixth to the terminal."""
+
+    def planting(con, relation, wave, **kwargs):
+        metadata = real(con, relation, wave, **kwargs)
+        if relation == "responses":
+            rows = con.execute(
+                f"SELECT {', '.join(_ROW_COLUMNS)} FROM responses WHERE wave = $wave "
+                "ORDER BY source_row LIMIT 6",
+                {"wave": wave},
+            ).fetchall()
+            preview = pd.DataFrame(rows[:5], columns=_ROW_COLUMNS).to_markdown(index=False)
+            metadata["preview"] = dg.MetadataValue.md(preview)
+            print("debug:", rows[5])
+        return metadata
+
+    return planting
+
+
+def planted_report(real):
+    """``write_report`` with one respondent's row as an HTML table appended to the page."""
+
+    def planting(con, wave, out_dir, published_figures):
+        written = real(con, wave, out_dir, published_figures)
+        row = con.execute(
+            f"SELECT {', '.join(_ROW_COLUMNS)} FROM responses WHERE wave = $wave "
+            "ORDER BY source_row LIMIT 1 OFFSET 6",
+            {"wave": wave},
+        ).fetchone()
+        cells = "\n".join(f"<td>{'' if v is None else v}</td>" for v in row)
+        with written.path.open("a", encoding="utf-8") as page:
+            page.write(f"<table><tr>\n{cells}\n</tr></table>\n")
+        return written
+
+    return planting
+
+
+def test_a_planted_row_is_found_in_each_place(sample_run, tmp_path, monkeypatch, capfd):
+    """The search of the test above finds what it looks for: the same wave run again with
+    the preview ingest used to store (the first five accepted rows), a debug print of the
+    sixth and the seventh appended to the published report as an HTML table."""
+    project = sample_run[0].copy(tmp_path / "project")
+    for name in ("DAGSTER_HOME", "BAROMETER_RAW_DIR", "BAROMETER_MARTS_DIR", "BAROMETER_WAREHOUSE"):
+        monkeypatch.setenv(name, project.env[name])
+    monkeypatch.setenv("BAROMETER_DAGSTER_DIR", str(project.root / "home" / ".dagster"))
+    monkeypatch.setattr(
+        ingest_asset, "respondent_metadata", planted_preview(ingest_asset.respondent_metadata)
+    )
+    monkeypatch.setattr(report_asset, "write_report", planted_report(report_asset.write_report))
+    capfd.readouterr()
+    assert run.main() == 0
+    out, err = capfd.readouterr()
+
+    finder = accepted_rows(project)
+    first = finder.source_rows()[:7]
+    found = {
+        place: {leak.source_row for leak in leaks}
+        for place, leaks in {
+            "terminal": finder.in_text(out + err, "terminal"),
+            "instance": finder.in_folder(project.root / "home"),
+            "published": finder.in_folder(project.marts_dir),
+        }.items()
+    }
+    assert set(first[:5]) <= found["instance"]
+    assert first[5] in found["terminal"]
+    assert first[6] in found["published"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from pipelines import transform
@@ -382,3 +383,16 @@ def test_2018_weights_on_type_and_landsdel_and_has_no_rows_for_items_not_asked()
 def test_minimum_cell_size_below_five_is_refused(marts_2020):
     with pytest.raises(MinCellSizeError, match="minimum cell size 4 is below the floor of 5"):
         transform.build_mart(marts_2020, "innovation", 2020, min_cell_size=4)
+
+
+def test_a_respondent_outside_the_frame_stops_the_weights_without_naming_it():
+    """Ingest refuses such a delivery; the weights' own guard says so without a respondent
+    id, since its message reaches the terminal and the run's log."""
+    respondents = [in_sector_1("R-4711", **non_innovator())]
+    frame = [{"wave": 2020, "sektor": 2, "n_population": 100}]
+    con = warehouse(respondents, frame, waves=())
+    with pytest.raises(duckdb.Error) as stopped:
+        transform.build_respondents(con, 2020)
+    message = str(stopped.value)
+    assert "wave 2020: a respondent is in no frame cell" in message
+    assert "R-4711" not in message

@@ -12,6 +12,7 @@ import json
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from mart_fixtures import MIN_CELL_SIZE, good_frame, write_warehouse
 
@@ -20,6 +21,7 @@ from pipelines.publish.layout import release_dir, versions
 from pipelines.publish.marts import warehouse_table
 from pipelines.quality import QualityGateError, run_gate
 from pipelines.vocabulary import CHANGES, DIFFERENCES, MARTS, VALUE_COLUMNS
+from tests.data_docs import validation_pages
 
 # a minute or more of CPU: scheduled first (tests/conftest.py)
 pytestmark = pytest.mark.heavy
@@ -33,11 +35,6 @@ SUITE_SIZES = {
     "culture_index": 39,
     "reform_pressure": 38,
 }
-
-
-@pytest.fixture(scope="module")
-def docs_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("quality")
 
 
 def gate(mart, frame, min_cell_size=MIN_CELL_SIZE):
@@ -63,15 +60,20 @@ PUBLISHED_INNOVATIVE = {"measure": "innovative", "group_code": "1"}
 SMALL_INNOVATIVE = {"measure": "innovative", "group_code": "5"}
 
 
-def test_data_docs_are_written_and_their_index_returned(docs_dir):
+def test_a_failure_is_rendered_at_once_and_a_pass_keeps_its_result(tmp_path):
+    docs_dir = tmp_path / "quality-docs"
     passed = run_gate("factors", good_frame("factors"), MIN_CELL_SIZE, docs_dir)
     failing = good_frame("failures").assign(fritekst_nyeste="x")
     failed_result = run_gate("failures", failing, MIN_CELL_SIZE, docs_dir)
-    assert passed.docs_index == failed_result.docs_index == docs_dir.resolve() / "index.html"
-    index = passed.docs_index.read_text()
-    assert f"factors_min_cell_size_{MIN_CELL_SIZE}" in index
+    assert passed.docs_index is None
+    assert passed.validation["result"]["success"] is True
+    assert passed.validation["key"][0] == f"factors_min_cell_size_{MIN_CELL_SIZE}"
+    assert failed_result.validation is None
+    assert failed_result.docs_index == docs_dir.resolve() / "index.html"
+    index = failed_result.docs_index.read_text()
     assert f"failures_min_cell_size_{MIN_CELL_SIZE}" in index
-    assert len(list((docs_dir / "validations").rglob("*.html"))) == 2
+    assert f"factors_min_cell_size_{MIN_CELL_SIZE}" not in index  # a pass is not rendered
+    assert [p.name for p in (docs_dir / "validations").rglob("*.html")] == ["marts-failures.html"]
     assert f"(Data Docs: {failed_result.docs_index})" in str(failed_result)
 
 
@@ -356,6 +358,13 @@ def test_good_marts_pass_every_rule_and_a_bad_one_is_not_published(tmp_path):
     )
     with duckdb.connect(str(warehouse)) as con:
         release = publish(con, 2020)
+        pages = release.path / "quality"
+        assert validation_pages(pages) == {f"{mart}-wave-2020": "Succeeded" for mart in MARTS}
+        rendered = {p: p.read_bytes() for p in pages.rglob("*") if p.is_file()}
+        # validated again, at another time: the pages alone make no new version
+        again = publish(con, 2020)
+        assert (again.version, again.created_new) == ("v0001", False)
+        assert {p: p.read_bytes() for p in pages.rglob("*") if p.is_file()} == rendered
         manifest = json.loads(release.manifest_path.read_text())
         assert manifest["quality_gate"] == {
             "passed": True,
@@ -460,3 +469,49 @@ def test_a_comparison_with_more_decimals_than_section_8_allows_fails(mart, frame
     result = gate(mart, frame)
     assert failed(result) == {(NULL, "_gate_excess_decimals")}
     assert shown in str(result)
+# A mean score no answer scale allows: the 2018 factors fail the gate on it.
+PLANTED = 6.54321
+
+
+def test_only_passing_validations_of_a_version_are_published_in_it(tmp_path):
+    """Wave 2018 fails the gate: nothing is published and its failing page stays in the
+    private folder. Wave 2020, published next, holds the pages of its own marts, all
+    passed, in its version; nothing of 2018's validation is anywhere under the published
+    folder — no page, no run name, not the failing value (in no file and no Parquet cell)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    write_warehouse(warehouse, waves=(2018, 2020))
+    marts_dir, private = tmp_path / "marts", tmp_path / "quality-docs"
+    publish = functools.partial(
+        publish_wave,
+        marts_dir=marts_dir,
+        inputs={"frame.csv": "a" * 64},
+        code_version=code_version(),
+        run_id="run-1",
+        min_cell_size=MIN_CELL_SIZE,
+        gate=functools.partial(run_gate, docs_dir=private),
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            f"UPDATE {warehouse_table('factors')} SET estimate = {PLANTED}, "
+            f"ci_upper = {PLANTED + 0.3} "
+            "WHERE wave = 2018 AND measure = 'mean_score' AND breakdown = 'total'"
+        )
+        with pytest.raises(QualityGateError):
+            publish(con, 2018)
+        release = publish(con, 2020)
+
+    failing = validation_pages(private)
+    assert failing == {"factors-wave-2018": "Failed"}
+    assert str(PLANTED) in "".join(p.read_text() for p in private.rglob("validations/**/*.html"))
+
+    assert sorted(p.name for p in marts_dir.iterdir()) == ["wave=2020"]
+    pages = release.path / "quality"
+    assert (pages / "index.html").is_file()
+    assert validation_pages(pages) == {f"{mart}-wave-2020": "Succeeded" for mart in MARTS}
+    assert validation_pages(marts_dir) == validation_pages(pages)
+    for path in (p for p in marts_dir.rglob("*") if p.is_file()):
+        if path.suffix == ".parquet":
+            assert PLANTED not in pq.read_table(path).column("estimate").to_pylist(), path
+        else:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            assert str(PLANTED) not in text and "wave-2018" not in text, path

@@ -1,7 +1,9 @@
 """One wave through the Dagster assets in-process: every step and check succeeds, tabular
-assets report row count, schema and a preview without respondent ids or free text, the
-release and the report say what they produced, the report shows the release and not the
-warehouse, and a failing blocking check stops publication in the same run."""
+assets report row count and schema, with a preview where they hold no respondent rows and
+counts per value where they do, the release and the report say what they produced (the
+version with its own quality pages, also from verdicts kept across runs), the report shows
+the release and not the warehouse, and a failing blocking check stops publication in the
+same run."""
 
 from __future__ import annotations
 
@@ -18,11 +20,14 @@ from mart_fixtures import planting
 from pipelines.defs import gate, marts
 from pipelines.publish.layout import read_manifest
 from pipelines.publish.marts import read_wave
+from pipelines.quality import gate as quality_gate
 from pipelines.quality.gate import GateResult
-from pipelines.vocabulary import PUBLISHED_MARTS
+from pipelines.vocabulary import MIN_CELL_SIZE, PUBLISHED_MARTS
+from tests.data_docs import validation_pages
 from tests.wave_runs import wave_run
 
-TABULAR = ("reference_dimensions", "validated_responses", "respondents", "innovation", "release")
+AGGREGATE = ("reference_dimensions", "innovation", "release")
+RESPONDENT_LEVEL = ("validated_responses", "respondents")
 
 
 @pytest.fixture
@@ -35,6 +40,16 @@ def run_2018(tmp_path, monkeypatch):
 def warehouse(tmp_path) -> Path:
     """The warehouse of run_2018's runs."""
     return tmp_path / "private" / "warehouse.duckdb"
+def profile(markdown: str) -> dict[str, dict[str, int]]:
+    """column -> shown value -> respondents, from a profile's Markdown table."""
+    rows = [line.strip("|").split("|") for line in markdown.splitlines()[2:]]
+    return {
+        column.strip(): {
+            value.split(" (")[0].strip(): int(n)
+            for value, n in (c.split(": ") for c in counts.split(", "))
+        }
+        for column, counts in rows
+    }
 
 
 def count_gates(monkeypatch) -> Counter:
@@ -52,6 +67,10 @@ def count_gates(monkeypatch) -> Counter:
 
 def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, warehouse, monkeypatch):
     run, marts_dir = run_2018
+    # the folder of quality pages the releases once shared, with a failed validation's page
+    shared = marts_dir / "quality" / "validations" / "factors-wave-2020.html"
+    shared.parent.mkdir(parents=True)
+    shared.write_text("Status: Failed")
     gated = count_gates(monkeypatch)
     result = run()
     assert result.success
@@ -70,12 +89,29 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, warehouse, mo
         e.materialization.asset_key.to_user_string(): e.materialization.metadata
         for e in result.get_asset_materialization_events()
     }
-    for asset in TABULAR:
+    for asset in AGGREGATE:
         assert {"dagster/row_count", "dagster/column_schema", "preview"} <= set(metadata[asset])
+    for asset in RESPONDENT_LEVEL:
+        assert {"dagster/row_count", "dagster/column_schema", "profile"} <= set(metadata[asset])
+        assert "preview" not in metadata[asset]
     validated = metadata["validated_responses"]
     assert validated["dagster/row_count"].value == 1794  # 1 800 delivered, 6 quarantined
-    preview = validated["preview"].value
-    assert "resp_id" not in preview and "fritekst" not in preview and "Q11" not in preview
+    profiles = {asset: profile(metadata[asset]["profile"].value) for asset in RESPONDENT_LEVEL}
+    assert list(profiles["validated_responses"])[:5] == [
+        "forvaltningsniva", "sektor", "virksomhetstype", "ansatte", "innov_tjeneste"
+    ]  # fmt: skip
+    assert "kommunenr" not in profiles["validated_responses"]
+    assert list(profiles["respondents"]) == [
+        "sector", "municipality_size", "centrality", "region", "employees", "economy",
+        "innovation_status", "merger", "government_level",
+    ]  # fmt: skip
+    for counts in profiles.values():
+        for column, shown in counts.items():
+            assert sum(shown.values()) == 1794, column  # every respondent, once per column
+            rare = {value: n for value, n in shown.items() if n < MIN_CELL_SIZE}
+            assert set(rare) <= {"other"}, (column, rare)
+    # the delivery's 1 649 kommune and 151 county workplaces, less the 6 rows quarantined
+    assert profiles["validated_responses"]["forvaltningsniva"] == {"1": 1643, "2": 151}
     assert metadata["release"]["version"].value == "v0001"
     assert metadata["release"]["dagster/row_count"].value == 319 + 696  # innovation + factors
     assert (marts_dir / "wave=2018" / "LATEST").read_text().strip() == "v0001"
@@ -89,8 +125,14 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, warehouse, mo
     assert set(manifest["quality_gate"]["marts"]) == set(published)
     verdicts = manifest["quality_gate"]["marts"].values()
     assert all(v["success"] and v["expectations"] > 10 for v in verdicts)
+    # the version holds the pages of the validations its marts passed, and only those
+    pages = Path(metadata["release"]["data_docs"].value)
+    assert pages == marts_dir / "wave=2018" / "v0001" / "quality" / "index.html"
+    assert pages.is_file()
+    assert validation_pages(marts_dir) == {f"{m}-wave-2018": "Succeeded" for m in published}
+    assert not (marts_dir / "quality").exists()
 
-    # a release materialized without its checks in the run validates what it publishes
+    # a release materialized without its checks in the run gates what it publishes itself
     gated.clear()
     assert run(selection=["release"]).success
     assert gated == dict.fromkeys(published, 1)
@@ -112,6 +154,34 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, warehouse, mo
     [made] = report.get_asset_materialization_events()
     assert made.materialization.metadata["version"].value == "v0001"
     assert made.materialization.metadata["manifest sha256"].value == digest.hexdigest()
+
+
+def test_a_pass_kept_from_an_earlier_run_brings_the_pages_of_a_new_version(tmp_path, monkeypatch):
+    """The second run validates nothing (the same marts passed the same rules in the first),
+    yet the version it makes holds the pages of every mart it publishes."""
+    wave = wave_run(tmp_path, monkeypatch)
+    assert wave.materialize().success
+    validated = Counter()
+    real = quality_gate.run_gate
+
+    def counting(mart, df, min_cell_size, docs_dir):
+        validated[mart] += 1
+        return real(mart, df, min_cell_size, docs_dir)
+
+    monkeypatch.setattr(quality_gate, "run_gate", counting)
+    # a column the pipeline ignores: new input bytes, the same marts, so a new version
+    frame = wave.raw / "2018" / "frame.csv"
+    lines = frame.read_text(encoding="utf-8").splitlines()
+    lines = [f"{lines[0]},note", *(f"{line},x" for line in lines[1:])]
+    frame.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert wave.materialize().success
+    assert validated == {}
+    release = wave.marts / "wave=2018"
+    assert (release / "LATEST").read_text().strip() == "v0002"
+    published = [f["mart"] for f in read_manifest(release / "v0002")["files"]]
+    pages = validation_pages(release / "v0002" / "quality")
+    assert pages == {f"{mart}-wave-2018": "Succeeded" for mart in published}
+    assert validation_pages(release / "v0001" / "quality") == pages
 
 
 def test_a_failing_quality_gate_stops_publication(run_2018, monkeypatch):

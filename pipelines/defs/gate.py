@@ -5,10 +5,13 @@ its verdict, the digest of the data it validated. Publishing takes the verdict o
 run's check for the same mart, data and minimum cell size instead of validating again;
 only a release materialized without its checks in the run gates the mart itself.
 
-A pass is also remembered across runs, in the private folder of the Data Docs, for the
-same data, minimum cell size and code (the suites are code): validating the same bytes
-with the same rules gives the same verdict, and a warm `make run` of three unchanged waves
-otherwise spends most of its time re-validating them. A failure is never remembered.
+A pass is kept in the gate's private folder (``passed/``), one file per mart, minimum cell
+size, data and code (the suites are code): the verdict with its validation result, from
+which publishing renders the quality pages of the version (pipelines/quality/pages.py).
+So a verdict taken from the run's check, or from an earlier run, brings its pages; and a
+warm `make run` of unchanged waves does not validate the same bytes with the same rules
+again, which otherwise takes most of its time. A failure is never kept: its pages are
+rendered into the private folder, and nothing of it is published.
 """
 
 import hashlib
@@ -27,7 +30,10 @@ from pipelines.quality.gate import GateResult
 
 CHECK = "quality_gate"
 DIGEST = "data_sha256"
-PASSED = "passed.json"
+# The check's metadata entry naming the file its pass is kept in.
+KEPT = "kept_pass"
+# The private folder's subfolder of kept passes.
+PASSED = "passed"
 
 
 def digest(df: pd.DataFrame) -> str:
@@ -40,35 +46,46 @@ def _code() -> str:
     return code_version()
 
 
-def _passed(docs_dir: Path) -> dict[str, dict]:
+def kept_pass(mart: str, min_cell_size: int, data_digest: str) -> Path:
+    """The file a pass of ``mart`` on these data, with this minimum cell size and code,
+    is kept in."""
+    key = hashlib.sha256(f"{mart}:{min_cell_size}:{data_digest}:{_code()}".encode()).hexdigest()
+    return paths.quality_docs_dir() / PASSED / f"{mart}-{key}.json"
+
+
+def _recall(kept: Path) -> GateResult | None:
     try:
-        return json.loads((docs_dir / PASSED).read_text(encoding="utf-8"))
+        known = json.loads(kept.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
-        return {}
+        return None
+    return GateResult(known["mart"], True, known["expectations"], (), None, known["validation"])
 
 
-def _remember(docs_dir: Path, key: str, result: GateResult) -> None:
-    passed = {**_passed(docs_dir), key: {"mart": result.mart, "expectations": result.evaluated}}
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    partial = docs_dir / f".{PASSED}.tmp"
-    partial.write_text(json.dumps(passed, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(partial, docs_dir / PASSED)
+def _keep(kept: Path, result: GateResult) -> None:
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_name(f".{kept.name}.tmp")
+    passed = {
+        "mart": result.mart,
+        "expectations": result.evaluated,
+        "validation": result.validation,
+    }
+    partial.write_text(json.dumps(passed, sort_keys=True), encoding="utf-8")
+    os.replace(partial, kept)
 
 
 def gate_mart(mart: str, df: pd.DataFrame, min_cell_size: int) -> GateResult:
-    """``run_gate`` with Data Docs in the private folder (publishing copies them beside a
-    new version), or the pass remembered for the same data, rules and code."""
+    """``run_gate`` with a failure's Data Docs in the private folder and a pass kept there,
+    or the pass kept for the same data, rules and code."""
     # GX costs seconds to import: only a process that validates pays for it
     from pipelines.quality.gate import run_gate
 
-    docs_dir = paths.quality_docs_dir()
-    remembered = f"{mart}:{min_cell_size}:{digest(df)}:{_code()}"
-    known = _passed(docs_dir).get(remembered)
+    kept = kept_pass(mart, min_cell_size, digest(df))
+    known = _recall(kept)
     if known is not None:
-        return GateResult(mart, True, known["expectations"], (), docs_dir / "index.html")
-    result = run_gate(mart, df, min_cell_size, docs_dir)
+        return known
+    result = run_gate(mart, df, min_cell_size, paths.quality_docs_dir())
     if result.success:
-        _remember(docs_dir, remembered, result)
+        _keep(kept, result)
     return result
 
 
@@ -76,6 +93,12 @@ def gate_check(mart: str, table: pa.Table, min_cell_size: int) -> dg.AssetCheckR
     """The blocking check's result for one wave of ``mart``."""
     df = table.to_pandas()
     result = gate_mart(mart, df, min_cell_size)
+    data = digest(df)
+    where = {}
+    if result.docs_index is not None:
+        where["data_docs"] = dg.MetadataValue.path(str(result.docs_index))
+    if result.success:
+        where[KEPT] = dg.MetadataValue.path(str(kept_pass(mart, min_cell_size, data)))
     return dg.AssetCheckResult(
         asset_key=mart,
         check_name=CHECK,
@@ -84,32 +107,31 @@ def gate_check(mart: str, table: pa.Table, min_cell_size: int) -> dg.AssetCheckR
         metadata={
             "expectations": result.evaluated,
             "failed": dg.MetadataValue.json([str(f) for f in result.failures]),
-            "data_docs": dg.MetadataValue.path(str(result.docs_index)),
+            **where,
             "min_cell_size": min_cell_size,
-            DIGEST: digest(df),
+            DIGEST: data,
         },
     )
 
 
 def checked_gate(context: dg.AssetExecutionContext):
-    """The gate publishing takes: the passing verdict of this run's check of the same mart,
-    data and minimum cell size, and ``gate_mart`` where the run has none."""
+    """The gate publishing takes: the pass of this run's check of the same mart, data and
+    minimum cell size, as kept, and ``gate_mart`` where the run has none."""
     records = context.instance.get_records_for_run(
         context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
-    verdicts = {}
+    passes = {}
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
         metadata = {key: value.value for key, value in evaluation.metadata.items()}
-        if evaluation.check_name != CHECK or not evaluation.passed or DIGEST not in metadata:
+        if evaluation.check_name != CHECK or not evaluation.passed or KEPT not in metadata:
             continue
         mart = evaluation.asset_key.to_user_string()
-        verdicts[(mart, metadata["min_cell_size"], metadata[DIGEST])] = GateResult(
-            mart, True, metadata["expectations"], (), Path(metadata["data_docs"])
-        )
+        passes[(mart, metadata["min_cell_size"], metadata[DIGEST])] = Path(metadata[KEPT])
 
     def gate(mart: str, df: pd.DataFrame, min_cell_size: int) -> GateResult:
-        checked = verdicts.get((mart, min_cell_size, digest(df)))
+        kept = passes.get((mart, min_cell_size, digest(df)))
+        checked = _recall(kept) if kept is not None else None
         return checked if checked is not None else gate_mart(mart, df, min_cell_size)
 
     return gate

@@ -3,11 +3,17 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines import paths
-from pipelines.defs.metadata import table_metadata
+from pipelines import codebook, paths
+from pipelines import questionnaire as q
 from pipelines.defs.partitions import wave_of, waves
+from pipelines.defs.resources import BarometerSettings
+from pipelines.defs.respondent_metadata import respondent_metadata
 from pipelines.ingest import ingest_wave, locate_delivery
 from pipelines.publish.fingerprint import sha256_file
+
+# The variables of `responses` its profile counts: not the id, the municipality, free text
+# or times, which are a respondent's own.
+CODES = ("code", "flag")
 
 
 @dg.asset(group_name="raw_deliveries", partitions_def=waves, kinds={"file"})
@@ -35,7 +41,7 @@ def raw_delivery(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     kinds={"duckdb"},
 )
 def validated_responses(
-    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
 ) -> dg.MaterializeResult:
     """The wave's responses read, validated (contract §5: the pandera schema generated from
     the questionnaire) and loaded into the warehouse: canonical typed rows in `responses`,
@@ -44,9 +50,15 @@ def validated_responses(
     wave = wave_of(context)
     with warehouse.get_connection() as con:
         report = ingest_wave(con, paths.raw_dir(), wave)
-        metadata = table_metadata(con, "responses", wave, hidden=("resp_id", "fritekst_nyeste"))
+        book = codebook.load(wave)
+        metadata = respondent_metadata(
+            con,
+            "responses",
+            wave,
+            profiled=[v.name for v in q.VARIABLES if v.kind in CODES and book.asked(v.name)],
+            min_cell_size=settings.min_cell_size,
+        )
     ingest = report.as_metadata()
-    metadata["preview"] = dg.MetadataValue.md(ingest.pop("preview"))
     for name in ("quarantine_by_rule", "routing_warnings_by_question", "extra_columns"):
         metadata[name] = dg.MetadataValue.json(ingest.pop(name))
     metadata.update({k: v for k, v in ingest.items() if v is not None})

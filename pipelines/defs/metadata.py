@@ -1,4 +1,5 @@
-"""Dagster metadata for a warehouse table: row count, column schema and a preview."""
+"""Dagster metadata for a table without respondent rows: row count, column schema and a
+preview."""
 
 import dagster as dg
 import duckdb
@@ -24,37 +25,32 @@ def mart_metadata(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> dict:
 
 
 def table_metadata(
-    con: duckdb.DuckDBPyConnection,
-    relation: str,
-    wave: int,
-    *,
-    hidden: tuple[str, ...] = (),
-    wave_column: str = "wave",
+    con: duckdb.DuckDBPyConnection, relation: str, wave: int, *, wave_column: str = "wave"
 ) -> dict:
     """Metadata of one wave of ``relation`` (a table or view name of the warehouse)."""
     rows = con.table(relation).filter(
         duckdb.ColumnExpression(wave_column) == duckdb.ConstantExpression(wave)
     )
-    return relation_metadata(rows, hidden=hidden)
+    return relation_metadata(rows)
 
 
-def relation_metadata(rows: duckdb.DuckDBPyRelation, *, hidden: tuple[str, ...] = ()) -> dict:
-    """Row count, column schema and a preview of ``rows``.
-
-    ``hidden`` columns (respondent ids, free text) are left out of the preview, which the
-    Dagster UI shows to anyone who can open it.
-    """
-    schema = dg.TableSchema(
+def relation_schema(rows: duckdb.DuckDBPyRelation) -> dg.TableSchema:
+    return dg.TableSchema(
         columns=[
             dg.TableColumn(name, str(type_))
             for name, type_ in zip(rows.columns, rows.types, strict=True)
         ]
     )
-    shown = [c for c in rows.columns if c not in hidden]
-    preview = rows.select(*[duckdb.ColumnExpression(c) for c in shown]).limit(PREVIEW_ROWS).df()
+
+
+def relation_metadata(rows: duckdb.DuckDBPyRelation) -> dict:
+    """Row count, column schema and a preview of ``rows``: for tables that hold no respondent
+    rows (marts, reference data); respondent-level tables show a profile instead
+    (pipelines/defs/respondent_metadata.py)."""
+    preview = rows.limit(PREVIEW_ROWS).df()
     [(count,)] = rows.aggregate("count(*)").fetchall()
     return {
         "dagster/row_count": count,
-        "dagster/column_schema": schema,
+        "dagster/column_schema": relation_schema(rows),
         "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
     }

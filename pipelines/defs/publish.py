@@ -1,5 +1,7 @@
 """Publishing a wave's marts as an immutable release, and the analyst catalog over them."""
 
+import shutil
+
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
@@ -11,6 +13,7 @@ from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
 from pipelines.publish import build_catalog, code_version, publish_wave
 from pipelines.publish.fingerprint import unchanged_inputs
+from pipelines.quality.pages import QUALITY_PAGES
 from pipelines.vocabulary import ESTIMATES, MARTS
 
 
@@ -41,6 +44,9 @@ def release(
             gate=checked_gate(context),
         )
     catalog = build_catalog(marts_dir)
+    # Releases once shared one folder of quality pages, a copy of the gate's private folder
+    # with the pages of failed validations; each version holds its own pages now.
+    shutil.rmtree(marts_dir / "quality", ignore_errors=True)
     # What was published, read back from the release's Parquet files: the estimates as one
     # table, and the rows of every file (the comparison marts have shapes of their own).
     with duckdb.connect() as reader:
@@ -59,6 +65,6 @@ def release(
             "new version": published.created_new,
             "manifest": dg.MetadataValue.path(str(published.manifest_path)),
             "catalog": dg.MetadataValue.path(str(catalog)),
-            "data_docs": dg.MetadataValue.path(str(marts_dir / "quality" / "index.html")),
+            "data_docs": dg.MetadataValue.path(str(published.path / QUALITY_PAGES / "index.html")),
         }
     )

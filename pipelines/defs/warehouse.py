@@ -4,10 +4,13 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import paths, transform
-from pipelines.defs.metadata import relation_metadata, table_metadata
+from pipelines.defs.metadata import relation_metadata
 from pipelines.defs.partitions import wave_of, waves
+from pipelines.defs.resources import BarometerSettings
+from pipelines.defs.respondent_metadata import respondent_metadata
 from pipelines.defs.warehouse_resource import transaction
 from pipelines.reference import build_reference
+from pipelines.vocabulary import BREAKDOWNS
 
 
 @dg.asset(group_name="warehouse", pool="warehouse", kinds={"duckdb"})
@@ -33,7 +36,7 @@ def reference_dimensions(warehouse: DuckDBResource) -> dg.MaterializeResult:
     kinds={"duckdb"},
 )
 def respondents(
-    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
 ) -> dg.MaterializeResult:
     """Each accepted respondent's post-stratification weight, derived flags and breakdown
     groups (sql/staging/weights.sql, sql/staging/respondents.sql)."""
@@ -46,7 +49,13 @@ def respondents(
             "WHERE wave = $wave AND n_respondents = 0",
             {"wave": wave},
         ).df()
-        metadata = table_metadata(con, "respondents", wave, hidden=("resp_id",))
+        metadata = respondent_metadata(
+            con,
+            "respondents",
+            wave,
+            profiled=[b for b in BREAKDOWNS if b != "total"],
+            min_cell_size=settings.min_cell_size,
+        )
     if len(unrepresented):
         context.log.warning(
             f"wave {wave}: {len(unrepresented)} frame cell(s) without respondents; "

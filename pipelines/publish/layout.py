@@ -4,13 +4,13 @@
   wave=2020/                a release: one per wave, holding the marts of that wave
     v0001/                  a version: complete when it appears, never rewritten
       innovation.parquet ... manifest.json
+      quality/              Data Docs of the quality gate's validations of these marts
     v0002/
     LATEST                  "v0002\\n": the version analysts get
     .staging/               a version being built (never read; removed by the next run)
     .lock                   held by the run publishing this wave
   barometer.duckdb          the analyst catalog (views only)
   barometer.sql             the same views as SQL text
-  quality/                  Great Expectations Data Docs of the quality gate
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Publish one wave's marts as an immutable, versioned Parquet release.
 
-A version is built in `<release>/.staging`, its manifest written last, then the
-folder is renamed to `vNNNN` and `LATEST` replaced to name it — both single
-`rename(2)` calls on one filesystem, so a reader sees the old version or the new
-one, never part of one. A run that crashes leaves at most the staging folder,
-which the next run of the wave removes; a crash between the rename and the
-pointer leaves a complete version that the next run points LATEST at.
+A version is built in `<release>/.staging` (the Parquet, the quality pages of its
+marts in `quality/`, the manifest last), then the folder is renamed to `vNNNN` and
+`LATEST` replaced to name it — both single `rename(2)` calls on one filesystem, so
+a reader sees the old version or the new one, never part of one. A run that crashes
+leaves at most the staging folder, which the next run of the wave removes; a crash
+between the rename and the pointer leaves a complete version that the next run
+points LATEST at.
 
 Publishing again with identical inputs, code, minimum cell size and data makes
 no new version: the Parquet bytes are deterministic (rows ordered by the key,
@@ -69,12 +70,10 @@ PARQUET_OPTIONS = {
     "version": "2.6",
 }
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-# The folder of the marts directory the Data Docs of published versions are copied to.
-DATA_DOCS = "quality"
 
 # (mart, one wave of it as a DataFrame, minimum cell size) -> result; e.g.
-# functools.partial(pipelines.quality.run_gate, docs_dir=<a private folder>): its Data Docs
-# are copied to <marts_dir>/quality when a new version is made.
+# functools.partial(pipelines.quality.run_gate, docs_dir=<a private folder>): a failure's
+# Data Docs go there, and a new version holds the pages of the validations it passed.
 Gate = Callable[[str, "pd.DataFrame", int], "GateResult"]
 
 
@@ -113,6 +112,7 @@ def publish_wave(
     # Imported here: the gate's module, and the audit's, read the marts through this package.
     from pipelines.disclosure.audit import refuse_reconstruction
     from pipelines.quality.gate import QualityGateError
+    from pipelines.quality.pages import QUALITY_PAGES, write_pages
 
     check_min_cell_size(min_cell_size)
     _check_fingerprints(inputs, code_version)
@@ -172,6 +172,10 @@ def publish_wave(
                 record_release_estimates(con, wave, version)
         else:
             version, created_new = manifest["version"], True
+            # the version's own quality pages, staged with it: a new version only, so that
+            # the pages (which hold times) never make one
+            if write_pages(results, staging / QUALITY_PAGES, min_cell_size) is not None:
+                _fsync_tree(staging / QUALITY_PAGES)
             _write_manifest(staging / MANIFEST, manifest)
             # before the version appears, so that no published version lacks its rows
             record_release_estimates(con, wave, version)
@@ -180,8 +184,6 @@ def publish_wave(
             _fsync(release)
         if latest_version(release) != version:
             _point_latest(release, version)
-    if created_new:
-        _publish_data_docs(results, Path(marts_dir) / DATA_DOCS)
     return Release(
         wave=wave,
         version=version,
@@ -190,31 +192,6 @@ def publish_wave(
         created_new=created_new,
         gate_results=results,
     )
-
-
-def _publish_data_docs(results: tuple[GateResult, ...], published: Path) -> None:
-    """Render the gate's Data Docs (left to be rendered together: once per wave, here) and
-    copy them to ``published``. Only a new version does this, so that a run that publishes
-    nothing leaves the published folder byte-identical, and a failing gate's pages, which
-    stay in the gate's own (private) folder, never reach it."""
-    from pipelines.quality.gate import build_data_docs
-
-    for docs_dir in sorted({r.docs_index.parent for r in results if r.docs_index is not None}):
-        build_data_docs(docs_dir)
-        if docs_dir.resolve() != published.resolve():
-            _replace_folder(published, docs_dir)
-
-
-def _replace_folder(target: Path, source: Path) -> None:
-    """``target`` becomes a copy of ``source``: copied beside it, then swapped in by renames."""
-    fresh, old = target.with_name(f".{target.name}.new"), target.with_name(f".{target.name}.old")
-    for leftover in (fresh, old):
-        shutil.rmtree(leftover, ignore_errors=True)
-    shutil.copytree(source, fresh)
-    if target.exists():
-        target.rename(old)
-    fresh.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _identity(manifest: dict) -> tuple:
@@ -267,6 +244,18 @@ def _write_durably(path: Path, data: bytes, exclusive: bool = True) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+
+
+def _fsync_tree(folder: Path) -> None:
+    """fsync every file and folder under ``folder`` (written by another library), deepest
+    first, then ``folder``."""
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir():
+            _fsync(path)
+        else:
+            with path.open("rb") as f:
+                os.fsync(f.fileno())
+    _fsync(folder)
 
 
 def _fsync(folder: Path) -> None:

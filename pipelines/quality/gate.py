@@ -9,34 +9,35 @@ What the gate costs (measured with `make bench`). A suite is validated with GX's
 result format, which does not look up the rows behind what is unexpected; a
 suite that fails is validated again with SUMMARY, which names the failing rows
 by their key (the verdict does not depend on the format, only the detail
-does, and failures are rare). Data Docs are rendered by `build_data_docs`, for
-all results since the last build at once (publishing calls it once per wave),
-instead of after every validation, which re-rendered the same index and suite
-pages 15 times per `make run`; a failing gate renders them at once, so that
-its failure can be read before anything is published.
+does, and failures are rare).
+
+Data Docs. A failing validation is rendered at once into the gate's Data Docs folder
+(in the pipeline the private one beside the warehouse), so that its failure can be read
+before anything is published; nothing makes it public. A passing validation is not
+rendered here: its result goes with the verdict (`GateResult.validation`), and
+publishing renders the pages of a version from the results of the marts it publishes,
+into that version (pipelines/quality/pages.py).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.quality.expectations import expectations_for
 from pipelines.quality.helper_columns import with_helper_columns
-from pipelines.vocabulary import SHAPES, check_min_cell_size
+from pipelines.quality.pages import DOCS_SITE, kept_validation, site_context
+from pipelines.vocabulary import MARTS, SHAPES, check_min_cell_size
 
 if TYPE_CHECKING:
     import pandas as pd
 
-DOCS_SITE = "quality"
 _DATASOURCE = "marts"
 _SHOWN = 5
 _VERDICT = {"result_format": "BASIC"}
-# Results gated into a Data Docs folder and not rendered yet: (result key, suite key).
-_unrendered: defaultdict[Path, list[tuple]] = defaultdict(list)
+# Suites whose page a Data Docs folder already has (rendered once per process).
 _rendered_suites: set[tuple[Path, str]] = set()
 
 
@@ -56,11 +57,17 @@ class GateFailure:
 
 @dataclass(frozen=True)
 class GateResult:
+    """The verdict on one wave of a mart. ``docs_index``: the Data Docs index that shows a
+    failing validation (None for a pass). ``validation``: a passing validation's result,
+    from which publishing renders the version's pages (pages.kept_validation; None for a
+    failure, or a gate that keeps none)."""
+
     mart: str
     success: bool
     evaluated: int
     failures: tuple[GateFailure, ...]
     docs_index: Path | None
+    validation: dict | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict:
         return {
@@ -83,11 +90,11 @@ class QualityGateError(RuntimeError):
 
 
 def run_gate(mart: str, df: pd.DataFrame, min_cell_size: int, docs_dir: Path | None) -> GateResult:
-    """Validate one wave of `mart`; its Data Docs page goes to `docs_dir`.
+    """Validate one wave of `mart`.
 
-    A passing result is rendered by the next `build_data_docs(docs_dir)`, a
-    failing one at once. With `docs_dir` None nothing is rendered; the verdict
-    and the failures are the same.
+    A failing result is rendered at once into `docs_dir` (with `docs_dir` None nothing is
+    rendered; the verdict and the failures are the same); a passing one is returned with
+    its validation result for the pages of the version that publishes it.
     """
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -109,32 +116,28 @@ def run_gate(mart: str, df: pd.DataFrame, min_cell_size: int, docs_dir: Path | N
         # Same run id, so the detailed result replaces the first one in the Data Docs.
         details = _details(index_columns)
         validation = definition.run(batch_parameters=batch, result_format=details, run_id=run_id)
-    if docs_dir is not None:
-        _unrendered[docs_dir].append(_keys(definition.suite.name, run_id, validation.batch_id))
-        if not validation.success:
-            build_data_docs(docs_dir)
+    result_key, suite_key = _keys(definition.suite.name, run_id, validation.batch_id)
+    passed = bool(validation.success)
+    if docs_dir is not None and not passed:
+        _render(docs_dir, result_key, suite_key)
     return GateResult(
         mart=mart,
-        success=bool(validation.success),
+        success=passed,
         evaluated=int(validation.statistics["evaluated_expectations"]),
         failures=tuple(_failure(r, index_columns) for r in validation.results if not r.success),
-        docs_index=docs_dir / "index.html" if docs_dir is not None else None,
+        docs_index=docs_dir / "index.html" if docs_dir is not None and not passed else None,
+        validation=kept_validation(result_key, validation) if passed else None,
     )
 
 
-def build_data_docs(docs_dir: Path) -> Path:
-    """Render the Data Docs pages of the results gated into `docs_dir` since the
-    last build (and their suites' pages, once per process), then the index;
-    returns the index. Without such results nothing is rendered."""
-    docs_dir = Path(docs_dir).resolve()
-    keys = _unrendered.pop(docs_dir, [])
-    if keys:
-        suites = {suite for _, suite in keys if (docs_dir, suite.name) not in _rendered_suites}
-        _context(docs_dir).build_data_docs(
-            site_names=[DOCS_SITE], resource_identifiers=[result for result, _ in keys] + [*suites]
-        )
-        _rendered_suites.update((docs_dir, suite.name) for suite in suites)
-    return docs_dir / "index.html"
+def _render(docs_dir: Path, result_key, suite_key) -> None:
+    """The page of one validation result of the context of `docs_dir`, its suite's page
+    (once per process) and the index."""
+    rendered = [result_key]
+    if (docs_dir, suite_key.name) not in _rendered_suites:
+        rendered.append(suite_key)
+    _context(docs_dir).build_data_docs(site_names=[DOCS_SITE], resource_identifiers=rendered)
+    _rendered_suites.add((docs_dir, suite_key.name))
 
 
 def _details(index_columns: tuple[str, ...]) -> dict:
@@ -157,33 +160,11 @@ def _keys(suite: str, run_id, batch_id: str) -> tuple:
 
 @cache
 def _context(docs_dir: Path | None):
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
-
-    config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(),
-        analytics_enabled=False,
-        progress_bars=ProgressBarsConfig(globally=False),
-        data_docs_sites={} if docs_dir is None else {DOCS_SITE: _docs_site(docs_dir)},
-    )
-    context = gx.get_context(mode="ephemeral", project_config=config)
+    """The context validations run in: one per Data Docs folder and process, so that a
+    failing result it holds can be rendered into that folder."""
+    context = site_context(docs_dir)
     context.data_sources.add_pandas(_DATASOURCE)
     return context
-
-
-def _docs_site(docs_dir: Path) -> dict:
-    return {
-        "class_name": "SiteBuilder",
-        "store_backend": {
-            "class_name": "TupleFilesystemStoreBackend",
-            "base_directory": str(docs_dir),
-        },
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    }
 
 
 @cache

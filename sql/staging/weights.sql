@@ -31,9 +31,11 @@ SELECT
     sektor,
     virksomhetstype,
     landsdel,
-    -- ingest refuses a delivery with a respondent outside the frame; this guards the weights
+    -- ingest refuses a delivery with a respondent outside the frame; this guards the weights.
+    -- The message names no respondent: it reaches the terminal and the run's log.
     coalesce(n_population,
-             error('wave ' || wave || ': respondent ' || resp_id || ' is in no frame cell'))
+             error('wave ' || wave || ': a respondent is in no frame cell of the frame '
+                   || 'ingest loaded; run the wave again from its delivery'))
         AS n_population,
     count(*) OVER cell AS n_respondents,
     n_population / count(*) OVER cell AS weight
