@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from pipelines.quality.expectations import expectations_for
 from pipelines.quality.helper_columns import with_helper_columns
 from pipelines.quality.pages import DOCS_SITE, kept_validation, site_context
-from pipelines.vocabulary import MARTS, SHAPES, check_min_cell_size
+from pipelines.vocabulary import SHAPES, check_min_cell_size
 
 if TYPE_CHECKING:
     import pandas as pd
