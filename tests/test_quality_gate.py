@@ -469,6 +469,8 @@ def test_a_comparison_with_more_decimals_than_section_8_allows_fails(mart, frame
     result = gate(mart, frame)
     assert failed(result) == {(NULL, "_gate_excess_decimals")}
     assert shown in str(result)
+
+
 # A mean score no answer scale allows: the 2018 factors fail the gate on it.
 PLANTED = 6.54321
 

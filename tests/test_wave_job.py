@@ -40,6 +40,8 @@ def run_2018(tmp_path, monkeypatch):
 def warehouse(tmp_path) -> Path:
     """The warehouse of run_2018's runs."""
     return tmp_path / "private" / "warehouse.duckdb"
+
+
 def profile(markdown: str) -> dict[str, dict[str, int]]:
     """column -> shown value -> respondents, from a profile's Markdown table."""
     rows = [line.strip("|").split("|") for line in markdown.splitlines()[2:]]

@@ -34,19 +34,20 @@ class Outcome:
         return [(names[c], int(k)) for c, k in enumerate(split.m) if 0 < k < min_cell_size]
 
 
-def attack(family: Family, limit: int = 2, rounds: int = 8) -> Outcome:
+def attack(family: Family, limit: int = 2, rounds: int = 8, seconds: float = 10.0) -> Outcome:
     """Search the splits consistent with the family's published numbers, stopping at
     ``limit`` of them. Each integer point of the estimates' polytope is checked against the
     intervals, se and deff; one that fails is excluded and the search goes on, at most
-    ``rounds`` times (then the outcome is incomplete: nothing is claimed)."""
+    ``rounds`` times. A search that runs out of rounds, or of ``seconds`` for one integer
+    program, is incomplete: it claims nothing."""
     program = Program(family)
     everything = np.arange(program.size)
     seen: list[tuple[np.ndarray, np.ndarray]] = []
     found: list[Split] = []
     for _ in range(rounds):
-        split = program.solve(seen)
+        split, proven = program.search(seen, time_limit=seconds)
         if split is None:
-            return Outcome(family, tuple(found), complete=True)
+            return Outcome(family, tuple(found), complete=proven)
         seen.append((program.vector(split), everything))
         if _agrees_without_truth(family, split):
             found.append(split)

@@ -163,6 +163,7 @@ def determined_hidden_estimates(con: duckdb.DuckDBPyConnection, mart: str, wave:
     for r in rows:
         if r["breakdown"] != "total":
             tables[(r["measure"], r["item"], r["breakdown"])].append(r)
+    half = _estimate_half_widths(at)
     found = []
     for (measure, item, breakdown), groups in sorted(tables.items()):
         hidden = [g for g in groups if g["suppressed"]]
@@ -175,28 +176,53 @@ def determined_hidden_estimates(con: duckdb.DuckDBPyConnection, mart: str, wave:
         whole = size[(measure, item, "total", "all")]
         if abs(sum(weight.values()) - whole) > 1e-9 * whole:
             continue
-        low, high = _weighted_sum_bounds(total, whole, at)
-        for g in groups:
-            if not g["suppressed"]:
-                g_low, g_high = _weighted_sum_bounds(g, weight[g["group_code"]], at)
-                low, high = low - g_high, high - g_low
-        bottom, top = MEASURES[measure].scale or (0, 1)
         precision = published_rounding("estimate", number_kind(measure)).unit
-        for g in hidden:
-            mine = weight[g["group_code"]]
-            rest = sum(weight[h["group_code"]] for h in hidden) - mine
-            least = max(bottom, (low - top * rest) / mine)
-            most = min(top, (high - bottom * rest) / mine)
+        for code, least, most in hidden_estimate_bounds(
+            total, groups, weight, whole, half, MEASURES[measure].scale or (0, 1)
+        ):
             if most - least < precision:
                 found.append(
-                    f"{mart} {wave} {measure} {item!r} {breakdown}={g['group_code']}: the "
-                    f"suppressed estimate lies in [{least:.4f}, {most:.4f}]"
+                    f"{mart} {wave} {measure} {item!r} {breakdown}={code}: the suppressed "
+                    f"estimate lies in [{least:.4f}, {most:.4f}]"
                 )
     return found
 
 
-def _weighted_sum_bounds(row: dict, weight: float, at: dict[tuple, int]) -> tuple[float, float]:
-    """Where Σw·y of a published row lies, given its estimate's rounding and its weight."""
-    level = at.get((row["measure"], row["breakdown"], row["group_code"]), 0)
-    half = published_rounding("estimate", number_kind(row["measure"]), level).unit / 2
-    return (row["estimate"] - half) * weight, (row["estimate"] + half) * weight
+def _estimate_half_widths(at: dict[tuple, int]):
+    def half(row: dict) -> float:
+        level = at.get((row["measure"], row["breakdown"], row["group_code"]), 0)
+        return published_rounding("estimate", number_kind(row["measure"]), level).unit / 2
+
+    return half
+
+
+def hidden_estimate_bounds(
+    total: dict,
+    groups: list[dict],
+    weight: dict[str, float],
+    total_weight: float,
+    half_width,
+    scale: tuple[int, int],
+) -> list[tuple[str, float, float]]:
+    """(group_code, least, most) of each suppressed group's estimate, as the total and the
+    published groups of one table bound it: the hidden groups' weighted sum Σw·y is the
+    total's less the published groups', each known to within its rounding (``half_width``
+    of a row) times its weight; a hidden group takes what the others, anywhere on the
+    ``scale``, leave."""
+    low = (total["estimate"] - half_width(total)) * total_weight
+    high = (total["estimate"] + half_width(total)) * total_weight
+    hidden = [g for g in groups if g["suppressed"]]
+    for g in groups:
+        if not g["suppressed"]:
+            w = weight[g["group_code"]]
+            low -= (g["estimate"] + half_width(g)) * w
+            high -= (g["estimate"] - half_width(g)) * w
+    bottom, top = scale
+    bounds = []
+    for g in hidden:
+        mine = weight[g["group_code"]]
+        rest = sum(weight[h["group_code"]] for h in hidden) - mine
+        least = max(bottom, (low - top * rest) / mine)
+        most = min(top, (high - bottom * rest) / mine)
+        bounds.append((g["group_code"], least, most))
+    return bounds

@@ -32,35 +32,40 @@ def uncertified_cells(family: Family, min_cell_size: int, search: bool = True) -
     cell with 1 to min − 1 respondents — there is then nothing small to find. ``search``
     adds the integer program's certificates to the local moves' (slower)."""
     small = {c for c, k in enumerate(family.m) if 0 < k < min_cell_size}
-    open_cells = sorted(small)
-    for cell in open_cells:
-        if cell in small:
-            moved = _local_certificate(family, cell)
-            if moved is None:
-                if not search:
-                    break  # the family is flagged already
-            else:
-                small -= moved
+    for cell in sorted(small):
+        if cell not in small:
+            continue  # certified already, by a move that touched it
+        split = certificate(family, cell)
+        if split is not None:
+            small -= changed_cells(family, split)
+        elif not search:
+            break  # the family is flagged already
     if small and search:
         small -= _searched_certificates(family, sorted(small))
     return sorted(small)
 
 
-def _local_certificate(family: Family, cell: int) -> set[int] | None:
-    """Cells certified by one small move touching ``cell``: answers traded with other cells,
-    or a respondent moved (with the answers that keep the estimates nearest)."""
+def certificate(family: Family, cell: int) -> Split | None:
+    """A split one small move from the truth that changes ``cell`` and reproduces every
+    number the family publishes: answers traded with other cells, or a respondent moved
+    (with the answers that keep the estimates nearest). None where no such move does."""
     for r in range(len(family.rows)):
         x = _first_agreeing_trade(family, r, cell)
         if x is not None:
-            return _changed(family, family.m, x)
+            return Split(m=family.m, x=x)
     for m, x in _respondent_moves(family, cell):
         if agrees(family, Split(m=m, x=x)):
-            return _changed(family, m, x)
+            return Split(m=m, x=x)
     return None
 
 
-def _changed(family: Family, m: np.ndarray, x: np.ndarray) -> set[int]:
-    return {c for c in range(len(m)) if m[c] != family.m[c] or (x[:, c] != family.x[:, c]).any()}
+def changed_cells(family: Family, split: Split) -> set[int]:
+    """The cells whose count or answers differ between ``split`` and the truth."""
+    return {
+        c
+        for c in range(len(split.m))
+        if split.m[c] != family.m[c] or (split.x[:, c] != family.x[:, c]).any()
+    }
 
 
 def _first_agreeing_trade(family: Family, r: int, cell: int) -> np.ndarray | None:
@@ -233,11 +238,7 @@ def _searched_certificates(family: Family, cells: list[int]) -> set[int]:
         if split is None:
             break
         if agrees(family, split):
-            moved = {
-                c
-                for c in remaining
-                if split.m[c] != family.m[c] or (split.x[:, c] != family.x[:, c]).any()
-            }
+            moved = changed_cells(family, split) & set(remaining)
             certified |= moved
             remaining = [c for c in remaining if c not in moved]
         else:

@@ -94,7 +94,17 @@ class Program:
     ) -> Split | None:
         """An integer point of the polytope that differs from each ``avoid`` point in at
         least one of its listed variables (by ±1 or more); the nearest to ``near`` (in L1)
-        if given. None when there is none."""
+        if given. None when there is none, or none was found in ``time_limit`` seconds."""
+        return self.search(avoid, near, time_limit)[0]
+
+    def search(
+        self,
+        avoid: list[tuple[np.ndarray, np.ndarray]],
+        near: np.ndarray | None = None,
+        time_limit: float | None = None,
+    ) -> tuple[Split | None, bool]:
+        """``solve``, and whether its answer is proven: a point found, or HiGHS's proof that
+        there is none (not a search cut short by ``time_limit``)."""
         a, lo, hi = [self.a], [self.lo], [self.hi]
         size = self.size
         extra = 0
@@ -143,10 +153,11 @@ class Program:
             bounds=Bounds(np.concatenate(lower), np.concatenate(upper)),
             options={"presolve": True, **({"time_limit": time_limit} if time_limit else {})},
         )
-        # status 1 (time limit) may still carry a feasible point, which is checked like any
+        # status 1 (time limit) may still carry a feasible point, which is checked like any;
+        # status 2 is HiGHS's proof that there is none
         if result.x is None or result.status not in (0, 1):
-            return None
-        return self.split(result.x)
+            return None, result.status == 2
+        return self.split(result.x), True
 
 
 def agrees(family: Family, split: Split, squares: np.ndarray | None = None) -> bool:
