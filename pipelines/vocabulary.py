@@ -578,7 +578,8 @@ class Rounding:
 # The audit writes a level per (mart, wave, measure, breakdown, group_code) into the private
 # table `published_precision`; a group without a row is at level 0, §8's table. A level
 # coarsens the estimate, its interval and a change's numbers, and withholds (NULL) se and
-# deff — and the se and p_value of a change, which would give a withheld se back. Every row
+# deff — and the se and p_value of a change, which would give a withheld se back; the last
+# level withholds the intervals too. Every row
 # and key stays, and `n`. Level COARSEST_LEVEL is the last resort: there is none coarser.
 COARSER_LEVELS = {
     # whole percent; means to one decimal
@@ -589,6 +590,9 @@ COARSER_LEVELS = {
     # many answers (the biggest inhibitor of a group of twenty) that the audit still splits
     # at 0.05 (docs/disclosure.md)
     3: {"share": Rounding(1), "mean": Rounding(0)},
+    # the same, and the interval withheld as well: it carries the design effect, which can
+    # still pin down the smallest distributions at one decimal (docs/disclosure.md)
+    4: {"share": Rounding(1), "mean": Rounding(0)},
 }
 PRECISION_LEVELS = (0, *COARSER_LEVELS)
 COARSEST_LEVEL = PRECISION_LEVELS[-1]
@@ -601,6 +605,9 @@ COARSENED_COLUMNS = (
     "difference",
 )
 WITHHELD_COLUMNS = ("se", "deff", "p_value")
+# the interval of an estimate, or of a change, from this level on
+INTERVAL_COLUMNS = ("ci_lower", "ci_upper")
+INTERVAL_WITHHELD_FROM = 4
 
 
 def published_rounding(column: str, kind: NumberKind, level: int = 0) -> Rounding | None:
@@ -610,6 +617,8 @@ def published_rounding(column: str, kind: NumberKind, level: int = 0) -> Roundin
     if level == 0 or column not in (*COARSENED_COLUMNS, *WITHHELD_COLUMNS):
         return Rounding(getattr(PUBLISHED_DECIMALS[column], kind))
     if column in WITHHELD_COLUMNS:
+        return None
+    if column in INTERVAL_COLUMNS and level >= INTERVAL_WITHHELD_FROM:
         return None
     return COARSER_LEVELS[level][kind]
 

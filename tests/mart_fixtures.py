@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from pipelines.mart_tables import PUBLISHED_PRECISION
 from pipelines.publish.layout import LATEST, MANIFEST, release_dir
 from pipelines.publish.marts import read_wave, warehouse_table
+from pipelines.sql_runner import model_path
 from pipelines.vocabulary import (
     COMPARISON_MARTS,
     ESTIMATES,
@@ -166,18 +167,58 @@ def write_release(marts_dir: Path, wave: int, marts: dict[str, list[tuple]], ver
     return folder
 
 
+# Where the hand-made groups' respondents are, for the reconstruction audit: two weighting
+# cells (respondents, population), every published group's respondents in cells of at least
+# the minimum cell size, so that the audit has no small cell to attack; the sector groups
+# split the total, so that it bounds the hidden ones' estimates.
+CELLS = {"a": (70, 140), "b": (50, 100)}
+GROUP_CELLS = {
+    ("total", "all"): {"a": 70, "b": 50},
+    ("sector", "1"): {"a": 70},
+    ("sector", "2"): {"b": 43},
+    ("sector", "5"): {"b": 7},
+}
+
+
+def cell_records(mart: str, rows: list[dict]) -> list[tuple]:
+    """The private per-cell records (mart_cell_scores) of hand-made rows."""
+    return [
+        (mart, r["wave"], r["measure"], r["item"], r["breakdown"], r["group_code"], cell,
+         *CELLS[cell], 0.0, n_d, 0, 0)
+        for r in rows
+        for cell, n_d in GROUP_CELLS[(r["breakdown"], r["group_code"])].items()
+    ]  # fmt: skip
+
+
+def create_cell_records_table(con: duckdb.DuckDBPyConnection) -> None:
+    """mart_cell_scores as sql/warehouse/tables.sql declares it."""
+    [create] = [
+        s
+        for s in con.extract_statements(model_path("warehouse/tables").read_text("utf-8"))
+        if "TABLE IF NOT EXISTS mart_cell_scores" in s.query
+    ]
+    con.execute(create)
+
+
 def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: float = 0.0) -> None:
-    """Create (or replace) the mart tables of a warehouse file holding `waves`, and the
-    precision levels publishing reads (none set)."""
+    """Create (or replace) the mart tables of a warehouse file holding `waves`, with the
+    per-cell records the reconstruction audit reads, and the precision levels publishing
+    reads (none set)."""
     con = duckdb.connect(str(path))
     try:
         con.execute(PUBLISHED_PRECISION)
+        create_cell_records_table(con)
+        con.execute("DELETE FROM mart_cell_scores")
         for mart in MARTS:
             rows = [r for w in waves if asked(mart, w) for r in good_rows(mart, w, bump)]
             con.register("new_rows", pa.Table.from_pylist(rows, schema=ESTIMATES.arrow_schema))
             create_mart_table(con, mart)
             con.execute(f"INSERT INTO {warehouse_table(mart)} SELECT * FROM new_rows")
             con.unregister("new_rows")
+            records = cell_records(mart, rows)
+            if records:
+                slots = ", ".join("?" * len(records[0]))
+                con.executemany(f"INSERT INTO mart_cell_scores VALUES ({slots})", records)
         # the comparison marts, without rows: what they hold is tests/test_comparisons.py's
         for mart in COMPARISON_MARTS:
             create_mart_table(con, mart)

@@ -26,14 +26,14 @@ from tests.data_docs import validation_pages
 # a minute or more of CPU: scheduled first (tests/conftest.py)
 pytestmark = pytest.mark.heavy
 
-# Expectations per suite: 37 common ones, a mean range where the mart has a mean,
+# Expectations per suite: 38 common ones, a mean range where the mart has a mean,
 # the distribution sum where it has a distribution.
 SUITE_SIZES = {
-    "innovation": 38,
-    "factors": 38,
-    "failures": 38,
-    "culture_index": 39,
-    "reform_pressure": 38,
+    "innovation": 39,
+    "factors": 39,
+    "failures": 39,
+    "culture_index": 40,
+    "reform_pressure": 39,
 }
 
 
@@ -380,7 +380,7 @@ def test_good_marts_pass_every_rule_and_a_bad_one_is_not_published(tmp_path):
         with pytest.raises(QualityGateError) as raised:
             publish(con, 2020)
     message = str(raised.value)
-    assert "factors: 1 of 38 expectations failed" in message
+    assert "factors: 1 of 39 expectations failed" in message
     assert "the mean_score estimate is in [1, 6]" in message
     assert "group_code='all'" in message and "estimate=7.5" in message
     assert [r.mart for r in raised.value.results] == ["factors"]
@@ -472,7 +472,7 @@ def test_a_comparison_with_more_decimals_than_section_8_allows_fails(mart, frame
 
 
 # A mean score no answer scale allows: the 2018 factors fail the gate on it.
-PLANTED = 6.54321
+PLANTED = 6.87
 
 
 def test_only_passing_validations_of_a_version_are_published_in_it(tmp_path):
@@ -516,4 +516,7 @@ def test_only_passing_validations_of_a_version_are_published_in_it(tmp_path):
             assert PLANTED not in pq.read_table(path).column("estimate").to_pylist(), path
         else:
             text = path.read_bytes().decode("utf-8", errors="replace")
-            assert str(PLANTED) not in text and "wave-2018" not in text, path
+            assert "wave-2018" not in text, path
+            # GX's own images and scripts hold numbers of every kind; the pages hold values
+            if "static" not in path.relative_to(marts_dir).parts:
+                assert str(PLANTED) not in text, path

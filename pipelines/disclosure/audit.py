@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.disclosure.certificates import uncertified_cells
-from pipelines.disclosure.families import Family, families
-from pipelines.publish.marts import read_wave
+from pipelines.disclosure.families import Family, UnrecordedRow, families
+from pipelines.publish.marts import read_wave, warehouse_table
 from pipelines.sql_runner import run_model
 from pipelines.vocabulary import COARSEST_LEVEL, MEASURES, number_kind, published_rounding
 
@@ -62,8 +62,14 @@ def wave_families(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[
         )
         return 0.0 if rounding is None else rounding.unit / 2
 
-    cells = run_model(con, "warehouse/audit_cells", mart=mart, wave=wave).fetchall()
-    return families(mart, wave, published, cells, half_width)
+    return families(mart, wave, published, audit_cells(con, mart, wave), half_width)
+
+
+def audit_cells(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[tuple]:
+    """sql/warehouse/audit_cells.sql for one wave of a mart: its rows' per-cell records."""
+    return run_model(
+        con, "warehouse/audit_cells", mart=mart, wave=wave, mart_table=warehouse_table(mart)
+    ).fetchall()
 
 
 def audit(families_: Iterable[Family], min_cell_size: int, search: bool = True) -> list[Finding]:
@@ -136,7 +142,11 @@ def reconstruction_problems(
 ) -> list[str]:
     """What the audit finds in the wave of the mart as it would be published now, in words:
     splits it cannot certify, and suppressed estimates the published rows pin down."""
-    findings = audit(wave_families(con, mart, wave), min_cell_size)
+    try:
+        found = wave_families(con, mart, wave)
+    except UnrecordedRow as unrecorded:
+        return [str(unrecorded)]
+    findings = audit(found, min_cell_size)
     return [str(f) for f in findings] + determined_hidden_estimates(con, mart, wave)
 
 
@@ -153,10 +163,11 @@ def determined_hidden_estimates(con: duckdb.DuckDBPyConnection, mart: str, wave:
     and are skipped."""
     at = levels(con, mart, wave)
     size: dict[tuple, float] = defaultdict(float)
-    for measure, item, breakdown, group, _, n_h, big_n_h, n_d, _, _ in run_model(
-        con, "warehouse/audit_cells", mart=mart, wave=wave
-    ).fetchall():
-        size[(measure, item, breakdown, group)] += n_d * big_n_h / n_h
+    for measure, item, breakdown, group, cell, n_h, big_n_h, n_d, _, _ in audit_cells(
+        con, mart, wave
+    ):
+        if cell is not None:
+            size[(measure, item, breakdown, group)] += n_d * big_n_h / n_h
     rows = read_wave(con, mart, wave).to_pylist()
     totals = {(r["measure"], r["item"]): r for r in rows if r["breakdown"] == "total"}
     tables: dict[tuple, list[dict]] = defaultdict(list)
@@ -174,13 +185,15 @@ def determined_hidden_estimates(con: duckdb.DuckDBPyConnection, mart: str, wave:
             g["group_code"]: size[(measure, item, breakdown, g["group_code"])] for g in groups
         }
         whole = size[(measure, item, "total", "all")]
-        if abs(sum(weight.values()) - whole) > 1e-9 * whole:
+        if whole <= 0 or abs(sum(weight.values()) - whole) > 1e-9 * whole:
             continue
         precision = published_rounding("estimate", number_kind(measure)).unit
         for code, least, most in hidden_estimate_bounds(
             total, groups, weight, whole, half, MEASURES[measure].scale or (0, 1)
         ):
-            if most - least < precision:
+            # bounds that cross say the published numbers contradict each other: the
+            # quality gate's to refuse, not a disclosure
+            if 0 <= most - least < precision:
                 found.append(
                     f"{mart} {wave} {measure} {item!r} {breakdown}={code}: the suppressed "
                     f"estimate lies in [{least:.4f}, {most:.4f}]"

@@ -105,7 +105,8 @@ NEAREST_CELLS = 8
 
 def _respondent_moves(family: Family, cell: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """One respondent moved between ``cell`` and another cell, carrying per row the answer
-    that keeps the row's estimate nearest to the truth's."""
+    that keeps the row's estimate nearest to the truth's — and, for a single-choice
+    question, each answer its source cell holds in turn."""
     moves = []
     for j in range(len(family.m)):
         for source, target in ((cell, j), (j, cell)):
@@ -114,10 +115,8 @@ def _respondent_moves(family: Family, cell: int) -> list[tuple[np.ndarray, np.nd
             m = family.m.copy()
             m[source] -= 1
             m[target] += 1
-            x = _carried_answers(family, source, target)
-            if x is not None and _within(family, m, x):
-                moves.append((m, x))
-    return moves
+            moves += [(m, x) for x in _carried_answers(family, source, target)]
+    return [(m, x) for m, x in moves if _within(family, m, x)]
 
 
 def _trades(family: Family, r: int, cell: int):
@@ -158,39 +157,41 @@ def _trades(family: Family, r: int, cell: int):
             yield deltas[keep], partner
 
 
-def _carried_answers(family: Family, source: int, target: int) -> np.ndarray | None:
+def _carried_answers(family: Family, source: int, target: int) -> list[np.ndarray]:
     """The truth's sums with one respondent moved from ``source`` to ``target``: per row the
     value it carries is the one its source cell can give that keeps the row's estimate
-    nearest; a single-choice question's respondent carries exactly one of its items."""
+    nearest; for a single-choice question, one sum per answer the respondent may carry (an
+    item its source cell holds, or none where answers may be missing)."""
     w = family.cells.weight
     big_w = float((w * family.m).sum())
     x = family.x.copy()
-    single_choice = {r: members for members, _ in family.exclusive() for r in members}
-    done: set[int] = set()
+    questions = family.exclusive()
+    asked = {r for members, _ in questions for r in members}
     for r, row in enumerate(family.rows):
-        if r in done:
-            continue
-        if r in single_choice:
-            members = single_choice[r]
-            given = [i for i in members if family.x[i, source] > 0]
-            if not given:
-                if any(exact for ms, exact in family.exclusive() if ms == members):
-                    return None
-                done.update(members)
-                continue
-            best = min(given, key=lambda i: abs(_shift(family, i, source, target, 1, big_w)))
-            x[best, source] -= 1
-            x[best, target] += 1
-            done.update(members)
+        if r in asked:
             continue
         bottom, top = row.scale
         options = [v for v in range(bottom, top + 1) if _value_available(family, r, source, v)]
         if not options:
-            return None
+            return []
         value = min(options, key=lambda v: abs(_shift(family, r, source, target, v, big_w)))
         x[r, source] -= value
         x[r, target] += value
-    return x
+    candidates = [x]
+    for members, exact in questions:
+        carried: list[int | None] = [i for i in members if family.x[i, source] > 0]
+        if not exact and family.x[members, source].sum() < family.m[source]:
+            carried.append(None)
+        expanded = []
+        for base in candidates:
+            for item in carried:
+                y = base.copy()
+                if item is not None:
+                    y[item, source] -= 1
+                    y[item, target] += 1
+                expanded.append(y)
+        candidates = expanded
+    return candidates
 
 
 def _value_available(family: Family, r: int, cell: int, value: int) -> bool:

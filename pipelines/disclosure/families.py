@@ -25,6 +25,10 @@ SINGLE_CHOICE = {name for name, m in MEASURES.items() if m.kind == "distribution
 }
 
 
+class UnrecordedRow(ValueError):
+    """A published row the warehouse keeps no per-cell record of."""
+
+
 @dataclass(frozen=True)
 class Row:
     measure: str
@@ -95,13 +99,22 @@ def families(
     n_h, N_h, n_d, Σy, Σy²)."""
     cells_of: dict[tuple, list[tuple]] = defaultdict(list)
     for measure, item, breakdown, group, cell, n_h, big_n_h, n_d, sum_x, sum_x2 in audit_cells:
-        cells_of[(measure, item, breakdown, group)].append((cell, n_h, big_n_h, n_d, sum_x, sum_x2))
+        if cell is not None:
+            cells_of[(measure, item, breakdown, group)].append(
+                (cell, n_h, big_n_h, n_d, sum_x, sum_x2)
+            )
     grouped: dict[tuple, list[tuple[Row, list[tuple]]]] = defaultdict(list)
     for r in published_rows:
         if r["suppressed"]:
             continue
         key = (r["measure"], r["item"], r["breakdown"], r["group_code"])
-        cells = cells_of[key]
+        cells = cells_of.get(key)
+        if cells is None:
+            raise UnrecordedRow(
+                f"{mart} {wave} row {key}: no record of how its respondents fall into the "
+                "weighting cells (mart_cell_scores), so the reconstruction audit cannot attack "
+                "it; the mart must be built by transform.build_mart"
+            )
         values = {name: r[name] for name in FIGURES}
         widths = {
             name: half_width(r["measure"], r["breakdown"], r["group_code"], name)

@@ -18,6 +18,7 @@ from pipelines.vocabulary import (
     CHANGES,
     DISTRIBUTIONS,
     ESTIMATES,
+    INTERVAL_COLUMNS,
     MART,
     MARTS,
     MEAN_RANGES,
@@ -97,8 +98,11 @@ def _ordered(gxe, low: str, high: str, *, strictly: bool = False) -> object:
 
 
 # changes: the numbers of a change, NULL exactly when either side is suppressed; se and
-# p_value may also be NULL where withheld (marts.md §8), p_value where se is 0.
-CHANGE_NUMBERS = tuple(c for c in CHANGES.nullable if c not in WITHHELD_COLUMNS)
+# p_value may also be NULL where withheld (marts.md §8), p_value where se is 0, and the
+# interval with se at the last level.
+CHANGE_NUMBERS = tuple(
+    c for c in CHANGES.nullable if c not in (*WITHHELD_COLUMNS, *INTERVAL_COLUMNS)
+)
 
 
 def _changes_rules() -> list:
@@ -130,6 +134,14 @@ def _changes_rules() -> list:
             column="p_value",
             row_condition=Column("se").is_null(),
             description="p_value is NULL where se is (suppressed or withheld)",
+        ),
+        *(
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=c,
+                row_condition=shown & Column(other).is_not_null(),
+                description=f"{c} is present when not suppressed, unless withheld with {other}",
+            )
+            for c, other in (("ci_lower", "se"), ("ci_upper", "ci_lower"), ("ci_lower", "ci_upper"))
         ),
     ]
 
@@ -246,7 +258,16 @@ def _estimate_rules(mart: str, min_cell_size: int) -> list:
                 column=c, row_condition=shown, description=f"{c} is present when not suppressed"
             )
             for c in VALUE_COLUMNS
-            if c not in WITHHELD_COLUMNS
+            if c not in (*WITHHELD_COLUMNS, *INTERVAL_COLUMNS)
+        ),
+        # the interval is withheld only with se and deff (the last level), both bounds at once
+        *(
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=c,
+                row_condition=shown & Column(other).is_not_null(),
+                description=f"{c} is present when not suppressed, unless withheld with {other}",
+            )
+            for c, other in (("ci_lower", "se"), ("ci_upper", "ci_lower"), ("ci_lower", "ci_upper"))
         ),
         # se and deff are withheld together, on a group the reconstruction audit coarsened
         *(

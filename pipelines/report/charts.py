@@ -93,9 +93,10 @@ def draw_bar(ax: Axes, y: float, row: MartRow, color: str, sign: int = 1) -> Non
     if row.estimate is None:
         _suppressed(ax, 0.01 * sign, y, row, "left" if sign > 0 else "right")
         return
-    assert row.ci_lower is not None and row.ci_upper is not None
-    error = [[row.estimate - row.ci_lower], [row.ci_upper - row.estimate]]
     ax.barh(y, sign * row.estimate, height=0.7, color=color)
+    if row.ci_lower is None or row.ci_upper is None:
+        return  # withheld for a group published coarser (marts.md §8): a bar alone
+    error = [[row.estimate - row.ci_lower], [row.ci_upper - row.estimate]]
     ax.errorbar(
         sign * row.estimate, y, xerr=error, fmt="none", ecolor="black", elinewidth=1, capsize=2
     )

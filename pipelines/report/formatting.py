@@ -68,6 +68,7 @@ def estimate(measure: str, row: MartRow) -> str:
     """An estimate with its interval and n, e.g. `75,0 % (95 % KI 72,0–78,0 %, n = 300)`."""
     if row.estimate is None:
         return suppressed(row)
-    assert row.ci_lower is not None and row.ci_upper is not None
     shown = value(measure, row.estimate)
+    if row.ci_lower is None or row.ci_upper is None:
+        return f"{shown} (n = {row.n}, intervall ikke publisert)"
     return f"{shown} (95 % KI {interval(measure, row.ci_lower, row.ci_upper)}, n = {row.n})"

@@ -320,9 +320,12 @@ def _data_row(measure: str, row: MartRow) -> DataRow:
     if row.estimate is None:
         estimate, interval = fmt.suppressed(row), ""
     else:
-        assert row.ci_lower is not None and row.ci_upper is not None
         estimate = fmt.value(measure, row.estimate)
-        interval = fmt.interval(measure, row.ci_lower, row.ci_upper)
+        interval = (
+            "ikke publisert"
+            if row.ci_lower is None or row.ci_upper is None
+            else fmt.interval(measure, row.ci_lower, row.ci_upper)
+        )
     return DataRow(
         MEASURES[measure].label, row.item_label, row.group_label, str(row.n), estimate, interval
     )
