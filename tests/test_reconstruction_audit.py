@@ -8,6 +8,7 @@ printed it before marts.md §8; what is published is read through `read_wave`.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -34,6 +35,7 @@ from pipelines.publish import code_version, publish_wave
 from pipelines.publish.marts import read_wave
 from pipelines.reference import build_reference
 from pipelines.vocabulary import MARTS, number_kind, published_rounding
+from sample import generate
 
 MIN = 10
 RAW_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"
@@ -243,3 +245,24 @@ def test_a_lone_hidden_group_is_pinned_down_at_full_precision_not_when_rounded()
         )
     )
     assert bounds["B"] == (pytest.approx(0.0), pytest.approx(20 / 30))
+
+
+def test_a_wave_of_many_small_groups_meets_the_target(tmp_path):
+    """A 2020 wave of 400 respondents (the sample generator's): most groups are small, many
+    are published coarser — up to the level that withholds the interval — and the audit
+    then finds nothing in any mart."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW_DIR / "reference", raw / "reference")
+    generate(2020, 400, 3, raw / "2020", fmt="csv", defects_path=tmp_path / "defects.json")
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    build_reference(con, raw / "reference")
+    ingest_wave(con, raw, 2020)
+    transform.prepare_warehouse(con)
+    transform.build_respondents(con, 2020)
+    for mart in MARTS:
+        transform.build_mart(con, mart, 2020)
+        assert reconstruction_problems(con, mart, 2020, MIN) == [], mart
+    levels = dict(
+        con.execute("SELECT level, count(*) FROM published_precision GROUP BY level").fetchall()
+    )
+    assert levels[1] > 100 and levels[2] > 10 and levels.get(3, 0) > 0
