@@ -19,7 +19,7 @@ from pipelines import comparisons, transform
 from pipelines.publish.layout import PublishedVersion
 from pipelines.significance import benjamini_hochberg, compare_groups
 from pipelines.sql_runner import run_model
-from pipelines.vocabulary import PUBLISHED_DECIMALS
+from pipelines.vocabulary import PRECISION_LEVELS, PUBLISHED_DECIMALS, published_rounding
 from tests.warehouse_fixtures import respondent, warehouse
 
 # Two sector cells, w = 10 in both; Oslo (NO08) and Stavanger (NO0A) split each of them.
@@ -162,36 +162,62 @@ def published_changes(published):
         return catalog.execute("SELECT * FROM changes").df()
 
 
+def _rounded(column: str, level: int, kind: str) -> str:
+    """DuckDB's round of ``column`` as a release publishes it at ``level`` for a row of
+    ``kind`` (NULL where the level withholds it)."""
+    rounding = published_rounding(column, kind, level)
+    if rounding is None:
+        return "NULL"
+    if rounding.steps is None:
+        return f"round({column}, {rounding.decimals})"
+    return f"round(round({column} * {rounding.steps}) / {rounding.steps}, {rounding.decimals})"
+
+
 def as_released(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every number rounded as a release rounds it (marts.md §8: DuckDB's
-    round, half away from zero, to the decimals of the column and of the row's measure)."""
+    round, half away from zero, to the decimals of the column and of the row's measure, at
+    the row's ``level``, the coarser one the reconstruction audit set)."""
     numbers = [c for c in frame.columns if c in PUBLISHED_DECIMALS]
     rounded = ", ".join(
-        f"round({c}, CASE WHEN starts_with(measure, 'mean_') THEN {d.mean} ELSE {d.share} END) "
-        f"AS {c}"
-        for c, d in PUBLISHED_DECIMALS.items()
-        if c in numbers
+        "CASE "
+        + " ".join(
+            f"WHEN level = {level} AND {kind == 'mean'} = starts_with(measure, 'mean_') "
+            f"THEN {_rounded(c, level, kind)}"
+            for level in PRECISION_LEVELS
+            for kind in ("share", "mean")
+        )
+        + f" END AS {c}"
+        for c in numbers
     )
     with duckdb.connect() as con:
         con.register("frame", frame)
-        return con.sql(f"SELECT * REPLACE ({rounded}) FROM frame").df()
+        return con.sql(f"SELECT * EXCLUDE (level) REPLACE ({rounded}) FROM frame").df()
 
 
-def test_changes_equal_the_reference(published_changes):
+def with_levels(changes: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``changes`` with the coarser of the levels its two waves' groups are published at."""
+    levels = con.execute(
+        "SELECT mart, wave, measure, breakdown, group_code, level FROM published_precision"
+    ).df()
+    key = ["mart", "measure", "breakdown", "group_code"]
+    for side in ("from", "to"):
+        side_levels = levels.rename(columns={"wave": f"wave_{side}", "level": f"level_{side}"})
+        changes = changes.merge(side_levels, on=[*key, f"wave_{side}"], how="left")
+    levels = changes[["level_from", "level_to"]].fillna(0).max(axis=1).astype(int)
+    return changes.drop(columns=["level_from", "level_to"]).assign(level=levels)
+
+
+def test_changes_equal_the_reference(published_changes, sample_warehouse):
     """The changes into a wave compare its estimates with the earlier waves' released
     versions at full precision (docs/design.md, decision 22), and are rounded last: the
     reference computes them from its own full-precision marts and rounds as the release
-    does."""
+    does, at the levels the reconstruction audit set (docs/disclosure.md)."""
     marts = {w: reference_marts(w) for w in sd.SAMPLES}
-    expected = as_released(
-        pd.concat(
-            [
-                ref.changes(marts[a], marts[b])
-                for a, b in ((2018, 2020), (2018, 2024), (2020, 2024))
-            ],
-            ignore_index=True,
-        )
+    changes = pd.concat(
+        [ref.changes(marts[a], marts[b]) for a, b in ((2018, 2020), (2018, 2024), (2020, 2024))],
+        ignore_index=True,
     )
+    expected = as_released(with_levels(changes, sample_warehouse))
     merged = published_changes.merge(
         expected, on=CHANGE_KEY, how="outer", suffixes=("", "_ref"), indicator=True
     )

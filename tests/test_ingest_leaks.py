@@ -17,11 +17,13 @@ in each place is found in each.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 import pytest
 
@@ -193,13 +195,14 @@ def planted_preview(real):
 def planted_report(real):
     """``write_report`` with one respondent's row as an HTML table appended to the page."""
 
-    def planting(con, wave, out_dir, published_figures):
-        written = real(con, wave, out_dir, published_figures)
-        row = con.execute(
-            f"SELECT {', '.join(_ROW_COLUMNS)} FROM responses WHERE wave = $wave "
-            "ORDER BY source_row LIMIT 1 OFFSET 6",
-            {"wave": wave},
-        ).fetchone()
+    def planting(marts_dir, wave, out_dir, published_figures):
+        written = real(marts_dir, wave, out_dir, published_figures)
+        with duckdb.connect(os.environ["BAROMETER_WAREHOUSE"], read_only=True) as con:
+            row = con.execute(
+                f"SELECT {', '.join(_ROW_COLUMNS)} FROM responses WHERE wave = $wave "
+                "ORDER BY source_row LIMIT 1 OFFSET 6",
+                {"wave": wave},
+            ).fetchone()
         cells = "\n".join(f"<td>{'' if v is None else v}</td>" for v in row)
         with written.path.open("a", encoding="utf-8") as page:
             page.write(f"<table><tr>\n{cells}\n</tr></table>\n")

@@ -61,9 +61,14 @@ def the_family(found, breakdown: str, group: str, measure: str):
 @pytest.fixture(scope="module")
 def warehouse_2020(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     """The 2020 sample wave in a warehouse of this module's own, which its tests may change."""
-    con = duckdb.connect(str(tmp_path_factory.mktemp("audit") / "warehouse.duckdb"))
-    build_reference(con, RAW_DIR / "reference")
-    ingest_wave(con, RAW_DIR, 2020)
+    return built_2020(RAW_DIR, tmp_path_factory.mktemp("audit") / "warehouse.duckdb")
+
+
+def built_2020(raw: Path, warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """A warehouse holding wave 2020 of ``raw``, its marts built (their precision settled)."""
+    con = duckdb.connect(str(warehouse))
+    build_reference(con, raw / "reference")
+    ingest_wave(con, raw, 2020)
     transform.prepare_warehouse(con)
     transform.build_respondents(con, 2020)
     for mart in MARTS:
@@ -83,6 +88,21 @@ def test_the_attack_recovers_small_cells_from_full_precision(sample_warehouse):
     assert (outcome.determined.m == family.m).all()
     assert (outcome.determined.x == family.x).all()
     assert outcome.small_cells(MIN) == [("4|-|-", 3), ("5|-|-", 6)]
+
+
+def test_the_attack_recovers_a_single_respondents_answer_from_full_precision(sample_warehouse):
+    """The biggest inhibitor named by the 13 county-level workplaces developing an innovation
+    in 2020, eleven factors printed in full: one split fits, with one respondent alone in
+    sector 4 — and which factor that workplace named."""
+    found = full_precision_families(sample_warehouse, "factors", 2020)
+    family = the_family(found, "government_level", "2", "biggest_inhibitor")
+    outcome = attack(family)
+    assert outcome.determined is not None
+    assert (outcome.determined.m == family.m).all()
+    assert (outcome.determined.x == family.x).all()
+    assert outcome.small_cells(MIN) == [("2|-|-", 9), ("4|-|-", 1), ("5|-|-", 3)]
+    [alone] = [c for c, name in enumerate(family.cells.names) if name == "4|-|-"]
+    assert outcome.determined.x[:, alone].sum() == 1
 
 
 def test_the_attack_recovers_nothing_from_what_is_published(sample_warehouse):
@@ -254,13 +274,8 @@ def test_a_wave_of_many_small_groups_meets_the_target(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(RAW_DIR / "reference", raw / "reference")
     generate(2020, 400, 3, raw / "2020", fmt="csv", defects_path=tmp_path / "defects.json")
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    build_reference(con, raw / "reference")
-    ingest_wave(con, raw, 2020)
-    transform.prepare_warehouse(con)
-    transform.build_respondents(con, 2020)
+    con = built_2020(raw, tmp_path / "warehouse.duckdb")
     for mart in MARTS:
-        transform.build_mart(con, mart, 2020)
         assert reconstruction_problems(con, mart, 2020, MIN) == [], mart
     levels = dict(
         con.execute("SELECT level, count(*) FROM published_precision GROUP BY level").fetchall()

@@ -54,6 +54,14 @@ def profile(markdown: str) -> dict[str, dict[str, int]]:
     }
 
 
+def check_evaluations(result) -> dict:
+    """(asset, check name) -> the run's evaluation of that check."""
+    return {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+
+
 def count_gates(monkeypatch) -> Counter:
     """How many times each mart is validated from now on."""
     gated = Counter()
@@ -76,10 +84,7 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, warehouse, mo
     gated = count_gates(monkeypatch)
     result = run()
     assert result.success
-    checks = {
-        (e.asset_key.to_user_string(), e.check_name): e.passed
-        for e in result.get_asset_check_evaluations()
-    }
+    checks = {key: e.passed for key, e in check_evaluations(result).items()}
     assert checks == {
         **{(m, check): True for m in ("innovation", "factors", "failures",
                                       "culture_index", "reform_pressure")
@@ -222,10 +227,7 @@ def test_a_lone_hidden_group_stops_publication(run_2018, monkeypatch):
     monkeypatch.setattr(marts, "read_wave", planted)
     result = run()
     assert not result.success
-    checks = {
-        (e.asset_key.to_user_string(), e.check_name): e
-        for e in result.get_asset_check_evaluations()
-    }
+    checks = check_evaluations(result)
     assert checks[("innovation", "quality_gate")].passed
     audit = checks[("innovation", "disclosure_audit")]
     assert not audit.passed
@@ -244,10 +246,7 @@ def test_a_number_with_more_decimals_than_section_8_allows_stops_publication(run
     monkeypatch.setattr(marts, "read_wave", planted)
     result = run()
     assert not result.success
-    checks = {
-        (e.asset_key.to_user_string(), e.check_name): e
-        for e in result.get_asset_check_evaluations()
-    }
+    checks = check_evaluations(result)
     gate_check = checks[("factors", "quality_gate")]
     assert not gate_check.passed
     assert (

@@ -13,8 +13,8 @@ from pipelines.disclosure.search import Program, Split, agrees
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the attack learnt of one family: the consistent splits it found (at most
-    ``limit``), and whether it searched them all (``complete``)."""
+    """What the attack learnt of one family: the consistent splits it found (one, or two
+    that differ), and whether it proved there are no others (``complete``)."""
 
     family: Family
     splits: tuple[Split, ...]
@@ -34,26 +34,41 @@ class Outcome:
         return [(names[c], int(k)) for c, k in enumerate(split.m) if 0 < k < min_cell_size]
 
 
-def attack(family: Family, limit: int = 2, rounds: int = 8, seconds: float = 10.0) -> Outcome:
-    """Search the splits consistent with the family's published numbers, stopping at
-    ``limit`` of them. Each integer point of the estimates' polytope is checked against the
-    intervals, se and deff; one that fails is excluded and the search goes on, at most
-    ``rounds`` times. A search that runs out of rounds, or of ``seconds`` for one integer
-    program, is incomplete: it claims nothing."""
+def attack(family: Family, rounds: int = 8, seconds: float = 10.0) -> Outcome:
+    """Search the splits consistent with the family's published numbers: a first one, then
+    for every unknown (a cell's count, a row's sum in a cell) whether any consistent split
+    gives it another value. Each integer point of the estimates' polytope is checked
+    against the intervals, se and deff; the first search excludes a point that fails and
+    goes on, at most ``rounds`` times. The split is determined when every other value is
+    proven impossible; a search cut short (``seconds`` for one integer program) or a point
+    that only the non-linear numbers rule out leaves the outcome incomplete: it claims
+    nothing."""
     program = Program(family)
     everything = np.arange(program.size)
     seen: list[tuple[np.ndarray, np.ndarray]] = []
-    found: list[Split] = []
+    first = None
     for _ in range(rounds):
         split, proven = program.search(seen, time_limit=seconds)
         if split is None:
-            return Outcome(family, tuple(found), complete=proven)
-        seen.append((program.vector(split), everything))
+            return Outcome(family, (), complete=proven)
         if _agrees_without_truth(family, split):
-            found.append(split)
-            if len(found) >= limit:
-                return Outcome(family, tuple(found), complete=False)
-    return Outcome(family, tuple(found), complete=False)
+            first = split
+            break
+        seen.append((program.vector(split), everything))
+    if first is None:
+        return Outcome(family, (), complete=False)
+    point = program.vector(first)
+    complete = True
+    for v in everything:
+        for bound in ((point[v] + 1, np.inf), (-np.inf, point[v] - 1)):
+            other, proven = program.search([], time_limit=seconds, bounds={int(v): bound})
+            if other is None:
+                complete &= proven
+            elif _agrees_without_truth(family, other):
+                return Outcome(family, (first, other), complete=False)
+            else:
+                complete = False
+    return Outcome(family, (first,), complete=complete)
 
 
 def _agrees_without_truth(family: Family, split: Split) -> bool:

@@ -102,14 +102,18 @@ class Program:
         avoid: list[tuple[np.ndarray, np.ndarray]],
         near: np.ndarray | None = None,
         time_limit: float | None = None,
+        bounds: dict[int, tuple[float, float]] | None = None,
     ) -> tuple[Split | None, bool]:
         """``solve``, and whether its answer is proven: a point found, or HiGHS's proof that
-        there is none (not a search cut short by ``time_limit``)."""
+        there is none (not a search cut short by ``time_limit``). ``bounds`` narrows some
+        variables (index -> (least, most))."""
         a, lo, hi = [self.a], [self.lo], [self.hi]
         size = self.size
         extra = 0
         objective_extra: list[float] = []
-        lower, upper = [self.lower], [self.upper]
+        lower, upper = [self.lower.copy()], [self.upper.copy()]
+        for v, (least, most) in (bounds or {}).items():
+            lower[0][v], upper[0][v] = max(lower[0][v], least), min(upper[0][v], most)
         if near is not None:
             # d_v ≥ |v − near_v|
             d = np.eye(size)
@@ -151,7 +155,9 @@ class Program:
             constraints=LinearConstraint(matrix, np.concatenate(lo), np.concatenate(hi)),
             integrality=np.ones(width),
             bounds=Bounds(np.concatenate(lower), np.concatenate(upper)),
-            options={"presolve": True, **({"time_limit": time_limit} if time_limit else {})},
+            # HiGHS's presolve declared programs infeasible that the truth satisfies exactly
+            # (intervals of 1e-9 at full precision): without it, an answer is one
+            options={"presolve": False, **({"time_limit": time_limit} if time_limit else {})},
         )
         # status 1 (time limit) may still carry a feasible point, which is checked like any;
         # status 2 is HiGHS's proof that there is none
