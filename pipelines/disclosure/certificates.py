@@ -20,9 +20,10 @@ from pipelines.disclosure.families import Family
 from pipelines.disclosure.figures import figures
 from pipelines.disclosure.search import Program, Split, agrees, mean_squares
 
-# Seconds HiGHS may spend looking for one certificate; a cell it does not certify in that
-# time is treated as determined (and its group published coarser), never as safe.
-SEARCH_SECONDS = 1.0
+# Branch-and-bound nodes HiGHS may spend looking for one certificate — a count, not a time,
+# so that the audit decides alike on every machine and in every run; a cell it does not
+# certify within them is treated as determined (its group published coarser), never as safe.
+SEARCH_NODES = 500
 SEARCH_ROUNDS = 2
 
 
@@ -235,7 +236,7 @@ def _searched_certificates(family: Family, cells: list[int]) -> set[int]:
             [c for c in remaining]
             + [program.x_index(r, c) for r in range(len(family.rows)) for c in remaining]
         )
-        split = program.solve([(truth, variables), *avoid], near=truth, time_limit=SEARCH_SECONDS)
+        split = program.solve([(truth, variables), *avoid], near=truth, node_limit=SEARCH_NODES)
         if split is None:
             break
         if agrees(family, split):

@@ -90,12 +90,13 @@ class Program:
         self,
         avoid: list[tuple[np.ndarray, np.ndarray]],
         near: np.ndarray | None = None,
-        time_limit: float | None = None,
+        node_limit: int | None = None,
     ) -> Split | None:
         """An integer point of the polytope that differs from each ``avoid`` point in at
         least one of its listed variables (by ±1 or more); the nearest to ``near`` (in L1)
-        if given. None when there is none, or none was found in ``time_limit`` seconds."""
-        return self.search(avoid, near, time_limit)[0]
+        if given. None when there is none, or none was found in ``node_limit`` branch-and-bound
+        nodes (a count, so the answer is the same on every machine)."""
+        return self.search(avoid, near, node_limit=node_limit)[0]
 
     def search(
         self,
@@ -103,10 +104,11 @@ class Program:
         near: np.ndarray | None = None,
         time_limit: float | None = None,
         bounds: dict[int, tuple[float, float]] | None = None,
+        node_limit: int | None = None,
     ) -> tuple[Split | None, bool]:
         """``solve``, and whether its answer is proven: a point found, or HiGHS's proof that
-        there is none (not a search cut short by ``time_limit``). ``bounds`` narrows some
-        variables (index -> (least, most))."""
+        there is none (not a search cut short by ``time_limit`` seconds or ``node_limit``
+        nodes). ``bounds`` narrows some variables (index -> (least, most))."""
         a, lo, hi = [self.a], [self.lo], [self.hi]
         size = self.size
         extra = 0
@@ -157,9 +159,13 @@ class Program:
             bounds=Bounds(np.concatenate(lower), np.concatenate(upper)),
             # HiGHS's presolve declared programs infeasible that the truth satisfies exactly
             # (intervals of 1e-9 at full precision): without it, an answer is one
-            options={"presolve": False, **({"time_limit": time_limit} if time_limit else {})},
+            options={
+                "presolve": False,
+                **({"time_limit": time_limit} if time_limit else {}),
+                **({"node_limit": node_limit} if node_limit else {}),
+            },
         )
-        # status 1 (time limit) may still carry a feasible point, which is checked like any;
+        # status 1 (a limit reached) may still carry a feasible point, checked like any;
         # status 2 is HiGHS's proof that there is none
         if result.x is None or result.status not in (0, 1):
             return None, result.status == 2
