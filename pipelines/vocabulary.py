@@ -577,22 +577,25 @@ class Rounding:
 # marts.md §8, last paragraph: publish less about a group the reconstruction audit flags.
 # The audit writes a level per (mart, wave, measure, breakdown, group_code) into the private
 # table `published_precision`; a group without a row is at level 0, §8's table. A level
-# coarsens the estimate, its interval and a change's numbers, and withholds (NULL) se and
-# deff — and the se and p_value of a change, which would give a withheld se back; the last
-# level withholds the intervals too. Every row
-# and key stays, and `n`. Level COARSEST_LEVEL is the last resort: there is none coarser.
+# withholds (NULL) se and deff, and from level 2 on coarsens the estimate, its interval and a
+# change's numbers; the se and p_value of a change are withheld with them, since they would
+# give a withheld se back; the last level withholds the intervals too. Every row and key
+# stays, and `n`. Level COARSEST_LEVEL is the last resort: there is none coarser.
 COARSER_LEVELS = {
+    # §8's decimals, se and deff withheld: where they, a function of the split over the
+    # weighting cells, are what pins it down (docs/disclosure.md)
+    1: {"share": Rounding(3), "mean": Rounding(2)},
     # whole percent; means to one decimal
-    1: {"share": Rounding(2), "mean": Rounding(1)},
+    2: {"share": Rounding(2), "mean": Rounding(1)},
     # steps of 0.05 for shares, of 0.5 for means
-    2: {"share": Rounding(2, steps=20), "mean": Rounding(1, steps=2)},
+    3: {"share": Rounding(2, steps=20), "mean": Rounding(1, steps=2)},
     # one decimal for shares, whole numbers for means: for the small distributions over
     # many answers (the biggest inhibitor of a group of twenty) that the audit still splits
     # at 0.05 (docs/disclosure.md)
-    3: {"share": Rounding(1), "mean": Rounding(0)},
+    4: {"share": Rounding(1), "mean": Rounding(0)},
     # the same, and the interval withheld as well: it carries the design effect, which can
     # still pin down the smallest distributions at one decimal (docs/disclosure.md)
-    4: {"share": Rounding(1), "mean": Rounding(0)},
+    5: {"share": Rounding(1), "mean": Rounding(0)},
 }
 PRECISION_LEVELS = (0, *COARSER_LEVELS)
 COARSEST_LEVEL = PRECISION_LEVELS[-1]
@@ -607,7 +610,7 @@ COARSENED_COLUMNS = (
 WITHHELD_COLUMNS = ("se", "deff", "p_value")
 # the interval of an estimate, or of a change, from this level on
 INTERVAL_COLUMNS = ("ci_lower", "ci_upper")
-INTERVAL_WITHHELD_FROM = 4
+INTERVAL_WITHHELD_FROM = 5
 
 
 def published_rounding(column: str, kind: NumberKind, level: int = 0) -> Rounding | None:

@@ -49,7 +49,7 @@ def test_the_vocabulary_holds_section_8s_table_for_every_published_number():
     assert section_8 == PUBLISHED_DECIMALS
     doubles = {c.name for shape in SHAPES.values() for c in shape.columns if c.type == "DOUBLE"}
     assert doubles == set(PUBLISHED_DECIMALS)
-    assert COARSEST_LEVEL == 4
+    assert COARSEST_LEVEL == 5
 
 
 # --- a hand-made warehouse ---------------------------------------------------------------
@@ -147,16 +147,16 @@ def test_changes_and_differences_are_rounded_to_section_8s_decimals():
     assert (test["groups"], test["df"]) == (3, 2)
 
 
-def test_level_1_rounds_a_group_to_whole_percent_and_withholds_se_and_deff():
+def test_level_2_rounds_a_group_to_whole_percent_and_withholds_se_and_deff():
     con = warehouse()
     for group in ("1", "2"):
         add_estimate(con, "factors", "promoted", "sector", group,
                      (0.5349, 0.4851, 0.5849, 0.0251, 1.1))  # fmt: skip
         add_estimate(con, "factors", "mean_score", "sector", group,
                      (3.26, 3.0449, 3.4751, 0.11, 1.3))  # fmt: skip
-    set_level(con, "factors", 2020, "promoted", "sector", "1", 1)
-    set_level(con, "factors", 2020, "mean_score", "sector", "1", 1)
-    set_level(con, "factors", 2018, "promoted", "sector", "2", 2)  # another wave's: no effect
+    set_level(con, "factors", 2020, "promoted", "sector", "1", 2)
+    set_level(con, "factors", 2020, "mean_score", "sector", "1", 2)
+    set_level(con, "factors", 2018, "promoted", "sector", "2", 3)  # another wave's: no effect
     rows = published(con, "factors")
     assert numbers(rows[("promoted", "sector", "1")]) == (0.53, 0.49, 0.58, None, None)
     assert numbers(rows[("mean_score", "sector", "1")]) == (3.3, 3.0, 3.5, None, None)
@@ -166,20 +166,39 @@ def test_level_1_rounds_a_group_to_whole_percent_and_withholds_se_and_deff():
     assert len(rows) == 4  # every row and key is kept
 
 
-def test_level_2_rounds_shares_to_steps_of_5_percent_and_means_to_halves():
+def test_level_3_rounds_shares_to_steps_of_5_percent_and_means_to_halves():
     con = warehouse()
     add_estimate(con, "factors", "promoted", "sector", "1", (0.5349, 0.4851, 0.5849, 0.0251, 1.1))
     add_estimate(con, "factors", "mean_score", "sector", "1", (3.26, 2.74, 3.76, 0.26, 1.3))
     add_estimate(con, "innovation", "novelty", "sector", "1", (0.1749, 0.1251, 0.2249, 0.02, 1.0))
-    set_level(con, "factors", 2020, "promoted", "sector", "1", 2)
-    set_level(con, "factors", 2020, "mean_score", "sector", "1", 2)
-    set_level(con, "innovation", 2020, "novelty", "sector", "1", 2)
+    set_level(con, "factors", 2020, "promoted", "sector", "1", 3)
+    set_level(con, "factors", 2020, "mean_score", "sector", "1", 3)
+    set_level(con, "innovation", 2020, "novelty", "sector", "1", 3)
     rows = published(con, "factors")
     assert numbers(rows[("promoted", "sector", "1")]) == (0.55, 0.5, 0.6, None, None)
     assert numbers(rows[("mean_score", "sector", "1")]) == (3.5, 2.5, 4.0, None, None)
     novelty = published(con, "innovation")[("novelty", "sector", "1")]
     # 0.1749 · 20 = 3.498 → 3 steps; 0.2249 · 20 = 4.498 → 4 steps: 0.15 and 0.2, exactly
     assert numbers(novelty) == (0.15, 0.15, 0.2, None, None)
+
+
+def test_level_1_withholds_se_and_deff_and_keeps_section_8s_decimals():
+    con = warehouse()
+    add_estimate(con, "factors", "promoted", "sector", "1", (0.5349, 0.4851, 0.5849, 0.0251, 1.1))
+    set_level(con, "factors", 2020, "promoted", "sector", "1", 1)
+    rows = published(con, "factors")
+    assert numbers(rows[("promoted", "sector", "1")]) == (0.535, 0.485, 0.585, None, None)
+
+
+def test_the_last_level_withholds_the_interval_too():
+    con = warehouse()
+    add_estimate(con, "factors", "promoted", "sector", "1", (0.5349, 0.4851, 0.5849, 0.0251, 1.1))
+    add_estimate(con, "factors", "mean_score", "sector", "1", (3.26, 2.74, 3.76, 0.26, 1.3))
+    set_level(con, "factors", 2020, "promoted", "sector", "1", COARSEST_LEVEL)
+    set_level(con, "factors", 2020, "mean_score", "sector", "1", COARSEST_LEVEL)
+    rows = published(con, "factors")
+    assert numbers(rows[("promoted", "sector", "1")]) == (0.5, None, None, None, None)
+    assert numbers(rows[("mean_score", "sector", "1")]) == (3.0, None, None, None, None)
 
 
 def test_a_change_with_one_coarsened_side_is_coarsened_and_withholds_se_and_p_value():
@@ -193,9 +212,9 @@ def test_a_change_with_one_coarsened_side_is_coarsened_and_withholds_se_and_p_va
         "(2018, 2020, 'factors', 'mean_score', 'x', 'sector', '1', '', 'Helse', "
         " 3.26, 3.74, 0.48, 0.2, 0.088, 0.872, 0.0164, false)"
     )
-    # the earlier wave's share group is at level 1; the later wave's mean group at level 2
-    set_level(con, "factors", 2018, "promoted", "sector", "1", 1)
-    set_level(con, "factors", 2020, "mean_score", "sector", "1", 2)
+    # the earlier wave's share group is at level 2; the later wave's mean group at level 3
+    set_level(con, "factors", 2018, "promoted", "sector", "1", 2)
+    set_level(con, "factors", 2020, "mean_score", "sector", "1", 3)
     changes = published(con, "changes")
     share, mean = (changes[(2018, m, "sector", "1")] for m in ("promoted", "mean_score"))
     assert numbers(share) == (0.53, 0.6, 0.07, None, 0.01, 0.13, None)
@@ -206,23 +225,24 @@ def test_a_change_with_one_coarsened_side_is_coarsened_and_withholds_se_and_p_va
 
 def test_the_rounding_of_every_level_is_the_vocabularys():
     share, mean = "share", "mean"
-    assert published_rounding("estimate", share, 1).decimals == 2
-    assert published_rounding("estimate", mean, 1).decimals == 1
-    assert published_rounding("ci_upper", share, 2).unit == pytest.approx(0.05)
-    assert published_rounding("difference", mean, 2).unit == pytest.approx(0.5)
-    for level in (1, 2):
+    assert published_rounding("estimate", share, 1).decimals == 3
+    assert published_rounding("estimate", share, 2).decimals == 2
+    assert published_rounding("estimate", mean, 2).decimals == 1
+    assert published_rounding("ci_upper", share, 3).unit == pytest.approx(0.05)
+    assert published_rounding("difference", mean, 3).unit == pytest.approx(0.5)
+    for level in (1, 2, 3):
         for column in ("se", "deff", "p_value"):
             assert published_rounding(column, share, level) is None
-    assert published_rounding("q_value", share, 2).decimals == 4  # tests are not coarsened
+    assert published_rounding("q_value", share, 3).decimals == 4  # tests are not coarsened
 
 
 def test_the_audits_levels_are_checked_where_it_writes_them():
     con = warehouse()
     with pytest.raises(duckdb.ConstraintException):
         set_level(con, "factors", 2020, "promoted", "sector", "1", COARSEST_LEVEL + 1)
-    set_level(con, "factors", 2020, "promoted", "sector", "1", 1)
+    set_level(con, "factors", 2020, "promoted", "sector", "1", 2)
     run_sql(con, mart_tables_sql())  # creating the tables again keeps the audit's rows
-    assert con.execute("SELECT level FROM published_precision").fetchall() == [(1,)]
+    assert con.execute("SELECT level FROM published_precision").fetchall() == [(2,)]
 
 
 def test_dagster_metadata_previews_the_published_rows():
