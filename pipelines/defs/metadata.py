@@ -24,16 +24,6 @@ def mart_metadata(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> dict:
     return {**rows, "dagster/column_schema": column_schema(SHAPES[mart])}
 
 
-def table_metadata(
-    con: duckdb.DuckDBPyConnection, relation: str, wave: int, *, wave_column: str = "wave"
-) -> dict:
-    """Metadata of one wave of ``relation`` (a table or view name of the warehouse)."""
-    rows = con.table(relation).filter(
-        duckdb.ColumnExpression(wave_column) == duckdb.ConstantExpression(wave)
-    )
-    return relation_metadata(rows)
-
-
 def relation_schema(rows: duckdb.DuckDBPyRelation) -> dg.TableSchema:
     return dg.TableSchema(
         columns=[

@@ -3,7 +3,7 @@ consistent with what is published. It never looks at the truth a family carries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -74,16 +74,11 @@ def attack(family: Family, rounds: int = 8, seconds: float = 10.0) -> Outcome:
 def _agrees_without_truth(family: Family, split: Split) -> bool:
     """The attacker does not know Σy² of a mean's answers: a mean row's se is then taken as
     reproducible (its squares can be chosen), so only shares are checked in full."""
-    shares_only = Family(
-        mart=family.mart,
-        wave=family.wave,
-        breakdown=family.breakdown,
-        group_code=family.group_code,
-        cells=family.cells,
-        rows=tuple(r for r in family.rows if not r.mean),
-        m=family.m,
-        x=family.x[[i for i, r in enumerate(family.rows) if not r.mean]],
-        q=family.q[[i for i, r in enumerate(family.rows) if not r.mean]],
-    )
     kept = [i for i, r in enumerate(family.rows) if not r.mean]
+    shares_only = replace(
+        family,
+        rows=tuple(family.rows[i] for i in kept),
+        x=family.x[kept],
+        q=family.q[kept],
+    )
     return agrees(shares_only, Split(m=split.m, x=split.x[kept]))
