@@ -16,11 +16,19 @@ them is the version's `created`, taken from that record, never from the clock.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from pipelines.publish.layout import read_manifest
+
+# the manifest's entries that are not part of the record the open-data files are made from
+OPEN_DATA = "open_data"
+RELEASE_DIGEST = "release_digest"
 
 
 @dataclass(frozen=True)
@@ -50,3 +58,26 @@ class ReleaseRecord:
         """The mart's rows as published, read back from the version's Parquet file."""
         (entry,) = (f for f in self.parquet if f["mart"] == mart)
         return pq.read_table(self.folder / entry["path"])
+
+
+def release_digest(manifest: dict) -> str:
+    """sha256 of the manifest without its open-data list and this digest: its keys sorted,
+    no spaces, UTF-8 (`json.dumps(..., sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)`)."""
+    record = {k: v for k, v in manifest.items() if k not in (OPEN_DATA, RELEASE_DIGEST)}
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_record(version_dir: Path) -> ReleaseRecord:
+    """The record of a published version (or of one being staged), from its manifest."""
+    manifest = read_manifest(Path(version_dir))
+    return ReleaseRecord(
+        wave=manifest["wave"],
+        version=manifest["version"],
+        created=manifest["created"],
+        release_digest=release_digest(manifest),
+        min_cell_size=manifest["min_cell_size"],
+        parquet=tuple(manifest["files"]),
+        folder=Path(version_dir),
+    )
