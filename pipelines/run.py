@@ -128,6 +128,13 @@ def summary() -> str:
         ).fetchall()
         for wave, mart, version, rows in releases:
             lines.append(f"  {wave} {mart:<16} {version}  {rows:>6} rows")
+        lines.append("Open data (JSON-stat, Data Package, DCAT-AP-NO, Excel) beside the Parquet:")
+        folders = con.sql(
+            "SELECT wave, version, parse_dirpath(path) AS folder, count(*) AS files "
+            "FROM release_files WHERE is_latest GROUP BY ALL ORDER BY wave"
+        ).fetchall()
+        for wave, version, folder, files in folders:
+            lines.append(f"  {wave} {version}  {folder}/  ({files} files)")
         lines.append("Headline figures (total, 95 % interval):")
         for mart, measure, item, what in HEADLINES:
             rows = con.execute(

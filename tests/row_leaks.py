@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pyarrow.parquet as pq
 
 from pipelines import codebook
@@ -185,6 +186,8 @@ def file_records(path: Path) -> Iterator[str]:
             yield " ".join(str(v) for v in row.values())
     elif path.suffix == ".duckdb":
         yield from duckdb_records(path)
+    elif path.suffix == ".xlsx":
+        yield from workbook_records(path)
     else:
         yield from text_records(data.decode("utf-8", errors="replace"))
 
@@ -207,6 +210,18 @@ def duckdb_records(path: Path) -> Iterator[str]:
         for (table,) in tables:
             for row in con.execute(f'SELECT * FROM "{table}"').fetchall():
                 yield " ".join(str(v) for v in row)
+
+
+def workbook_records(path: Path) -> Iterator[str]:
+    """Every row of every sheet of a workbook (its XML is zipped: read as text it shows
+    nothing)."""
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows(values_only=True):
+                yield " ".join(str(v) for v in row if v is not None)
+    finally:
+        workbook.close()
 
 
 def text_records(text: str) -> Iterator[str]:

@@ -13,6 +13,8 @@ from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
 from pipelines.publish import build_catalog, code_version, publish_wave
 from pipelines.publish.fingerprint import unchanged_inputs
+from pipelines.publish.layout import read_manifest
+from pipelines.publish.opendata import OPEN_DATA
 from pipelines.quality.pages import QUALITY_PAGES
 from pipelines.vocabulary import ESTIMATES, MARTS
 
@@ -66,5 +68,9 @@ def release(
             "manifest": dg.MetadataValue.path(str(published.manifest_path)),
             "catalog": dg.MetadataValue.path(str(catalog)),
             "data_docs": dg.MetadataValue.path(str(published.path / QUALITY_PAGES / "index.html")),
+            # the JSON-stat, Data Package, DCAT-AP-NO and Excel files beside the Parquet
+            "open data": dg.MetadataValue.json(
+                {f["path"]: f["format"] for f in read_manifest(published.path)[OPEN_DATA]}
+            ),
         }
     )

@@ -45,6 +45,8 @@ from pipelines.publish.layout import (
     versions,
 )
 from pipelines.publish.marts import read_wave, warehouse_table
+from pipelines.publish.opendata import OPEN_DATA, RELEASE_DIGEST, record_of, release_digest
+from pipelines.publish.opendata.formats import file_entry
 from pipelines.publish.privacy import refuse_disclosure, refuse_small_cells
 from pipelines.publish.records import (
     compared_with,
@@ -58,7 +60,8 @@ if TYPE_CHECKING:
 
     from pipelines.quality.gate import GateResult
 
-MANIFEST_FORMAT = 1
+# 2: a version holds the open-data files (`open_data`) and the digest they carry
+MANIFEST_FORMAT = 2
 # Part of a version's identity: changing any of these changes the files' sha256.
 PARQUET_OPTIONS = {
     "compression": "zstd",
@@ -176,6 +179,7 @@ def publish_wave(
             # the pages (which hold times) never make one
             if write_pages(results, staging / QUALITY_PAGES, min_cell_size) is not None:
                 _fsync_tree(staging / QUALITY_PAGES)
+            _stage_open_data(staging, manifest)
             _write_manifest(staging / MANIFEST, manifest)
             # before the version appears, so that no published version lacks its rows
             record_release_estimates(con, wave, version)
@@ -194,14 +198,28 @@ def publish_wave(
     )
 
 
+def _stage_open_data(staging: Path, manifest: dict) -> None:
+    """Write the version's open-data files, made from its staged Parquet and its record, and
+    list them in the manifest with the digest of the record they carry."""
+    # Imported here: a run that makes no new version never loads the writers' libraries.
+    from pipelines.publish.opendata.build import open_data_files
+
+    manifest[RELEASE_DIGEST] = release_digest(manifest)
+    files = open_data_files(record_of(manifest, staging))
+    for name, data in files.items():
+        _write_durably(staging / name, data)
+    manifest[OPEN_DATA] = [file_entry(name, data) for name, data in files.items()]
+
+
 def _identity(manifest: dict) -> tuple:
     """What makes two versions the same: the data files, their schema, the inputs and
     settings they were made from and the earlier versions the changes compared with (a new
     version of an earlier wave makes one of this wave, even where no number moves). A code
     change that leaves every byte of the data as it was (a refactoring, a new log line) is
     no correction and makes no new version; the manifest keeps the code version that first
-    made the data."""
-    keys = ("inputs", "min_cell_size", "schema", "files")
+    made the data. The open-data files hold the version's name and record, so they are no
+    part of it: a change of what a version holds besides its Parquet bumps MANIFEST_FORMAT."""
+    keys = ("manifest_format", "inputs", "min_cell_size", "schema", "files")
     # a manifest written before compared_with was recorded compared with nothing it names
     compared = manifest.get("compared_with", [])
     return (*(json.dumps(manifest[k], sort_keys=True) for k in keys), json.dumps(compared))

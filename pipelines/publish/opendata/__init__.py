@@ -70,8 +70,12 @@ def release_digest(manifest: dict) -> str:
 
 
 def read_record(version_dir: Path) -> ReleaseRecord:
-    """The record of a published version (or of one being staged), from its manifest."""
-    manifest = read_manifest(Path(version_dir))
+    """The record of a published version, from its manifest."""
+    return record_of(read_manifest(Path(version_dir)), Path(version_dir))
+
+
+def record_of(manifest: dict, folder: Path) -> ReleaseRecord:
+    """The record of the version `manifest` describes, its Parquet files in `folder`."""
     return ReleaseRecord(
         wave=manifest["wave"],
         version=manifest["version"],
@@ -79,5 +83,5 @@ def read_record(version_dir: Path) -> ReleaseRecord:
         release_digest=release_digest(manifest),
         min_cell_size=manifest["min_cell_size"],
         parquet=tuple(manifest["files"]),
-        folder=Path(version_dir),
+        folder=folder,
     )
