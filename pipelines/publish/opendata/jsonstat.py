@@ -209,9 +209,10 @@ def item_categories(rows: list[dict]) -> dict[str, str]:
 
 
 def qualified_note(code_word: str, parent: str, column: str) -> tuple[str, str]:
+    word = HEADINGS[parent].lower()
     return (
-        f"Kategori-id er {HEADINGS[parent].lower()} og {code_word} med kolon imellom "
-        f"({parent}:{column}), fordi samme kode har ulik betydning i ulike {parent}.",
+        f"Kategori-id er {parent}:{column} ({word} og {code_word}): samme kode kan bety ulike "
+        f"ting under ulike verdier av {word}.",
         f"The category id is {parent}:{column}: one code means different things under "
         f"different values of {parent}.",
     )
