@@ -132,6 +132,16 @@ def measure_make_run(cache: Path, runs: int) -> list[Measurement]:
     return measured[1:]
 
 
+def measure_open_data(cache: Path, runs: int) -> dict:
+    """Making the open-data files of the versions `measure_make_run` published."""
+    home = cache / "make_run"
+    report = home / "open_data.json"
+    args = ["-m", "bench.open_data", str(home / "marts"), str(report), str(runs)]
+    return run_child(
+        args, env=child_env(), cwd=PROJECT_ROOT, log=home / "open_data.log", report=report
+    ).report
+
+
 def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
     packages = ", ".join(
@@ -152,6 +162,8 @@ def run_bench(
     startup = measure_startup(cache, runs)
     say(f"start-up only: {startup[-1].wall_s:.2f} s")
     make_run = measure_make_run(cache, make_run_runs) if make_run_runs else []
+    open_data = None
     if make_run:
         say(f"make run, warm: {', '.join(f'{m.wall_s:.1f}' for m in make_run)} s")
-    return BenchResults(measured, startup, make_run, runs, machine())
+        open_data = measure_open_data(cache, runs)
+    return BenchResults(measured, startup, make_run, open_data, runs, machine())

@@ -629,7 +629,7 @@ def published_rounding(column: str, kind: NumberKind, level: int = 0) -> Roundin
 def description(mart: str) -> str:
     """What a published mart holds, in a sentence."""
     if mart == "changes":
-        return "Change of every estimate from every earlier published wave (marts.md §6)."
+        return "Change of every estimate from every earlier published wave."
     if mart == "differences":
-        return "Whether the groups of each table of the wave differ (marts.md §7)."
+        return "Whether the groups of each table of the wave differ."
     return MART[mart].description

@@ -4,15 +4,21 @@ to `make bench` on a quiet machine, not to the test suite."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from bench.deliveries import WAVE
-from bench.results import render
+from bench.results import open_data_table, render
 from bench.runner import run_bench
 from pipelines.vocabulary import ESTIMATES, MARTS, VALUE_COLUMNS
+
+PROJECT = Path(__file__).resolve().parent.parent
 
 # a minute or more of CPU: scheduled first (tests/conftest.py)
 pytestmark = pytest.mark.heavy
@@ -78,6 +84,7 @@ def test_targets_are_listed_and_unmeasured_ones_say_so(bench):
         "peak RSS ≤ 2.00 GiB at 1 000 000",
         "100 000 → 1 000 000 ≤ 12 × time",
         "make run, warm ≤ 20 s",
+        "open data added to make run, warm ≤ 1 s",
     ]
     assert all(row[1:] == ["not measured", "—"] for row in rows)
     assert "Pipeline steps at 2 000 respondents" in text
@@ -109,3 +116,31 @@ def test_pipeline_and_baseline_made_the_same_mart_rows(bench):
         compared += len(pipeline)
     assert results.sizes[0].marts.identical
     assert results.sizes[0].marts.rows == compared
+
+
+def test_open_data_is_measured_on_the_published_versions(published, tmp_path):
+    """The child the bench runs on make run's releases: it remakes every wave's open-data
+    files, checks them against the published ones and reports time and size per format."""
+    report = tmp_path / "open_data.json"
+    # a process of its own, as the bench runs it: this one has imported the writers already
+    subprocess.run(
+        [sys.executable, "-m", "bench.open_data", str(published), str(report), "1"],
+        check=True,
+        cwd=PROJECT,
+    )
+    measured = json.loads(report.read_text())
+    assert measured["writers_at_start_up"] == []
+    assert 0 < measured["warm_s"] < measured["import_s"] + measured["waves"]["2020"]["seconds"]
+    assert sorted(measured["waves"]) == ["2018", "2020", "2024"]
+    for wave in measured["waves"].values():
+        assert wave["seconds"] > 0 and wave["parquet_bytes"] > 0
+        assert set(wave["bytes"]) == {
+            "JSON-stat 2.0",
+            "Data Package 2.0",
+            "DCAT-AP-NO 2.0 (Turtle)",
+            "Excel workbook",
+        }
+        assert all(size > 0 for size in wave["bytes"].values())
+    header, rule, *rows = table_after("\n".join(open_data_table(measured)), "| wave")
+    assert header[:2] == ["wave", "s"] and header[-1] == "Parquet"
+    assert [row[0] for row in rows] == ["2018", "2020", "2024"]

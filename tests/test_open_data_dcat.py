@@ -165,7 +165,10 @@ def test_a_dataset_per_mart_and_a_distribution_per_format(graph, record, files):
 
 def test_version_dates_and_period(graph, record, turtle):
     (dataset,) = graph.subjects(
-        ns.DCTERMS.title, Literal("Innovasjonsbarometeret 2020: factors", lang="en")
+        ns.DCTERMS.title,
+        Literal(
+            "Innovation barometer 2020: Factors that promoted and inhibited innovation", lang="en"
+        ),
     )
     created = datetime.fromisoformat(record.created)
     assert graph.value(dataset, ns.DCTERMS.issued).toPython() == created

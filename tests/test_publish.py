@@ -30,6 +30,7 @@ from pipelines.publish import release as release_module
 from pipelines.publish.fingerprint import PROJECT_ROOT, code_version
 from pipelines.publish.layout import LATEST, LOCK, STAGING, release_dir, versions
 from pipelines.publish.marts import warehouse_table
+from pipelines.publish.opendata import release_digest
 from pipelines.quality import GateFailure, GateResult, QualityGateError
 from pipelines.vocabulary import COMPARISON_MARTS, ESTIMATES, MARTS, SHAPES, MinCellSizeError
 
@@ -102,16 +103,23 @@ def test_first_release_files_and_manifest(warehouse, tmp_path):
     assert (release.wave, release.version, release.created_new) == (2020, "v0001", True)
     assert (release.path, release.manifest_path) == (folder, folder / "manifest.json")
     assert (marts_dir / "wave=2020" / LATEST).read_text() == "v0001\n"
+    open_data = sorted(
+        [f"{m}.jsonstat.json" for m in MARTS]
+        + ["barometer-2020.xlsx", "datapackage.json", "dcat.ttl"]
+    )
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [f"{m}.parquet" for m in MARTS] + ["manifest.json"]
+        [f"{m}.parquet" for m in MARTS] + ["manifest.json", *open_data]
     )
 
     manifest = json.loads(release.manifest_path.read_text())
+    assert manifest["release_digest"] == release_digest(manifest)
+    assert [f["path"] for f in manifest.pop("open_data")] == open_data  # test_open_data_release
+    manifest.pop("release_digest")
     created = datetime.fromisoformat(manifest.pop("created"))
     assert before <= created <= after and created.tzinfo == UTC
     files = manifest.pop("files")
     assert manifest == {
-        "manifest_format": 1,
+        "manifest_format": 2,
         "wave": 2020,
         "version": "v0001",
         "previous_version": None,

@@ -23,6 +23,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, XSD
 
 from pipelines.publish.opendata import ReleaseRecord, datapackage
+from pipelines.publish.opendata.presentation import MART_LABELS, MART_LABELS_EN
 from pipelines.vocabulary import MART, description
 
 DCAT_TTL = "dcat.ttl"
@@ -43,9 +44,10 @@ NORWAY = URIRef(EU + "country/NOR")
 BOKMAL = URIRef(EU + "language/NOB")
 # EU data theme "Government and public sector"
 GOVERNMENT = URIRef(EU + "data-theme/GOVE")
-# LOS (the Norwegian public sector's theme vocabulary): the municipalities' democracy and
-# services; LOS has no theme of its own for public-sector innovation
-LOS_THEME = URIRef("https://psi.norge.no/los/tema/demokrati-og-innbyggerrettigheter")
+# LOS (the Norwegian public sector's theme vocabulary) has no theme of its own for
+# public-sector innovation: its theme for governance and administration, which Digdir's own
+# catalogue metadata uses for its models
+LOS_THEME = URIRef("https://psi.norge.no/los/tema/styring-og-administrasjon")
 
 
 @dataclass(frozen=True)
@@ -92,15 +94,6 @@ SCHEMES = {
 }
 
 # The marts in Norwegian, as the report words them.
-NB_TITLES = {
-    "innovation": "Innovasjon: om arbeidsplassene innoverer, hvordan og hvor nytt",
-    "factors": "Hva som fremmet og hemmet den nyeste innovasjonen",
-    "failures": "Resultatløse innovasjonsforsøk",
-    "culture_index": "Kulturindeks for innovasjon",
-    "reform_pressure": "Kommunereformen 2020: innovasjonstrykk i sammenslåtte enheter",
-    "changes": "Endring fra tidligere bølger",
-    "differences": "Forskjeller mellom gruppene",
-}
 NB_COMPARISONS = {
     "changes": "Endringen i hvert anslag fra hver tidligere publiserte bølge, med standardfeil, "
     "95 % konfidensintervall og p-verdi.",
@@ -208,8 +201,8 @@ def _dataset(graph: Graph, record: ReleaseRecord, mart: str, dataset: URIRef) ->
         graph,
         dataset,
         DCTERMS.title,
-        f"Innovasjonsbarometeret {record.wave}: {NB_TITLES[mart]}",
-        f"Innovasjonsbarometeret {record.wave}: {mart.replace('_', ' ')}",
+        f"Innovasjonsbarometeret {record.wave}: {MART_LABELS[mart]}",
+        f"Innovation barometer {record.wave}: {MART_LABELS_EN[mart]}",
     )
     _texts(graph, dataset, DCTERMS.description, _nb_description(mart), description(mart))
     graph.add((dataset, DCTERMS.publisher, KS))

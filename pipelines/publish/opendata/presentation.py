@@ -52,6 +52,17 @@ MART_LABELS = {
     "differences": "Forskjeller mellom grupper",
 }
 
+# the same in English (DCAT-AP-NO's titles are in nb and en)
+MART_LABELS_EN = {
+    "innovation": "Innovation",
+    "factors": "Factors that promoted and inhibited innovation",
+    "failures": "Failed innovation attempts",
+    "culture_index": "Innovation culture",
+    "reform_pressure": "The municipal reform",
+    "changes": "Change from earlier waves",
+    "differences": "Differences between groups",
+}
+
 BREAKDOWN_LABELS = {
     "total": "I alt",
     "sector": "Sektor",

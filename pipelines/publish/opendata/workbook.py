@@ -2,10 +2,11 @@
 
 A front sheet ("Om tabellene") with the version's record, the legend of the symbols and the
 method, then one sheet per mart: its Parquet rows in the Parquet's order and columns, with
-Norwegian headings. A number is written as the Parquet double itself and only displayed
-rounded: shares (and changes of shares) as percentages with the decimals §8 keeps, other
-numbers with theirs. A NULL number is written as the symbol for it (presentation.py): `:`,
-`..` or `.`, never as a number.
+Norwegian headings, and beside the measure's code its Norwegian label (a reader of the
+workbook has no vocabulary to look `core_task` up in). A number is written as the Parquet
+double itself and only displayed rounded: shares (and changes of shares) as percentages
+with the decimals §8 keeps, other numbers with theirs. A NULL number is written as the
+symbol for it (presentation.py): `:`, `..` or `.`, never as a number.
 
 The bytes are deterministic: the only date inside is the version's `created`, set as the
 document's creation date; xlsxwriter writes the zip entries with a fixed timestamp.
@@ -33,9 +34,11 @@ from pipelines.publish.opendata.presentation import (
     missing_symbol,
     value_columns,
 )
-from pipelines.vocabulary import SHAPES, description, number_kind
+from pipelines.vocabulary import MEASURES, SHAPES, description, number_kind
 
 FRONT = "Om tabellene"
+MEASURE_LABEL = "measure_label"
+SHEET_HEADINGS = {**HEADINGS, "measure": "Mål (kode)", MEASURE_LABEL: "Mål"}
 # Excel's limit on a column's width is 255; labels this long are read in the cell anyway
 MAX_WIDTH = 80
 
@@ -111,13 +114,23 @@ def front_sheet(sheet: Worksheet, record: ReleaseRecord, formats: Formats) -> No
     sheet.set_column(1, 2, 70)
 
 
+def sheet_columns(mart: str) -> tuple[str, ...]:
+    """The mart's columns in its sheet: the Parquet's, the measure's label after its code."""
+    names = SHAPES[mart].names
+    at = names.index("measure") + 1
+    return (*names[:at], MEASURE_LABEL, *names[at:])
+
+
 def mart_sheet(sheet: Worksheet, record: ReleaseRecord, mart: str, formats: Formats) -> None:
     """The mart's rows under Norwegian headings, frozen and filtered."""
-    rows = record.table(mart).to_pylist()
-    columns = SHAPES[mart].names
-    widths = [len(HEADINGS[c]) for c in columns]
+    rows = [
+        {**row, MEASURE_LABEL: MEASURES[row["measure"]].label}
+        for row in record.table(mart).to_pylist()
+    ]
+    columns = sheet_columns(mart)
+    widths = [len(SHEET_HEADINGS[c]) for c in columns]
     for c, column in enumerate(columns):
-        sheet.write_string(0, c, HEADINGS[column], formats.bold)
+        sheet.write_string(0, c, SHEET_HEADINGS[column], formats.bold)
     for r, row in enumerate(rows, start=1):
         for c, column in enumerate(columns):
             shown = write_cell(sheet, r, c, mart, row, column, formats)
