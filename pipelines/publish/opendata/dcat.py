@@ -33,6 +33,7 @@ RELEASES_URL = "https://www.ks.no/innovasjonsbarometeret/data/"
 LANDING_PAGE = URIRef(datapackage.LANDING_PAGE)
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"
 
@@ -215,7 +216,9 @@ def _dataset(graph: Graph, record: ReleaseRecord, mart: str, dataset: URIRef) ->
     graph.add((dataset, DCTERMS.accessRights, PUBLIC))
     graph.add((dataset, DCTERMS.license, NLOD))
     graph.add((dataset, DCAT.landingPage, LANDING_PAGE))
+    # DCAT-AP-NO's shapes check owl:versionInfo; DCAT-AP's ADMS term says the same
     graph.add((dataset, OWL.versionInfo, Literal(record.version)))
+    graph.add((dataset, ADMS.versionInfo, Literal(record.version)))
     _dates(graph, record, dataset)
     for keyword in ("innovasjon", "kommunesektoren", "spørreundersøkelse"):
         graph.add((dataset, DCAT.keyword, Literal(keyword, lang="nb")))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pipelines.vocabulary import (
     BREAKDOWNS,
+    COARSENED_COLUMNS,
     PUBLISHED_DECIMALS,
     SHAPES,
     trend_order,
@@ -126,15 +127,9 @@ VALUE_COLUMNS = {
     "differences": ("statistic", "df", "p_value", "q_value", "trend_z", "trend_p", "groups"),
 }
 INTEGER_COLUMNS = ("n", "df", "groups")
-# the columns that hold a share (or a difference of shares) where the row's measure is one
-SHARE_COLUMNS = (
-    "estimate",
-    "ci_lower",
-    "ci_upper",
-    "estimate_from",
-    "estimate_to",
-    "difference",
-)
+# the columns that hold a share (or a difference of shares) where the row's measure is one:
+# the columns on the estimate's scale, which §8's coarser levels coarsen
+SHARE_COLUMNS = COARSENED_COLUMNS
 
 
 def value_columns(mart: str) -> tuple[str, ...]:
