@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 run: install
 	@mkdir -p .dagster
-	$(BIN)/python -m pipelines.run
+	$(BIN)/python -m pipelines.orchestration.run
 
 # CI (.ci/run) runs `make test`: lint (code and its formatting, Markdown code blocks included)
 # first, then `dg check defs` (the code location loads as `make ui` loads it), then the tests.
@@ -44,9 +44,10 @@ ui: install
 	@mkdir -p .dagster
 	$(DG) dev -h 127.0.0.1 -p 3000
 
-# A read-only SQL shell on the analyst catalog (pipelines/sql_shell.py; no duckdb CLI needed).
+# A read-only SQL shell on the analyst catalog (pipelines/publish/sql_shell.py; no duckdb
+# CLI needed).
 sql: install
-	@$(BIN)/python -m pipelines.sql_shell -readonly
+	@$(BIN)/python -m pipelines.publish.sql_shell -readonly
 
 bench: install
 	$(BIN)/python -m bench

@@ -4,7 +4,7 @@ sql/marts) on it — no ingest checks, no pandera, no Great Expectations, no Dag
 publishing.
 
 The baseline's DuckDB gets the same memory limit as the pipeline's warehouse connection
-(pipelines/defs/resources.py), so that the ratio of the two measures what the pipeline adds
+(pipelines/orchestration/resources.py), so that the ratio of the two measures what the pipeline adds
 to the work, not what the limit costs.
 
 The generator plants a few defective rows in every delivery (a duplicated id, a code
@@ -25,13 +25,16 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import codebook, comparisons, transform
-from pipelines import questionnaire as q
-from pipelines.defs.resources import WAREHOUSE_MEMORY_LIMIT
-from pipelines.ingest.sql import quote
-from pipelines.ingest.staging import SQL_TYPES
-from pipelines.reference import build_reference
-from pipelines.vocabulary import MARTS
+from pipelines.disclosure.audit import settle_precision
+from pipelines.estimation import comparisons, transform
+from pipelines.ingest.identifiers import quote
+from pipelines.ingest.reference import build_reference
+from pipelines.ingest.responses_table import SQL_TYPES
+from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
+from pipelines.marts.measures import MARTS
+from pipelines.orchestration.resources import WAREHOUSE_MEMORY_LIMIT
+from pipelines.survey import codebook
+from pipelines.survey import questionnaire as q
 
 WAVE = 2020
 # The frame's cell columns (docs/design.md, table `frame`); a cell the wave does not weight
@@ -107,6 +110,7 @@ def run_baseline(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int = WAVE
     transform.build_respondents(con, wave)
     for mart in MARTS:
         transform.build_mart(con, mart, wave)
+        settle_precision(con, mart, wave, MIN_CELL_SIZE)
     # the tests of the groups are marts too; a single wave has no earlier one to change from
     comparisons.build_differences(con, wave)
     done = time.perf_counter()

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.publish.marts import warehouse_table
-from pipelines.vocabulary import ESTIMATES, MARTS, VALUE_COLUMNS
+from pipelines.marts.measures import MARTS
+from pipelines.marts.shapes import ESTIMATES, VALUE_COLUMNS
+from pipelines.warehouse.mart_tables import warehouse_table
 
 TOLERANCE = 1e-9
 SHOWN = 5

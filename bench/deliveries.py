@@ -15,14 +15,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.codebook import codebook_path
-from pipelines.publish.fingerprint import PROJECT_ROOT
+from pipelines.provenance import PROJECT_ROOT
+from pipelines.survey.codebook import codebook_path
 
 # 2020 asks every question behind the five marts (reform_pressure only exists in 2020).
 WAVE = 2020
 SEED = 1
 FORMAT = "csv"
-GENERATOR_FILES = ("sample/*.py", "pipelines/questionnaire.py", "pipelines/codebook.py")
+GENERATOR_FILES = (
+    "sample/*.py",
+    "pipelines/survey/questionnaire.py",
+    "pipelines/survey/codebook.py",
+)
 
 
 def generator_fingerprint(wave: int = WAVE) -> str:

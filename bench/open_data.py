@@ -29,7 +29,7 @@ WRITERS = ("rdflib", "xlsxwriter")
 
 
 def main(marts_dir: Path, report: Path, runs: int) -> None:
-    import pipelines.definitions  # noqa: F401  (what every run imports at start-up)
+    import pipelines.orchestration.definitions  # noqa: F401  (what every run imports at start-up)
 
     loaded = sorted(m for m in WRITERS if m in sys.modules)
     listing = []

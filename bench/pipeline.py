@@ -26,7 +26,7 @@ def start_up():
     import great_expectations  # noqa: F401
     import matplotlib.figure  # noqa: F401
 
-    from pipelines.run import wave_job
+    from pipelines.orchestration.run import wave_job
 
     return dg.DagsterInstance.ephemeral(), wave_job()
 
@@ -51,8 +51,8 @@ def main(argv: list[str]) -> int:
     ready = time.perf_counter()
     timings = {"startup_s": ready - STARTED}
     if options != ["--startup-only"]:
-        from pipelines.defs.partitions import waves
-        from pipelines.run import RUN_CONFIG
+        from pipelines.orchestration.partitions import waves
+        from pipelines.orchestration.run import RUN_CONFIG
 
         (wave,) = options
         instance.add_dynamic_partitions(waves.name, [wave])

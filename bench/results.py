@@ -236,8 +236,8 @@ def render(results: BenchResults) -> str:
     if results.make_run:
         walls = ", ".join(f"{m.wall_s:.1f}" for m in results.make_run)
         lines += [
-            f"`make run` on the three sample waves, warm (`python -m pipelines.run` after one "
-            f"unmeasured run, own instance and folders): median "
+            "`make run` on the three sample waves, warm (`python -m pipelines.orchestration.run` "
+            f"after one unmeasured run, own instance and folders): median "
             f"{statistics.median(m.wall_s for m in results.make_run):.1f} s (runs: {walls} s).",
             "",
         ]

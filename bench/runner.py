@@ -14,8 +14,8 @@ from bench import deliveries
 from bench.compare import compare_marts
 from bench.measure import Measurement, run_child
 from bench.results import GIB, BenchResults, SizeResult
-from pipelines.publish.fingerprint import PROJECT_ROOT
-from pipelines.vocabulary import MIN_CELL_SIZE
+from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
+from pipelines.provenance import PROJECT_ROOT
 
 SIZES = (10_000, 100_000, 1_000_000)
 # Variables of the project's own runs that must not leak into a measured child.
@@ -113,7 +113,7 @@ def measure_startup(cache: Path, runs: int) -> list[Measurement]:
 
 
 def measure_make_run(cache: Path, runs: int) -> list[Measurement]:
-    """`python -m pipelines.run` (what `make run` runs) on data/raw, warm: after one
+    """`python -m pipelines.orchestration.run` (what `make run` runs) on data/raw, warm: after one
     unmeasured run, in an instance and folders of its own: a copy of the project's
     dagster.yaml in a DAGSTER_HOME of its own, which keeps its storage in .dagster/ there."""
     home = _fresh(cache / "make_run")
@@ -125,7 +125,7 @@ def measure_make_run(cache: Path, runs: int) -> list[Measurement]:
         BAROMETER_MARTS_DIR=home / "marts",
         BAROMETER_WAREHOUSE=home / "warehouse.duckdb",
     )
-    args = ["-m", "pipelines.run"]
+    args = ["-m", "pipelines.orchestration.run"]
     measured = [
         run_child(args, env=env, cwd=home, log=home / f"run-{run}.log") for run in range(runs + 1)
     ]

@@ -21,7 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipelines.codebook import CodebookError
+from pipelines.survey.codebook import CodebookError
 from sample.generator import CHUNK_SIZE, generate
 from sample.writers import FORMATS
 

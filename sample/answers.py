@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from pipelines import questionnaire as q
-from pipelines.codebook import Codebook
+from pipelines.survey import questionnaire as q
+from pipelines.survey.codebook import Codebook
 from sample import profiles as pr
 from sample.balance import Balancer
 from sample.placement import Background

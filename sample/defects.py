@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines import questionnaire
-from pipelines.codebook import Codebook
+from pipelines.survey import questionnaire
+from pipelines.survey.codebook import Codebook
 
 ROW_SHARE = 0.005
 HEADER_ROW = 1

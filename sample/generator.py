@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines import codebook, paths
-from pipelines.codebook import Codebook
+from pipelines import paths
+from pipelines.survey import codebook
+from pipelines.survey.codebook import Codebook
 from sample import answers, defects, fieldwork, freetext, municipalities, placement
 from sample.balance import Balancer
 from sample.profiles import BLANK, Profile, profile

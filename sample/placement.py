@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipelines import questionnaire
-from pipelines.codebook import Codebook
+from pipelines.survey import questionnaire
+from pipelines.survey.codebook import Codebook
 from sample.balance import Balancer
 from sample.municipalities import ECONOMY_GROUPS, SIZE_BANDS, Municipalities
 from sample.profiles import EMPLOYEES_BY_TYPE, Profile

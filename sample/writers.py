@@ -23,8 +23,8 @@ import pyreadstat
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from pipelines import questionnaire
-from pipelines.codebook import Codebook
+from pipelines.survey import questionnaire
+from pipelines.survey.codebook import Codebook
 from sample.profiles import Profile
 
 FORMATS = ("csv", "sav", "xlsx")

@@ -9,14 +9,17 @@ import duckdb
 import pytest
 import reference_samples
 
-from pipelines import comparisons, paths, transform
+from pipelines import paths
+from pipelines.disclosure.audit import settle_precision
+from pipelines.estimation import comparisons, transform
 from pipelines.ingest import ingest_wave
+from pipelines.ingest.reference import build_reference
+from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
+from pipelines.marts.measures import MARTS
 from pipelines.publish import build_catalog, code_version, publish_wave, wave_fingerprints
 from pipelines.publish.layout import latest_before
-from pipelines.quality.gate import run_gate
-from pipelines.reference import build_reference
+from pipelines.quality.validation import run_gate
 from pipelines.report import write_report
-from pipelines.vocabulary import MARTS, MIN_CELL_SIZE
 
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"
@@ -50,6 +53,7 @@ def sample_warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
         transform.build_respondents(con, wave)
         for mart in MARTS:
             transform.build_mart(con, mart, wave)
+            settle_precision(con, mart, wave, MIN_CELL_SIZE)
         comparisons.build_differences(con, wave)
     return con
 
@@ -78,8 +82,8 @@ def published(sample_warehouse, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def published_project(tmp_path_factory):
-    """Wave 2018 published once (v0001) by a real ``python -m pipelines.run`` in tmp dirs;
-    tests copy it (tests/pipeline_processes.py)."""
+    """Wave 2018 published once (v0001) by a real ``python -m pipelines.orchestration.run`` in tmp
+    dirs; tests copy it (tests/pipeline_processes.py)."""
     from tests.pipeline_processes import Project
 
     project = Project.create(tmp_path_factory.mktemp("published") / "project")

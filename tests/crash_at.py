@@ -1,4 +1,5 @@
-"""``python -m pipelines.run`` that signals itself the first time a named function is called.
+"""``python -m pipelines.orchestration.run`` that signals itself the first time a named function is
+called.
 
     python tests/crash_at.py pipelines.publish.release:_point_latest SIGKILL
 
@@ -50,5 +51,5 @@ def ignore_one_interrupt_then_interrupt_again() -> None:
 
 if __name__ == "__main__":
     signal_before(sys.argv[1], sys.argv[2])
-    sys.argv = ["pipelines.run"]
-    runpy.run_module("pipelines.run", run_name="__main__", alter_sys=True)
+    sys.argv = ["pipelines.orchestration.run"]
+    runpy.run_module("pipelines.orchestration.run", run_name="__main__", alter_sys=True)

@@ -20,9 +20,9 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 
-from pipelines import codebook
-from pipelines import questionnaire as q
-from pipelines.reference import build_reference
+from pipelines.ingest.reference import build_reference
+from pipelines.survey import codebook
+from pipelines.survey import questionnaire as q
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO / "data" / "raw" / "reference"
@@ -271,8 +271,8 @@ def table_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
 
 
 def point_pipeline_at(root: Path, monkeypatch) -> None:
-    """Point `make run` (pipelines.run) at folders under `root`: raw/ for the deliveries,
-    marts/, private/warehouse.duckdb and home/ for a Dagster instance of the project's
+    """Point `make run` (pipelines.orchestration.run) at folders under `root`: raw/ for the
+    deliveries, marts/, private/warehouse.duckdb and home/ for a Dagster instance of the project's
     dagster.yaml."""
     home = root / "home"
     home.mkdir(exist_ok=True)

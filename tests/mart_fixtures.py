@@ -17,18 +17,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.mart_tables import PUBLISHED_PRECISION
+from pipelines.estimation.published_rows import read_wave
+from pipelines.marts.disclosure_rules import number_kind, published_rounding
+from pipelines.marts.measures import COMPARISON_MARTS, MARTS
+from pipelines.marts.shapes import ESTIMATES, SHAPES
 from pipelines.publish.layout import LATEST, MANIFEST, release_dir
-from pipelines.publish.marts import read_wave, warehouse_table
-from pipelines.sql_runner import model_path
-from pipelines.vocabulary import (
-    COMPARISON_MARTS,
-    ESTIMATES,
-    MARTS,
-    SHAPES,
-    number_kind,
-    published_rounding,
-)
+from pipelines.warehouse.mart_tables import PUBLISHED_PRECISION, warehouse_table
+from pipelines.warehouse.sql_runner import model_path
 
 MIN_CELL_SIZE = 10
 # breakdown, group_code, group_label, n, suppression: the last group is below the minimum

@@ -1,5 +1,5 @@
-"""The pipeline as real processes: ``python -m pipelines.run`` against a project in tmp dirs
-(one wave, the instance of dagster.yaml with its storage moved there), and what a run
+"""The pipeline as real processes: ``python -m pipelines.orchestration.run`` against a project in
+tmp dirs (one wave, the instance of dagster.yaml with its storage moved there), and what a run
 must leave behind however it ended."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import dagster as dg
 import duckdb
 import yaml
 
+from pipelines.marts.measures import MARTS
 from pipelines.publish.layout import LATEST, MANIFEST, release_dirs, versions
-from pipelines.vocabulary import MARTS
 
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"
@@ -85,10 +85,11 @@ class Project:
         }
 
     def command(self, stop_at: tuple[str, str] | None = None) -> list[str]:
-        """``python -m pipelines.run``; with ``stop_at`` = (signal, "module:function"), the
-        process signals itself when that function is first called (tests/crash_at.py)."""
+        """``python -m pipelines.orchestration.run``; with ``stop_at`` = (signal,
+        "module:function"), the process signals itself when that function is first called
+        (tests/crash_at.py)."""
         if stop_at is None:
-            return [sys.executable, "-m", "pipelines.run"]
+            return [sys.executable, "-m", "pipelines.orchestration.run"]
         how, where = stop_at
         return [sys.executable, str(PROJECT / "tests" / "crash_at.py"), where, how]
 

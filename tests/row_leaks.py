@@ -48,8 +48,8 @@ import duckdb
 import openpyxl
 import pyarrow.parquet as pq
 
-from pipelines import codebook
-from pipelines import questionnaire as q
+from pipelines.survey import codebook
+from pipelines.survey import questionnaire as q
 
 RUN = 6
 # Kinds of a variable that are no part of a row as searched: the id and free text are

@@ -17,7 +17,7 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 
-from pipelines import codebook, questionnaire
+from pipelines.survey import codebook, questionnaire
 
 REPO = Path(__file__).resolve().parents[1]
 RAW_DIR = REPO / "data" / "raw"

@@ -16,7 +16,8 @@ import pytest
 from bench.deliveries import WAVE
 from bench.results import open_data_table, render
 from bench.runner import run_bench
-from pipelines.vocabulary import ESTIMATES, MARTS, VALUE_COLUMNS
+from pipelines.marts.measures import MARTS
+from pipelines.marts.shapes import ESTIMATES, VALUE_COLUMNS
 
 PROJECT = Path(__file__).resolve().parent.parent
 

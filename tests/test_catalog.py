@@ -13,10 +13,11 @@ import duckdb
 import pytest
 from mart_fixtures import MIN_CELL_SIZE, asked, good_rows, write_warehouse
 
+from pipelines.marts.measures import MART, MARTS, PUBLISHED_MARTS
+from pipelines.marts.shapes import ESTIMATES, SHAPES
 from pipelines.publish import build_catalog, publish_wave
 from pipelines.publish.catalog import CATALOG_SQL, RELEASES_COLUMNS
 from pipelines.quality import GateResult
-from pipelines.vocabulary import ESTIMATES, MART, MARTS, PUBLISHED_MARTS, SHAPES
 
 ROOT = Path(__file__).resolve().parents[1]
 

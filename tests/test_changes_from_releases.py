@@ -29,17 +29,19 @@ from mart_fixtures import (
     good_rows,
 )
 
-from pipelines import comparisons, run
-from pipelines.comparisons import ChangesError
-from pipelines.defs.automation import COMPARED_TAG, delivery_digest, delivery_sensor
-from pipelines.interrupts import StopRequest
-from pipelines.mart_tables import mart_tables_sql
+from pipelines.estimation import comparisons
+from pipelines.estimation.comparisons import ChangesError
+from pipelines.marts.measures import MARTS
+from pipelines.marts.shapes import ESTIMATES
+from pipelines.orchestration import run
+from pipelines.orchestration.automation import COMPARED_TAG, delivery_digest, delivery_sensor
+from pipelines.orchestration.interrupts import StopRequest
 from pipelines.publish import publish_wave
 from pipelines.publish import release as release_module
 from pipelines.publish.layout import latest_before, read_manifest
 from pipelines.quality import GateResult
-from pipelines.sql_runner import run_sql
-from pipelines.vocabulary import ESTIMATES, MARTS
+from pipelines.warehouse.mart_tables import mart_tables_sql
+from pipelines.warehouse.sql_runner import run_sql
 
 CODE = "c" * 64
 # A share that rounds (marts.md §8: three decimals) to something else.

@@ -15,11 +15,16 @@ import reference_estimator as ref
 import sample_deliveries as sd
 from reference_samples import reference_marts
 
-from pipelines import comparisons, transform
+from pipelines.disclosure.audit import settle_precision
+from pipelines.estimation import comparisons, transform
+from pipelines.estimation.significance import benjamini_hochberg, compare_groups
+from pipelines.marts.disclosure_rules import (
+    PRECISION_LEVELS,
+    PUBLISHED_DECIMALS,
+    published_rounding,
+)
 from pipelines.publish.layout import PublishedVersion
-from pipelines.significance import benjamini_hochberg, compare_groups
-from pipelines.sql_runner import run_model
-from pipelines.vocabulary import PRECISION_LEVELS, PUBLISHED_DECIMALS, published_rounding
+from pipelines.warehouse.sql_runner import run_model
 from tests.warehouse_fixtures import respondent, warehouse
 
 # Two sector cells, w = 10 in both; Oslo (NO08) and Stavanger (NO0A) split each of them.
@@ -41,6 +46,7 @@ TWO_CELLS_FRAME = [
 def two_cells():
     con = warehouse(TWO_CELLS, TWO_CELLS_FRAME, waves=(2020,))
     transform.build_mart(con, "innovation", 2020, min_cell_size=5)
+    settle_precision(con, "innovation", 2020, 5)
     comparisons.build_differences(con, 2020)
     return con
 
@@ -52,7 +58,7 @@ def test_covariance_of_two_groups_by_hand(two_cells):
     covariance = {
         (a, b): value
         for _, measure, _, breakdown, a, b, value in run_model(
-            two_cells, "tests/group_covariances", wave=2020
+            two_cells, "estimation/comparisons/group_covariances", wave=2020
         ).fetchall()
         if (measure, breakdown) == ("innovative", "region")
     }

@@ -1,6 +1,6 @@
-"""Real ``python -m pipelines.run`` processes stopped at each step — SIGKILL, SIGTERM, SIGINT,
-and SIGINT twice — and run two at a time: no later run waits on a dead one, the stopped run
-ends failed, and the releases, the catalog and the warehouse stay whole.
+"""Real ``python -m pipelines.orchestration.run`` processes stopped at each step — SIGKILL,
+SIGTERM, SIGINT, and SIGINT twice — and run two at a time: no later run waits on a dead one, the
+stopped run ends failed, and the releases, the catalog and the warehouse stay whole.
 
 One wave (2018) keeps it affordable: the project is published once (v0001) and copied for
 each test; the delivery then changes, so every stopped run was about to publish v0002.
@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 from dagster._core.launcher import WorkerStatus
 
-from pipelines.warehouse_lock import Holder, lock_path, try_lock, unlock
+from pipelines.orchestration.warehouse_lock import Holder, lock_path, try_lock, unlock
 from tests.pipeline_processes import (
     Project,
     assert_published_state_whole,
@@ -26,11 +26,13 @@ pytestmark = pytest.mark.heavy
 # (how, where): the signal a run sends itself when it first calls `where`, in step order.
 STOPS = (
     ("SIGKILL", "pipelines.ingest.load:replace_wave"),  # validated_responses, mid-ingest
-    ("SIGTERM", "pipelines.transform:build_mart"),  # the first mart
+    ("SIGTERM", "pipelines.estimation.transform:build_mart"),  # the first mart
     ("SIGKILL", "pipelines.publish.release:_write_manifest"),  # release: staging written
     ("SIGINT", "pipelines.publish.release:_point_latest"),  # release: version made, not LATEST
-    ("SIGKILL", "pipelines.defs.publish:build_catalog"),  # release: LATEST moved, catalog not
-    ("SIGINT*2", "pipelines.defs.report:write_report"),  # report; a second Ctrl-C exits at once
+    # release: LATEST moved, catalog not
+    ("SIGKILL", "pipelines.orchestration.release_assets:build_catalog"),
+    # report; a second Ctrl-C exits at once
+    ("SIGINT*2", "pipelines.orchestration.report_assets:write_report"),
 )
 EXIT_CODES = {"SIGKILL": -9, "SIGTERM": 128 + 15, "SIGINT": 128 + 2, "SIGINT*2": 128 + 2}
 # Who ends the stopped run: Dagster itself when it could see the interrupt, else the recovery.

@@ -11,7 +11,7 @@ import sys
 from tests.conftest import PROJECT
 
 SHOW_INSTANCE = (
-    "from pipelines.run import _instance; i = _instance(); "
+    "from pipelines.orchestration.run import _instance; i = _instance(); "
     "print(i.root_directory); print(i.event_log_storage._base_dir); "
     "print(i.compute_log_manager._base_dir)"
 )

@@ -11,10 +11,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.definitions import defs
-from pipelines.defs.automation import annual_rebuild, delivery_sensor
-from pipelines.defs.resources import BarometerSettings
-from pipelines.defs.warehouse_resource import LockedWarehouse
+from pipelines.orchestration.automation import annual_rebuild, delivery_sensor
+from pipelines.orchestration.definitions import defs
+from pipelines.orchestration.resources import BarometerSettings
+from pipelines.orchestration.warehouse_resource import LockedWarehouse
 
 SNAPSHOT = Path(__file__).parent / "data" / "asset_graph.json"
 RAW_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"

@@ -13,8 +13,10 @@ import polars as pl
 import pytest
 import svy
 
-from pipelines import transform
-from pipelines.sql_runner import run_model
+from pipelines.disclosure.audit import settle_precision
+from pipelines.estimation import transform
+from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
+from pipelines.warehouse.sql_runner import run_model
 from tests.warehouse_fixtures import respondent, warehouse
 
 Z = 1.959964
@@ -53,6 +55,7 @@ HAND_FRAME = [
 def hand():
     con = warehouse(HAND, HAND_FRAME, waves=(2020,))
     transform.build_mart(con, "innovation", 2020)
+    settle_precision(con, "innovation", 2020, MIN_CELL_SIZE)
     return con
 
 
@@ -127,6 +130,7 @@ def library_case():
     con = warehouse(LIBRARY, frame, waves=(2020,))
     for mart in ("innovation", "culture_index"):
         transform.build_mart(con, mart, 2020, min_cell_size=5)
+        settle_precision(con, mart, 2020, 5)
     groups = con.execute(
         "SELECT resp_id, region, employees, sector FROM respondents WHERE wave = 2020"
     ).df()
@@ -196,7 +200,7 @@ def test_group_covariances_equal_the_survey_library(
     pairs = {
         (a, b): value
         for mart, m, item, b_, a, b, value in run_model(
-            con, "tests/group_covariances", wave=2020
+            con, "estimation/comparisons/group_covariances", wave=2020
         ).fetchall()
         if (m, b_) == (measure, breakdown)
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs.automation import DIGEST_TAG, delivery_digest, delivery_sensor
+from pipelines.orchestration.automation import DIGEST_TAG, delivery_digest, delivery_sensor
 
 
 def test_the_sensor_does_not_rerun_what_make_run_did(published_project, tmp_path, monkeypatch):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import codebook
-from pipelines.codebook import CodebookError
+from pipelines.survey import codebook
+from pipelines.survey.codebook import CodebookError
 
 VALID = """wave = 2018
 municipality_numbering = 2018
@@ -60,14 +60,14 @@ def test_an_sql_like_canonical_name_is_named_not_a_bare_key_error(tmp_path):
     assert refused(tmp_path, text) == (
         f"{tmp_path}/2018.toml: [columns] maps 'Q1' to 'ansatte; DROP TABLE responses', "
         "which is not a canonical variable of the questionnaire; use a name from "
-        "pipelines/questionnaire.py (docs/data-dictionary.md lists them)"
+        "pipelines/survey/questionnaire.py (docs/data-dictionary.md lists them)"
     )
 
 
 def test_an_unknown_variable_under_codes_is_named(tmp_path):
     assert refused(tmp_path, VALID + '\n[codes]\n"x\\"y" = [1]\n') == (
         f"{tmp_path}/2018.toml: [codes] names 'x\"y', which is not a canonical variable of the "
-        "questionnaire; use a name from pipelines/questionnaire.py "
+        "questionnaire; use a name from pipelines/survey/questionnaire.py "
         "(docs/data-dictionary.md lists them)"
     )
 

@@ -12,10 +12,10 @@ import pytest
 
 from pipelines.ingest import DeliveryError, ingest_wave
 from pipelines.ingest import wave as wave_module
-from pipelines.publish import PublishError, wave_fingerprints
-from pipelines.publish.fingerprint import changed_inputs, unchanged_inputs
+from pipelines.marts.measures import PUBLISHED_MARTS
+from pipelines.provenance import ProvenanceError, changed_inputs, unchanged_inputs
+from pipelines.publish import wave_fingerprints
 from pipelines.publish.layout import read_manifest
-from pipelines.vocabulary import PUBLISHED_MARTS
 from tests.ingest_fixtures import reference_warehouse, respondents, write_csv_2018
 from tests.wave_runs import wave_run
 
@@ -32,7 +32,7 @@ def test_ingest_stores_the_fingerprints_of_what_it_read(tmp_path):
     # the vendor replaces the file after ingest read it
     responses = raw / "2018" / "responses.csv"
     responses.write_bytes(responses.read_bytes().replace(b"1001;", b"1999;", 1))
-    with pytest.raises(PublishError) as refused:
+    with pytest.raises(ProvenanceError) as refused:
         unchanged_inputs(con, raw, 2018)
     assert str(refused.value) == (
         "wave 2018: 2018/responses.csv changed since the wave's data was made from it; "
@@ -73,7 +73,7 @@ def test_reference_data_changed_after_the_tables_were_built_is_refused(tmp_path)
     ingest_wave(con, raw, 2018)
     counties = raw / "reference" / "counties.csv"
     counties.write_bytes(counties.read_bytes() + b"\n")
-    with pytest.raises(PublishError) as refused:
+    with pytest.raises(ProvenanceError) as refused:
         unchanged_inputs(con, raw, 2018)
     assert str(refused.value).startswith(
         "wave 2018: reference/counties.csv changed since the wave's data was made from it"

@@ -7,8 +7,8 @@ import datetime as dt
 import pyreadstat
 import pytest
 
-from pipelines import questionnaire as q
 from pipelines.ingest import DeliveryError, discover_waves, ingest_wave
+from pipelines.survey import questionnaire as q
 from tests.ingest_fixtures import (
     frame_rows,
     reference_warehouse,

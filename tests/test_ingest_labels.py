@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.ingest import DeliveryError, ingest_wave
-from pipelines.ingest.labels import normalised
+from pipelines.ingest.value_labels import normalised
 from tests.ingest_fixtures import reference_warehouse, respondents, table_rows, write_sav
 
 INNOVATION = ("innov_tjeneste", "innov_produkt", "innov_prosess", "innov_kommunikasjon")

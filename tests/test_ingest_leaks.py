@@ -1,5 +1,5 @@
-"""No respondent leaves the warehouse through `make run` (pipelines.run): not its id, not
-its free text, not its row — in the terminal, the Dagster instance (.dagster: run
+"""No respondent leaves the warehouse through `make run` (pipelines.orchestration.run): not its id,
+not its free text, not its row — in the terminal, the Dagster instance (.dagster: run
 database, event logs, compute logs) or the published folder (Parquet, manifests, catalog,
 quality pages, reports).
 
@@ -27,9 +27,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines import questionnaire, run
-from pipelines.defs import ingest as ingest_asset
-from pipelines.defs import report as report_asset
+from pipelines.orchestration import ingest_assets as ingest_asset
+from pipelines.orchestration import report_assets as report_asset
+from pipelines.orchestration import run
+from pipelines.survey import questionnaire
 from tests.data.bad_deliveries import build_corpus
 from tests.ingest_fixtures import BAD_DELIVERIES, FREE_TEXTS, REFERENCE_DIR, point_pipeline_at
 from tests.pipeline_processes import WAVE, WAVE_RESPONDENTS, Project
@@ -143,7 +144,8 @@ _ROW_COLUMNS = [v.name for v in questionnaire.VARIABLES if v.kind not in ("id", 
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory) -> tuple[Project, str]:
-    """The sample wave run by ``python -m pipelines.run`` in tmp dirs, with its output."""
+    """The sample wave run by ``python -m pipelines.orchestration.run`` in tmp dirs, with its
+    output."""
     project = Project.create(tmp_path_factory.mktemp("sample") / "project")
     code, output = project.run()
     assert code == 0, output

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from reference_samples import sample_wave
 
-from pipelines import codebook
-from pipelines import questionnaire as q
 from pipelines.ingest import discover_waves, ingest_wave
+from pipelines.survey import codebook
+from pipelines.survey import questionnaire as q
 from tests.ingest_fixtures import reference_warehouse
 from tests.sample_deliveries import NOT_QUARANTINE, RAW_DIR, SAMPLES, load_defects
 

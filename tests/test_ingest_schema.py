@@ -7,13 +7,13 @@ import datetime as dt
 
 import pytest
 
-from pipelines import codebook
-from pipelines import questionnaire as q
-from pipelines.ingest import ingest_wave, staging
+from pipelines.ingest import ingest_wave, responses_table
 from pipelines.ingest.readers import land_responses
 from pipelines.ingest.schemas import delivery_schema
 from pipelines.ingest.validation import delivery_frames, failures, validate_delivery
-from pipelines.sql_runner import run_model, run_sql
+from pipelines.survey import codebook
+from pipelines.survey import questionnaire as q
+from pipelines.warehouse.sql_runner import run_model, run_sql
 from tests.ingest_fixtures import reference_warehouse, respondents, write_csv_2018
 
 BOOK = codebook.load(2018)
@@ -32,7 +32,7 @@ def typed_delivery(con, folder, rows) -> None:
     run_model(con, "warehouse/macros")
     run_model(con, "ingest/macros")
     land_responses(con, path, BOOK.raw_for["resp_id"])
-    run_sql(con, staging.raw_sql(BOOK))
+    run_sql(con, responses_table.raw_sql(BOOK))
 
 
 def found(con) -> list[tuple]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from reference_samples import reference_marts
 
-from pipelines.vocabulary import MARTS
+from pipelines.marts.measures import MARTS
 
 KEY = ["wave", "measure", "item", "breakdown", "group_code"]
 VALUES = ["estimate", "ci_lower", "ci_upper", "se", "deff"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines import transform
-from pipelines.vocabulary import MARTS, MinCellSizeError
+from pipelines.disclosure.audit import settle_precision
+from pipelines.estimation import transform
+from pipelines.marts.disclosure_rules import MinCellSizeError
+from pipelines.marts.measures import MARTS
 from tests.hand_formulas import Z, stratified_se, wilson
 from tests.warehouse_fixtures import warehouse
 
@@ -145,6 +147,7 @@ def marts_2020():
     con = warehouse(cloned, FRAME_2020, waves=(2020,))
     for mart in MARTS:
         transform.build_mart(con, mart, 2020, min_cell_size=5)
+        settle_precision(con, mart, 2020, 5)
     return con
 
 
@@ -183,6 +186,7 @@ def test_weighted_share_with_design_based_wilson_interval(marts_2020):
 
 def test_cells_below_the_minimum_are_suppressed_and_a_lone_one_gets_a_partner(marts_2020):
     transform.build_mart(marts_2020, "innovation", 2020, min_cell_size=25)
+    settle_precision(marts_2020, "innovation", 2020, 25)
     try:
         kinds = dict(
             marts_2020.execute(
@@ -202,6 +206,7 @@ def test_cells_below_the_minimum_are_suppressed_and_a_lone_one_gets_a_partner(ma
         assert row(marts_2020, "innovative")[:2] == (60, pytest.approx(0.625, abs=1e-12))
     finally:
         transform.build_mart(marts_2020, "innovation", 2020, min_cell_size=5)
+        settle_precision(marts_2020, "innovation", 2020, 5)
 
 
 def test_item_non_response_leaves_the_denominator(marts_2020):
@@ -364,7 +369,10 @@ def test_2018_weights_on_type_and_landsdel_and_has_no_rows_for_items_not_asked()
         {"wave": 2018, "virksomhetstype": 21, "landsdel": "NO02", "n_population": 50},
     ]
     con = warehouse(respondents, frame, waves=(2018,))
-    counts = {m: transform.build_mart(con, m, 2018, min_cell_size=5) for m in MARTS}
+    counts = {}
+    for m in MARTS:
+        counts[m] = transform.build_mart(con, m, 2018, min_cell_size=5)
+        settle_precision(con, m, 2018, 5)
     assert counts["culture_index"] == counts["reform_pressure"] == counts["failures"] == 0
     (estimate,) = con.execute(
         "SELECT estimate FROM mart_innovation WHERE wave = 2018 AND measure = 'innovative' "

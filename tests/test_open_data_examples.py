@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.vocabulary import PUBLISHED_MARTS
+from pipelines.marts.measures import PUBLISHED_MARTS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = README.read_text(encoding="utf-8").split("### Open data", 1)[1].split("\n## ", 1)[0]

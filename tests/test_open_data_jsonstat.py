@@ -19,9 +19,10 @@ from jsonstat_validator import validate_jsonstat
 from jsonstat_validator.utils import JSONStatValidationError
 from pyjstat import pyjstat
 
+from pipelines.marts.breakdowns import BREAKDOWNS, INDEX_BANDS
+from pipelines.marts.shapes import SHAPES
 from pipelines.publish.opendata import read_record
 from pipelines.publish.opendata.jsonstat import jsonstat_files
-from pipelines.vocabulary import BREAKDOWNS, INDEX_BANDS, SHAPES
 
 # pyjstat's Dataset.write("dataframe") calls its own deprecated from_json_stat
 pytestmark = pytest.mark.filterwarnings("ignore:Shouldn't use this function:DeprecationWarning")

@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
+from pipelines.marts.measures import MEASURES
 from pipelines.publish.opendata import read_record
 from pipelines.publish.opendata.workbook import sheet_columns, workbook_files
-from pipelines.vocabulary import MEASURES
 
 WAVES = (2018, 2020, 2024)
 SHEETS = {

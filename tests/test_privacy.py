@@ -13,8 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 import sample_deliveries as sd
 
+from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
+from pipelines.marts.measures import MARTS
+from pipelines.marts.shapes import SHAPES
 from pipelines.publish.privacy import disclosure_problems
-from pipelines.vocabulary import MARTS, MIN_CELL_SIZE, SHAPES
 from tests.row_leaks import workbook_records
 
 WAVES = tuple(sd.SAMPLES)

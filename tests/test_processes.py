@@ -1,5 +1,5 @@
 """Whether a run's process lives: a zombie is gone, and so is a process id that now belongs
-to a process started after the run did (pipelines/processes.py)."""
+to a process started after the run did (pipelines/orchestration/processes.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 
-from pipelines.processes import process_alive
+from pipelines.orchestration.processes import process_alive
 
 
 def test_a_killed_process_not_yet_reaped_is_gone():

@@ -19,6 +19,10 @@ import pytest
 from mart_fixtures import MIN_CELL_SIZE, asked, good_rows, write_warehouse
 
 import sample
+from pipelines.marts.disclosure_rules import MinCellSizeError
+from pipelines.marts.measures import COMPARISON_MARTS, MARTS
+from pipelines.marts.shapes import ESTIMATES, SHAPES
+from pipelines.provenance import PROJECT_ROOT, code_version
 from pipelines.publish import (
     MartTableError,
     PrivacyError,
@@ -27,12 +31,10 @@ from pipelines.publish import (
     wave_fingerprints,
 )
 from pipelines.publish import release as release_module
-from pipelines.publish.fingerprint import PROJECT_ROOT, code_version
 from pipelines.publish.layout import LATEST, LOCK, STAGING, release_dir, versions
-from pipelines.publish.marts import warehouse_table
 from pipelines.publish.opendata import release_digest
 from pipelines.quality import GateFailure, GateResult, QualityGateError
-from pipelines.vocabulary import COMPARISON_MARTS, ESTIMATES, MARTS, SHAPES, MinCellSizeError
+from pipelines.warehouse.mart_tables import warehouse_table
 
 INPUTS = {"2020/responses.sav": "1" * 64, "reference/counties.csv": "2" * 64}
 CODE = "c" * 64
@@ -425,9 +427,9 @@ def test_wave_fingerprints_hash_delivery_codebook_and_reference(tmp_path):
 def test_code_version_depends_on_code_only(tmp_path):
     def tree(root: Path, query: str = "select 1") -> Path:
         for relative, text in {
-            "sql/marts/innovation.sql": query,
+            "sql/estimation/marts/innovation.sql": query,
             "pipelines/publish/release.py": "x = 1\n",
-            "pipelines/codebooks/2020.toml": "wave = 2020\n",
+            "pipelines/survey/codebooks/2020.toml": "wave = 2020\n",
         }.items():
             (root / relative).parent.mkdir(parents=True, exist_ok=True)
             (root / relative).write_text(text)

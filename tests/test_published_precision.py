@@ -15,20 +15,20 @@ import pyarrow.parquet as pq
 import pytest
 from mart_fixtures import MIN_CELL_SIZE, planting, write_warehouse
 
-from pipelines.defs.metadata import mart_metadata
-from pipelines.mart_tables import mart_tables_sql
+from pipelines.marts.disclosure_rules import (
+    COARSEST_LEVEL,
+    PUBLISHED_DECIMALS,
+    Decimals,
+    published_rounding,
+)
+from pipelines.marts.shapes import SHAPES
+from pipelines.orchestration.metadata import mart_metadata
 from pipelines.publish import publish_wave, read_wave
 from pipelines.publish import release as release_module
 from pipelines.publish.layout import versions
 from pipelines.quality import QualityGateError, run_gate
-from pipelines.sql_runner import run_sql
-from pipelines.vocabulary import (
-    COARSEST_LEVEL,
-    PUBLISHED_DECIMALS,
-    SHAPES,
-    Decimals,
-    published_rounding,
-)
+from pipelines.warehouse.mart_tables import mart_tables_sql
+from pipelines.warehouse.sql_runner import run_sql
 
 # marts.md §8's table, copied by hand: (columns, decimals for shares, for means).
 SECTION_8 = [

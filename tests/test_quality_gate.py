@@ -16,11 +16,12 @@ import pyarrow.parquet as pq
 import pytest
 from mart_fixtures import MIN_CELL_SIZE, good_frame, write_warehouse
 
+from pipelines.marts.measures import MARTS
+from pipelines.marts.shapes import CHANGES, DIFFERENCES, VALUE_COLUMNS
 from pipelines.publish import code_version, publish_wave
 from pipelines.publish.layout import release_dir, versions
-from pipelines.publish.marts import warehouse_table
 from pipelines.quality import QualityGateError, run_gate
-from pipelines.vocabulary import CHANGES, DIFFERENCES, MARTS, VALUE_COLUMNS
+from pipelines.warehouse.mart_tables import warehouse_table
 from tests.data_docs import validation_pages
 
 # a minute or more of CPU: scheduled first (tests/conftest.py)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import codebook, dictionary, questionnaire
+from pipelines.marts import data_dictionary
+from pipelines.survey import codebook, questionnaire
 
 
 def test_data_dictionary_is_written_from_the_questionnaire():
-    assert dictionary.DICTIONARY.read_text(encoding="utf-8") == dictionary.render(), (
-        "docs/data-dictionary.md is stale: run `python -m pipelines.dictionary`"
+    assert data_dictionary.DICTIONARY.read_text(encoding="utf-8") == data_dictionary.render(), (
+        "docs/data-dictionary.md is stale: run `python -m pipelines.marts.data_dictionary`"
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.vocabulary import ESTIMATES
+from pipelines.marts.shapes import ESTIMATES
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 QUERIES = re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)

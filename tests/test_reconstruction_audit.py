@@ -15,7 +15,6 @@ import duckdb
 import numpy as np
 import pytest
 
-from pipelines import transform
 from pipelines.disclosure.attack import attack
 from pipelines.disclosure.audit import (
     ReconstructionError,
@@ -30,11 +29,18 @@ from pipelines.disclosure.audit import (
 from pipelines.disclosure.certificates import certificate, changed_cells
 from pipelines.disclosure.families import families
 from pipelines.disclosure.figures import FIGURES, figures
+from pipelines.estimation import transform
+from pipelines.estimation.published_rows import read_wave
 from pipelines.ingest import ingest_wave
+from pipelines.ingest.reference import build_reference
+from pipelines.marts.disclosure_rules import (
+    MIN_CELL_SIZE,
+    PRECISION_LEVELS,
+    number_kind,
+    published_rounding,
+)
+from pipelines.marts.measures import MARTS
 from pipelines.publish import code_version, publish_wave
-from pipelines.publish.marts import read_wave
-from pipelines.reference import build_reference
-from pipelines.vocabulary import MARTS, PRECISION_LEVELS, number_kind, published_rounding
 from sample import generate
 
 MIN = 10
@@ -73,6 +79,7 @@ def built_2020(raw: Path, warehouse: Path) -> duckdb.DuckDBPyConnection:
     transform.build_respondents(con, 2020)
     for mart in MARTS:
         transform.build_mart(con, mart, 2020)
+        settle_precision(con, mart, 2020, MIN_CELL_SIZE)
     return con
 
 

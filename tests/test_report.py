@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from matplotlib.figure import Figure
 
-from pipelines import labels, paths
+from pipelines import paths
+from pipelines.marts.breakdowns import BREAKDOWNS
 from pipelines.report import write_report
 from pipelines.report.charts import SHARE_COLOR, draw_bar
 from pipelines.report.published import UnpublishedError
 from pipelines.report.rows import MartRow
-from pipelines.vocabulary import BREAKDOWNS
+from pipelines.warehouse import label_tables
 from tests.mart_fixtures import write_release
 
 NBSP = "\xa0"
@@ -37,7 +38,7 @@ def mart_row(
     MIN_CELL_SIZE makes it suppressed, below 100 withholds its se and deff (marts.md §8)."""
     shown = n >= MIN_CELL_SIZE
     detailed = n >= 100
-    label = {i: lab for m, i, lab, _ in labels.item_rows() if m == measure}[item]
+    label = {i: lab for m, i, lab, _ in label_tables.item_rows() if m == measure}[item]
     return (
         wave,
         measure,

@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
-from pipelines import codebook, run
-from pipelines.defs import gate
-from pipelines.quality.gate import GateFailure, GateResult
+from pipelines.orchestration import quality_checks, run
+from pipelines.quality.validation import GateFailure, GateResult
+from pipelines.survey import codebook
 from tests.ingest_fixtures import (
     REFERENCE_DIR,
     point_pipeline_at,
@@ -21,8 +21,8 @@ from tests.ingest_fixtures import (
 
 @pytest.fixture
 def make_run(tmp_path, monkeypatch, capfd):
-    """pipelines.run.main on a raw folder with a valid 2018 delivery; returns its exit code
-    and what it printed."""
+    """pipelines.orchestration.run.main on a raw folder with a valid 2018 delivery; returns its
+    exit code and what it printed."""
     write_csv_2018(tmp_path / "raw" / "2018", respondents(2018, 40))
     shutil.copytree(REFERENCE_DIR, tmp_path / "raw" / "reference")
     point_pipeline_at(tmp_path, monkeypatch)
@@ -64,9 +64,9 @@ def test_a_failing_quality_gate_says_why(make_run, tmp_path, monkeypatch):
     failing = GateResult(
         mart="innovation", success=False, evaluated=40, failures=(failure,), docs_index=None
     )
-    passing = functools.partial(gate.gate_mart)
+    passing = functools.partial(quality_checks.gate_mart)
     monkeypatch.setattr(
-        gate,
+        quality_checks,
         "gate_mart",
         lambda mart, df, size: failing if mart == "innovation" else passing(mart, df, size),
     )

@@ -16,7 +16,7 @@ import reference_estimator
 import sample_deliveries as sd
 
 import sample.__main__ as cli
-from pipelines import codebook, questionnaire
+from pipelines.survey import codebook, questionnaire
 from sample import generate
 
 WAVES = (2018, 2020, 2024)

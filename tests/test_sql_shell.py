@@ -42,7 +42,8 @@ def test_make_sql_reads_statements_from_its_input(published):
 def test_the_catalog_is_opened_read_only(published):
     statements = "SELECT 41 + 1 AS answer; CREATE TABLE scratch (a INTEGER);"
     done = shell(
-        [sys.executable, "-m", "pipelines.sql_shell", "-readonly", "-c", statements], published
+        [sys.executable, "-m", "pipelines.publish.sql_shell", "-readonly", "-c", statements],
+        published,
     )
     assert done.returncode == 1
     assert "│     42 │" in done.stdout
@@ -56,7 +57,7 @@ def test_the_catalog_is_opened_read_only(published):
 
 
 def test_without_a_catalog_it_says_what_to_do(tmp_path):
-    done = shell([sys.executable, "-m", "pipelines.sql_shell"], tmp_path)
+    done = shell([sys.executable, "-m", "pipelines.publish.sql_shell"], tmp_path)
     assert done.returncode == 1
     assert done.stderr == (
         f"{tmp_path}/barometer.duckdb: no such database; `make run` publishes the catalog\n"

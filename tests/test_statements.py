@@ -7,6 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.marts.breakdowns import BREAKDOWNS
+from pipelines.marts.measures import MARTS
 from pipelines.report.rows import MartRow
 from pipelines.report.statements import (
     KINDS,
@@ -19,7 +21,6 @@ from pipelines.report.statements import (
     evaluate,
     load_statements,
 )
-from pipelines.vocabulary import BREAKDOWNS, MARTS
 from tests.mart_fixtures import create_mart_table
 
 PUBLISHED = Path(__file__).parent.parent / "data" / "published-figures.csv"

@@ -9,11 +9,11 @@ import sys
 import duckdb
 import pytest
 
-from pipelines.defs.warehouse_resource import transaction
+from pipelines.orchestration.warehouse_resource import transaction
 
 OPEN_WAREHOUSE = """
 import sys
-from pipelines.defs.warehouse_resource import LockedWarehouse
+from pipelines.orchestration.warehouse_resource import LockedWarehouse
 with LockedWarehouse(database=sys.argv[1]).get_connection():
     pass
 """
@@ -31,8 +31,8 @@ def test_a_warehouse_open_in_another_program_is_named(tmp_path):
     assert opened.returncode == 1
     last_line = opened.stderr.strip().splitlines()[-1]
     assert last_line.startswith(
-        f"pipelines.warehouse_lock.WarehouseBusy: the warehouse {warehouse} is open in another "
-        "program, so this run cannot write it"
+        f"pipelines.orchestration.warehouse_lock.WarehouseBusy: the warehouse {warehouse} is open "
+        "in another program, so this run cannot write it"
     )
 
 

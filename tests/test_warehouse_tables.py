@@ -3,7 +3,9 @@ keeps every wave's rows, and drops only a table whose columns are outdated."""
 
 from __future__ import annotations
 
-from pipelines import transform
+from pipelines.disclosure.audit import settle_precision
+from pipelines.estimation import transform
+from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
 from tests.warehouse_fixtures import respondent, warehouse
 
 FRAME = [{"wave": 2020, "sektor": 1, "n_population": 100}]
@@ -12,6 +14,7 @@ FRAME = [{"wave": 2020, "sektor": 1, "n_population": 100}]
 def test_preparing_again_keeps_every_table_and_its_rows():
     con = warehouse([respondent(f"R{k}", 1, "0301", k < 6) for k in range(12)], FRAME, (2020,))
     transform.build_mart(con, "innovation", 2020)
+    settle_precision(con, "innovation", 2020, MIN_CELL_SIZE)
     before = con.execute("SELECT count(*) FROM mart_estimates").fetchone()[0]
     assert before > 0
     # what the reconstruction audit wrote for a group
@@ -35,4 +38,5 @@ def test_a_table_of_an_older_shape_is_dropped_and_made_anew():
     assert con.execute("SELECT count(*) FROM respondents").fetchone()[0] == 0  # run rebuilds it
     transform.build_respondents(con, 2020)
     transform.build_mart(con, "innovation", 2020)
+    settle_precision(con, "innovation", 2020, MIN_CELL_SIZE)
     assert con.execute("SELECT count(*) FROM mart_estimates").fetchone()[0] > 0

@@ -17,12 +17,13 @@ import pyarrow as pa
 import pytest
 from mart_fixtures import planting
 
-from pipelines.defs import gate, marts
+from pipelines.estimation.published_rows import read_wave
+from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
+from pipelines.marts.measures import PUBLISHED_MARTS
+from pipelines.orchestration import mart_assets, quality_checks
 from pipelines.publish.layout import read_manifest
-from pipelines.publish.marts import read_wave
-from pipelines.quality import gate as quality_gate
-from pipelines.quality.gate import GateResult
-from pipelines.vocabulary import MIN_CELL_SIZE, PUBLISHED_MARTS
+from pipelines.quality import validation as quality_gate
+from pipelines.quality.validation import GateResult
 from tests.data_docs import validation_pages
 from tests.wave_runs import wave_run
 
@@ -65,13 +66,13 @@ def check_evaluations(result) -> dict:
 def count_gates(monkeypatch) -> Counter:
     """How many times each mart is validated from now on."""
     gated = Counter()
-    real = gate.gate_mart
+    real = quality_checks.gate_mart
 
     def counting(mart, df, min_cell_size):
         gated[mart] += 1
         return real(mart, df, min_cell_size)
 
-    monkeypatch.setattr(gate, "gate_mart", counting)
+    monkeypatch.setattr(quality_checks, "gate_mart", counting)
     return gated
 
 
@@ -196,7 +197,7 @@ def test_a_failing_quality_gate_stops_publication(run_2018, monkeypatch):
     failing = GateResult(
         mart="innovation", success=False, evaluated=1, failures=(), docs_index=marts_dir
     )
-    monkeypatch.setattr(gate, "gate_mart", lambda mart, df, min_cell_size: failing)
+    monkeypatch.setattr(quality_checks, "gate_mart", lambda mart, df, min_cell_size: failing)
     result = run()
     assert not result.success
     executed = {e.step_key for e in result.all_events if e.is_step_success}
@@ -224,7 +225,7 @@ def test_a_lone_hidden_group_stops_publication(run_2018, monkeypatch):
                            suppression="primary", suppressed=True)  # fmt: skip
         return pa.Table.from_pylist(rows, schema=table.schema)
 
-    monkeypatch.setattr(marts, "read_wave", planted)
+    monkeypatch.setattr(mart_assets, "read_wave", planted)
     result = run()
     assert not result.success
     checks = check_evaluations(result)
@@ -243,7 +244,7 @@ def test_a_number_with_more_decimals_than_section_8_allows_stops_publication(run
 
     where = {"measure": "promoted", "item": "ny_teknologi", "breakdown": "total"}
     planted = planting("factors", where, estimate=0.61234)
-    monkeypatch.setattr(marts, "read_wave", planted)
+    monkeypatch.setattr(mart_assets, "read_wave", planted)
     result = run()
     assert not result.success
     checks = check_evaluations(result)

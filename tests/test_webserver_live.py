@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.defs.automation import wave_job
+from pipelines.orchestration.automation import wave_job
 
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"
@@ -109,7 +109,15 @@ def server(tmp_path):
     webserver = Path(sys.executable).parent / "dagster-webserver"
     with (tmp_path / "webserver.log").open("wb") as log:
         process = subprocess.Popen(
-            [str(webserver), "-h", "127.0.0.1", "-p", str(port), "-m", "pipelines.definitions"],
+            [
+                str(webserver),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-m",
+                "pipelines.orchestration.definitions",
+            ],
             cwd=PROJECT,
             env=env,
             stdout=log,

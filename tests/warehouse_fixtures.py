@@ -6,8 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import questionnaire, transform
-from pipelines.reference import build_reference
+from pipelines.estimation import transform
+from pipelines.ingest.reference import build_reference
+from pipelines.survey import questionnaire
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "raw" / "reference"
 

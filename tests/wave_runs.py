@@ -13,8 +13,8 @@ import dagster as dg
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from pipelines.definitions import ASSETS, CHECKS
-from pipelines.defs.resources import BarometerSettings
+from pipelines.orchestration.definitions import ASSETS, CHECKS
+from pipelines.orchestration.resources import BarometerSettings
 
 RAW_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"
 

@@ -18,7 +18,8 @@ import duckdb
 from pipelines.disclosure.attack import attack
 from pipelines.disclosure.audit import audit, audit_cells, wave_families
 from pipelines.disclosure.families import families
-from pipelines.vocabulary import MARTS, MIN_CELL_SIZE
+from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
+from pipelines.marts.measures import MARTS
 
 
 def _full_precision(con: duckdb.DuckDBPyConnection, mart: str, wave: int):

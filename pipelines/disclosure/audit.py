@@ -18,9 +18,11 @@ import duckdb
 
 from pipelines.disclosure.certificates import uncertified_cells
 from pipelines.disclosure.families import Family, UnrecordedRow, families
-from pipelines.publish.marts import read_wave, warehouse_table
-from pipelines.sql_runner import run_model
-from pipelines.vocabulary import COARSEST_LEVEL, MEASURES, number_kind, published_rounding
+from pipelines.estimation.published_rows import read_wave
+from pipelines.marts.disclosure_rules import COARSEST_LEVEL, number_kind, published_rounding
+from pipelines.marts.measures import MEASURES
+from pipelines.warehouse.mart_tables import warehouse_table
+from pipelines.warehouse.sql_runner import run_model
 
 
 class ReconstructionError(ValueError):
@@ -66,9 +68,9 @@ def wave_families(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[
 
 
 def audit_cells(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[tuple]:
-    """sql/warehouse/audit_cells.sql for one wave of a mart: its rows' per-cell records."""
+    """sql/disclosure/audit_cells.sql for one wave of a mart: its rows' per-cell records."""
     return run_model(
-        con, "warehouse/audit_cells", mart=mart, wave=wave, mart_table=warehouse_table(mart)
+        con, "disclosure/audit_cells", mart=mart, wave=wave, mart_table=warehouse_table(mart)
     ).fetchall()
 
 

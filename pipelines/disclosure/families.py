@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipelines.disclosure.figures import FIGURES, Cells, Published
-from pipelines.vocabulary import MEASURES
+from pipelines.marts.measures import MEASURES
 
 # Single-choice questions: a respondent counts in at most one item (exactly one for the
 # distributions, whose items split the denominator; the biggest inhibitor is one factor).
@@ -95,7 +95,7 @@ def families(
     half_width: HalfWidth,
 ) -> list[Family]:
     """The families of one wave of a mart: its published rows (unsuppressed, as released)
-    joined to ``audit_cells`` (sql/warehouse/audit_cells.sql: per row key and cell
+    joined to ``audit_cells`` (sql/disclosure/audit_cells.sql: per row key and cell
     n_h, N_h, n_d, Σy, Σy²)."""
     cells_of: dict[tuple, list[tuple]] = defaultdict(list)
     for measure, item, breakdown, group, cell, n_h, big_n_h, n_d, sum_x, sum_x2 in audit_cells:

@@ -1,5 +1,5 @@
 """What a mart row would publish if its respondents split over the weighting cells in a
-given way: the estimator of sql/warehouse/estimate.sql (marts.md §2), restated on the
+given way: the estimator of sql/estimation/estimate.sql (marts.md §2), restated on the
 per-cell counts an attacker reasons about, and how each published number is rounded.
 
 A row's respondents are described per weighting cell c by m_c (how many are in the row's

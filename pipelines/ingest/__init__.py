@@ -11,7 +11,7 @@ See docs/ingest.md for the rules. Public entry points:
 
 from pipelines.ingest.delivery import Delivery, Discovery, discover, discover_waves, locate_delivery
 from pipelines.ingest.errors import DeliveryError
-from pipelines.ingest.report import IngestReport
+from pipelines.ingest.ingest_summary import IngestReport
 from pipelines.ingest.wave import ingest_wave
 
 __all__ = [

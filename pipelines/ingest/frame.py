@@ -6,12 +6,12 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.codebook import WEIGHTING_CELL_COLUMNS, Codebook
 from pipelines.ingest.encoding import ROW_COLUMN
 from pipelines.ingest.errors import DeliveryError
+from pipelines.ingest.identifiers import quote
 from pipelines.ingest.readers import FRAME_LANDING, Landed, land_frame
-from pipelines.ingest.sql import quote
-from pipelines.sql_runner import run_model
+from pipelines.survey.codebook import WEIGHTING_CELL_COLUMNS, Codebook
+from pipelines.warehouse.sql_runner import run_model
 
 POPULATION = "n_population"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.ingest.staging import responses_ddl
-from pipelines.sql_runner import run_model
+from pipelines.ingest.responses_table import responses_ddl
+from pipelines.warehouse.sql_runner import run_model
 
 # The temporary views and tables one ingest stages; dropped when it ends, however it ends.
 STAGING_VIEWS = ("ingest_responses",)

@@ -30,7 +30,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from pipelines.ingest.encoding import MAX_LINE_BYTES, ROW_COLUMN, CsvText, normalise_csv
 from pipelines.ingest.errors import DeliveryError
-from pipelines.sql_runner import run_model
+from pipelines.warehouse.sql_runner import run_model
 
 BATCH_ROWS = 100_000
 XLSX_SHEET = "Data"

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pipelines import questionnaire as q
-from pipelines.codebook import REQUIRED_VARIABLES, Codebook
-from pipelines.ingest.staging import READ_KINDS, ROUTING, asked, routed
+from pipelines.ingest.responses_table import READ_KINDS, ROUTING, asked, routed
+from pipelines.survey import questionnaire as q
+from pipelines.survey.codebook import REQUIRED_VARIABLES, Codebook
 
 # Codes are floats (NaN: empty; exact for every code a list can hold): numpy checks them
 # several times faster than pandas' nullable integers.

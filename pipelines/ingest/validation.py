@@ -1,9 +1,9 @@
 """Validating a wave's typed delivery with its pandera schema (schemas.py), in batches.
 
-``validate_delivery(con, book)`` streams the typed delivery (``staging.delivery_rows_sql``)
+``validate_delivery(con, book)`` streams the typed delivery (``responses_table.delivery_rows_sql``)
 out of DuckDB as Arrow record batches, validates each lazily and writes every failure into
 the temporary table ``ingest_failures(source_row, column, rule)``, from which SQL makes
-the quarantine records and routing warnings (staging.py). One batch is in memory at a
+the quarantine records and routing warnings (responses_table.py). One batch is in memory at a
 time, and of each failure three small values.
 """
 
@@ -18,11 +18,11 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 
-from pipelines import questionnaire as q
-from pipelines.codebook import Codebook
-from pipelines.ingest import staging
+from pipelines.ingest import responses_table
 from pipelines.ingest.schemas import INNOVATOR_DEFINITION, delivery_schema, rule_of
-from pipelines.sql_runner import run_model, run_sql
+from pipelines.survey import questionnaire as q
+from pipelines.survey.codebook import Codebook
+from pipelines.warehouse.sql_runner import run_model, run_sql
 
 BATCH_ROWS = 100_000
 FAILURES = pyarrow.schema(
@@ -67,7 +67,9 @@ def delivery_frames(
 ) -> Iterator[pd.DataFrame]:
     """The typed delivery as the schema validates it, ``batch_rows`` rows at a time (Arrow
     record batches from DuckDB), indexed by source_row."""
-    rows = run_sql(con, staging.delivery_rows_sql(book), {"numbering": book.municipality_numbering})
+    rows = run_sql(
+        con, responses_table.delivery_rows_sql(book), {"numbering": book.municipality_numbering}
+    )
     with rows.to_arrow_reader(batch_rows) as reader:
         for batch in reader:
             frame = batch.drop_columns(["source_row"]).to_pandas()
@@ -94,7 +96,7 @@ def _failed(error: pa.errors.SchemaError, rows: pd.DataFrame) -> pyarrow.Table:
         raise RuntimeError(
             f"{error.schema.name}: the typed delivery does not fit its schema "
             f"({error.reason_code.name}, check {error.check}); pipelines/ingest/schemas.py "
-            "and staging.delivery_rows_sql must agree"
+            "and responses_table.delivery_rows_sql must agree"
         ) from None
     rule, column = rule_of(error)
     if error.reason_code == _EMPTY:

@@ -6,24 +6,26 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import codebook, questionnaire
-from pipelines.ingest import frame, load, report, staging
+from pipelines.ingest import frame, ingest_summary, load, responses_table
 from pipelines.ingest.delivery import FRAME_FILE, locate_delivery
 from pipelines.ingest.errors import DeliveryError
-from pipelines.ingest.labels import check_sav_labels
 from pipelines.ingest.readers import LANDING, MALFORMED, land_responses
 from pipelines.ingest.validation import validate_delivery
-from pipelines.publish.fingerprint import delivery_fingerprints, delivery_states
-from pipelines.sql_runner import run_model, run_sql
+from pipelines.ingest.value_labels import check_sav_labels
+from pipelines.provenance import delivery_fingerprints, delivery_states
+from pipelines.survey import codebook, questionnaire
+from pipelines.warehouse.sql_runner import run_model, run_sql
 
 # A wave goes on while at most this share of its delivered rows is quarantined.
 MAX_QUARANTINED_SHARE = 0.05
 
 
-def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> report.IngestReport:
+def ingest_wave(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int
+) -> ingest_summary.IngestReport:
     """Read, check and load wave ``wave`` from ``raw_dir/<wave>/``.
 
-    Needs ``ref_municipality`` (pipelines.reference.build_reference) in ``con``. Raises
+    Needs ``ref_municipality`` (pipelines.ingest.reference.build_reference) in ``con``. Raises
     DeliveryError for a delivery refused as a whole; the warehouse is then unchanged.
     """
     delivery = locate_delivery(raw_dir, wave)
@@ -49,7 +51,7 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
                 column=missing[0],
             )
         params = {"wave": wave, "file": responses_name, "numbering": book.municipality_numbering}
-        run_sql(con, staging.raw_sql(book))
+        run_sql(con, responses_table.raw_sql(book))
         # a row that is not landed may have several records (formula cells): rows count once
         (not_landed,) = con.execute(
             f"SELECT count(DISTINCT source_row) FROM {MALFORMED}"
@@ -58,20 +60,20 @@ def ingest_wave(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int) -> rep
         # ingest_raw holds the delivered text too: the landing copy can go
         con.execute(f"DROP TABLE {LANDING}")
         validate_delivery(con, book)
-        run_sql(con, staging.quarantine_sql(book), params, strict=False)
+        run_sql(con, responses_table.quarantine_sql(book), params, strict=False)
         (rows_quarantined,) = con.execute(
             'SELECT count(DISTINCT "row") FROM ingest_quarantine'
         ).fetchone()
         _check_quarantine_share(con, delivery.responses, rows_read, rows_quarantined)
-        run_sql(con, staging.accepted_sql(book), {"numbering": book.municipality_numbering})
+        run_sql(con, responses_table.accepted_sql(book), {"numbering": book.municipality_numbering})
         frame.check_cells_covered(con, delivery.frame, book, responses_name)
-        run_sql(con, staging.routing_warnings_sql(book), params, strict=False)
-        run_sql(con, staging.responses_sql(book))
+        run_sql(con, responses_table.routing_warnings_sql(book), params, strict=False)
+        run_sql(con, responses_table.responses_sql(book))
         _check_unchanged(raw_dir, wave, states)
         load.create_tables(con)
         load.replace_wave(con, wave, responses_name, read_from)
         frame_extra = [c for c in frame_landed.columns if c not in frame.required_columns(book)]
-        return report.build(
+        return ingest_summary.build(
             con,
             book,
             responses_name,
@@ -109,7 +111,7 @@ def _require_reference(con: duckdb.DuckDBPyConnection) -> None:
     if not found:
         raise RuntimeError(
             "the warehouse has no ref_municipality: build the reference tables first "
-            "(pipelines.reference.build_reference)"
+            "(pipelines.ingest.reference.build_reference)"
         )
 
 

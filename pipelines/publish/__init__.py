@@ -4,12 +4,13 @@ See docs/publishing.md. Importing this package does not import Great
 Expectations; the gate is passed in to `publish_wave`.
 """
 
+from pipelines.estimation.published_rows import read_wave
+from pipelines.marts.measures import MARTS
+from pipelines.provenance import code_version, wave_fingerprints
 from pipelines.publish.catalog import build_catalog
-from pipelines.publish.fingerprint import code_version, wave_fingerprints
-from pipelines.publish.marts import MartTableError, read_wave
 from pipelines.publish.privacy import PrivacyError
 from pipelines.publish.release import PublishError, Release, publish_wave
-from pipelines.vocabulary import MARTS
+from pipelines.warehouse.mart_tables import MartTableError
 
 __all__ = [
     "MARTS",

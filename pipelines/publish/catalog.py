@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.marts.measures import PUBLISHED_MARTS, description
+from pipelines.marts.shapes import SHAPES
 from pipelines.publish.layout import (
     MANIFEST,
     latest_version,
@@ -28,7 +30,6 @@ from pipelines.publish.layout import (
 )
 from pipelines.publish.opendata import OPEN_DATA
 from pipelines.publish.opendata.formats import format_of
-from pipelines.vocabulary import PUBLISHED_MARTS, SHAPES, description
 
 CATALOG = "barometer.duckdb"
 CATALOG_SQL = "barometer.sql"

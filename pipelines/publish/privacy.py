@@ -14,7 +14,7 @@ from functools import reduce
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.vocabulary import ESTIMATES, VALUE_COLUMNS
+from pipelines.marts.shapes import ESTIMATES, VALUE_COLUMNS
 
 _SHOWN = 5
 

@@ -32,6 +32,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.estimation.published_rows import read_wave
+from pipelines.marts.disclosure_rules import check_min_cell_size
+from pipelines.marts.measures import MARTS, PUBLISHED_MARTS
+from pipelines.marts.shapes import SHAPES
 from pipelines.publish.layout import (
     LATEST,
     LOCK,
@@ -44,21 +48,20 @@ from pipelines.publish.layout import (
     version_number,
     versions,
 )
-from pipelines.publish.marts import read_wave, warehouse_table
 from pipelines.publish.opendata import OPEN_DATA, RELEASE_DIGEST, record_of, release_digest
 from pipelines.publish.opendata.formats import file_entry
 from pipelines.publish.privacy import refuse_disclosure, refuse_small_cells
-from pipelines.publish.records import (
+from pipelines.warehouse.mart_tables import warehouse_table
+from pipelines.warehouse.release_records import (
     compared_with,
     has_release_estimates,
     record_release_estimates,
 )
-from pipelines.vocabulary import MARTS, PUBLISHED_MARTS, SHAPES, check_min_cell_size
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from pipelines.quality.gate import GateResult
+    from pipelines.quality.validation import GateResult
 
 # 2: a version holds the open-data files (`open_data`) and the digest they carry
 MANIFEST_FORMAT = 2
@@ -114,8 +117,8 @@ def publish_wave(
     """
     # Imported here: the gate's module, and the audit's, read the marts through this package.
     from pipelines.disclosure.audit import refuse_reconstruction
-    from pipelines.quality.gate import QualityGateError
     from pipelines.quality.pages import QUALITY_PAGES, write_pages
+    from pipelines.quality.validation import QualityGateError
 
     check_min_cell_size(min_cell_size)
     _check_fingerprints(inputs, code_version)

@@ -1,32 +1,28 @@
 """The rules of the quality gate, as Great Expectations expectations per mart.
 
 What a mart may contain (measures, breakdowns, mean ranges, distributions) and its
-shape are the vocabulary's (`pipelines.vocabulary`). GX is imported inside `expectations_for`
+shape are the vocabulary's (`pipelines.marts`). GX is imported inside `expectations_for`
 only: importing it takes seconds.
 """
 
 from __future__ import annotations
 
+from pipelines.marts.breakdowns import BREAKDOWNS
+from pipelines.marts.disclosure_rules import INTERVAL_COLUMNS, WITHHELD_COLUMNS
+from pipelines.marts.measures import DISTRIBUTIONS, MART, MARTS, MEAN_RANGES
+from pipelines.marts.shapes import (
+    CHANGES,
+    ESTIMATES,
+    SHAPES,
+    SUPPRESSION_KINDS,
+    VALUE_COLUMNS,
+    MartShape,
+)
 from pipelines.quality.helper_columns import (
     DISTRIBUTION_GAP,
     DISTRIBUTION_SLACK,
     EXCESS_DECIMALS,
     gate_columns,
-)
-from pipelines.vocabulary import (
-    BREAKDOWNS,
-    CHANGES,
-    DISTRIBUTIONS,
-    ESTIMATES,
-    INTERVAL_COLUMNS,
-    MART,
-    MARTS,
-    MEAN_RANGES,
-    SHAPES,
-    SUPPRESSION_KINDS,
-    VALUE_COLUMNS,
-    WITHHELD_COLUMNS,
-    MartShape,
 )
 
 # The columns that are shares (or share bounds) for every measure but a mean.

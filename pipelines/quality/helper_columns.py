@@ -11,16 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipelines.vocabulary import (
-    COARSEST_LEVEL,
-    DISTRIBUTIONS,
-    ESTIMATES,
-    MARTS,
-    MEAN_RANGES,
-    PUBLISHED_DECIMALS,
-    SHAPES,
-    published_rounding,
-)
+from pipelines.marts.disclosure_rules import COARSEST_LEVEL, PUBLISHED_DECIMALS, published_rounding
+from pipelines.marts.measures import DISTRIBUTIONS, MARTS, MEAN_RANGES
+from pipelines.marts.shapes import ESTIMATES, SHAPES
 
 # |Σ estimate − 1| over the items of a distribution's group, and what rounding can explain.
 DISTRIBUTION_GAP = "_gate_distribution_gap"

@@ -3,10 +3,10 @@ passed, rendered into the version's own folder while it is staged.
 
 Only passing validations get here. The gate returns each passing validation's result with
 its verdict (`GateResult.validation`, a `kept_validation`), and the Dagster gate keeps it
-privately for the same data, rules and code (pipelines/defs/gate.py), so a verdict reused
-from the run's check or from an earlier run still brings its result. A failing validation
-is rendered into the gate's private folder only. Every version is rendered in a context of
-its own, which holds the results of that version's marts and nothing else: its index lists
+privately for the same data, rules and code (pipelines/orchestration/quality_checks.py), so a
+verdict reused from the run's check or from an earlier run still brings its result. A failing
+validation is rendered into the gate's private folder only. Every version is rendered in a context
+of its own, which holds the results of that version's marts and nothing else: its index lists
 no other wave, version or failure.
 
 GX is imported inside the functions: importing this module must stay cheap.
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from pipelines.quality.expectations import expectations_for
 
 if TYPE_CHECKING:
-    from pipelines.quality.gate import GateResult
+    from pipelines.quality.validation import GateResult
 
 # The folder of a version that holds its pages, and the name of the GX site.
 QUALITY_PAGES = "quality"

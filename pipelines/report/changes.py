@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.estimation.significance import benjamini_hochberg
+from pipelines.marts.measures import MEASURES
 from pipelines.report import formatting as fmt
 from pipelines.report.statements import SIGNIFICANCE
-from pipelines.significance import benjamini_hochberg
-from pipelines.vocabulary import MEASURES
 
 # The measures whose change since the last survey the page lists (totals only).
 HEADLINE_CHANGES = (

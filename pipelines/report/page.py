@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from pipelines.publish.fingerprint import code_version
+from pipelines.marts.measures import MEASURES
+from pipelines.provenance import code_version
 from pipelines.publish.layout import PublishedVersion
 from pipelines.report import formatting as fmt
 from pipelines.report.changes import changes
@@ -29,7 +30,6 @@ from pipelines.report.published import opened, published_version
 from pipelines.report.rows import MartRow
 from pipelines.report.sections import SECTIONS, show
 from pipelines.report.statements import Result, check, load_statements
-from pipelines.vocabulary import MEASURES
 
 Con = duckdb.DuckDBPyConnection
 # the libraries whose versions can change the page's bytes

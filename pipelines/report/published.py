@@ -18,8 +18,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.marts.measures import PUBLISHED_MARTS
+from pipelines.marts.shapes import SHAPES
 from pipelines.publish.layout import MANIFEST, PublishedVersion, latest_published
-from pipelines.vocabulary import PUBLISHED_MARTS, SHAPES
 
 
 class UnpublishedError(RuntimeError):

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipelines import labels
+from pipelines.marts.breakdowns import BREAKDOWNS
+from pipelines.marts.measures import MEASURES
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
 from pipelines.report.rows import MartRow, has_wave, read_rows, read_test
 from pipelines.report.statements import SIGNIFICANCE
-from pipelines.vocabulary import BREAKDOWNS, MEASURES
+from pipelines.warehouse import label_tables
 
 Con = duckdb.DuckDBPyConnection
 
@@ -28,8 +29,8 @@ BREAKDOWN_WORDS = {
     "total": "verdiene av kulturindeksen",
 }
 
-_ITEM_ORDER = {(m, item): i for i, (m, item, _, _) in enumerate(labels.item_rows())}
-_ITEM_LABELS = {(m, item): label for m, item, label, _ in labels.item_rows()}
+_ITEM_ORDER = {(m, item): i for i, (m, item, _, _) in enumerate(label_tables.item_rows())}
+_ITEM_LABELS = {(m, item): label for m, item, label, _ in label_tables.item_rows()}
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class ShownSection:
 
 
 def _ordered(rows: list[MartRow], measure: str, breakdown: str) -> list[MartRow]:
-    """Rows in codebook order: items as labels.py lists them, groups as marts.md §4 does."""
+    """Rows in codebook order: items as label_tables.py lists them, groups as marts.md §4 does."""
     groups = list(BREAKDOWNS[breakdown].groups)
     return sorted(rows, key=lambda r: (_ITEM_ORDER[(measure, r.item)], groups.index(r.group_code)))
 

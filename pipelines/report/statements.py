@@ -27,10 +27,11 @@ from typing import ClassVar
 
 import duckdb
 
-from pipelines import labels
+from pipelines.marts.breakdowns import BREAKDOWNS
+from pipelines.marts.measures import MARTS
 from pipelines.report import formatting as fmt
 from pipelines.report.rows import GroupTest, MartRow, read_rows, read_test
-from pipelines.vocabulary import BREAKDOWNS, MARTS
+from pipelines.warehouse import label_tables
 
 ROUNDING = 1e-9
 COLUMNS = (
@@ -609,7 +610,7 @@ class _Cell:
 
 def _items_of_measures() -> dict[str, set[str]]:
     items: dict[str, set[str]] = {}
-    for measure, item, _, _ in labels.item_rows():
+    for measure, item, _, _ in label_tables.item_rows():
         items.setdefault(measure, set()).add(item)
     return items
 

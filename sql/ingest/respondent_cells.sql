@@ -1,7 +1,7 @@
 -- The weighting cells of the accepted respondents, for the frame checks
 -- (frame_cells_short.sql, frame_cells_missing.sql): each cell's columns (NULL where the wave
 -- does not weight on that column, $by_<column> false), its respondents and the row of its
--- earliest respondent. Frame rows are matched against them as sql/staging/weights.sql
+-- earliest respondent. Frame rows are matched against them as sql/estimation/weights.sql
 -- joins them.
 CREATE OR REPLACE TEMP TABLE ingest_cells AS
 SELECT

@@ -1,5 +1,5 @@
 -- The ingest's warehouse tables besides `responses` (whose columns come from the
--- questionnaire, pipelines/ingest/staging.py). Each holds all waves; ingest replaces one
+-- questionnaire, pipelines/ingest/responses_table.py). Each holds all waves; ingest replaces one
 -- wave's rows in one transaction (sql/ingest/replace_wave.sql).
 
 -- The weighting frame: population per cell. A cell column the wave does not weight on is
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS routing_warnings (
 
 -- What the wave's rows were read from: sha256 of the delivery's files and the codebook as
 -- ingest read them, keyed as a release manifest's `inputs`. Publishing records these, and
--- refuses when the files now differ (pipelines/publish/fingerprint.py).
+-- refuses when the files now differ (pipelines/provenance.py).
 CREATE TABLE IF NOT EXISTS wave_inputs (
     wave INTEGER NOT NULL,
     name VARCHAR NOT NULL,

@@ -1,10 +1,10 @@
 -- Tables the transformations fill one wave at a time (each wave's rows are replaced in one
 -- transaction). Created once; the ingest tables (responses, frame, quarantine,
 -- routing_warnings) are the ingest's own, and the published marts' tables and views are
--- written from their shapes in pipelines/vocabulary.py (pipelines/mart_tables.py).
+-- written from their shapes in pipelines/marts/shapes.py (pipelines/warehouse/mart_tables.py).
 
 -- respondents and weights hold one row per (wave, resp_id). That is checked after each wave is
--- inserted (sql/staging/), not by a PRIMARY KEY: DuckDB removes index entries one at a time,
+-- inserted (sql/estimation/), not by a PRIMARY KEY: DuckDB removes index entries one at a time,
 -- which made replacing a wave of a million respondents take half a minute per table
 -- (measured with make bench).
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 
+from pipelines.marts.measures import description
+from pipelines.marts.shapes import SHAPES, MartShape
 from pipelines.publish.opendata import ReleaseRecord
-from pipelines.vocabulary import SHAPES, MartShape, description
 
 DATAPACKAGE = "datapackage.json"
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, XSD
 
+from pipelines.marts.measures import MART, description
 from pipelines.publish.opendata import ReleaseRecord, datapackage
 from pipelines.publish.opendata.presentation import MART_LABELS, MART_LABELS_EN
-from pipelines.vocabulary import MART, description
 
 DCAT_TTL = "dcat.ttl"
 # The address the releases folder (`marts/`, holding `wave=W/vNNNN/`) is served at: a version's

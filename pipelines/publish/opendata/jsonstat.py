@@ -38,6 +38,10 @@ import json
 from dataclasses import dataclass, field
 from math import prod
 
+from pipelines.marts.breakdowns import BREAKDOWN_LIST, BREAKDOWNS, INDEX_BANDS
+from pipelines.marts.disclosure_rules import number_kind
+from pipelines.marts.measures import MARTS, MEASURES, description
+from pipelines.marts.shapes import SHAPES
 from pipelines.publish.opendata import ReleaseRecord
 from pipelines.publish.opendata.presentation import (
     BREAKDOWN_LABELS,
@@ -50,16 +54,6 @@ from pipelines.publish.opendata.presentation import (
     method_lines,
     missing_symbol,
     value_columns,
-)
-from pipelines.vocabulary import (
-    BREAKDOWN_LIST,
-    BREAKDOWNS,
-    INDEX_BANDS,
-    MARTS,
-    MEASURES,
-    SHAPES,
-    description,
-    number_kind,
 )
 
 METRIC = "ContentsCode"

@@ -15,13 +15,9 @@ of SSB's tables reads ours the same way:
 
 from __future__ import annotations
 
-from pipelines.vocabulary import (
-    BREAKDOWNS,
-    COARSENED_COLUMNS,
-    PUBLISHED_DECIMALS,
-    SHAPES,
-    trend_order,
-)
+from pipelines.marts.breakdowns import BREAKDOWNS, trend_order
+from pipelines.marts.disclosure_rules import COARSENED_COLUMNS, PUBLISHED_DECIMALS
+from pipelines.marts.shapes import SHAPES
 
 SOURCE = "KS – Innovasjonsbarometeret"
 CONFIDENTIAL = ":"

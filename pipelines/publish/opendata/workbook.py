@@ -21,6 +21,9 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from pipelines.marts.disclosure_rules import number_kind
+from pipelines.marts.measures import MEASURES, description
+from pipelines.marts.shapes import SHAPES
 from pipelines.publish.opendata import ReleaseRecord
 from pipelines.publish.opendata.presentation import (
     HEADINGS,
@@ -34,7 +37,6 @@ from pipelines.publish.opendata.presentation import (
     missing_symbol,
     value_columns,
 )
-from pipelines.vocabulary import MEASURES, SHAPES, description, number_kind
 
 FRONT = "Om tabellene"
 MEASURE_LABEL = "measure_label"

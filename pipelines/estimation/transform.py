@@ -1,0 +1,91 @@
+"""Runs the SQL transformations of one wave: weights, respondents, then the marts."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from pipelines.marts.disclosure_rules import MIN_CELL_SIZE, check_min_cell_size
+from pipelines.marts.measures import MARTS
+from pipelines.survey import codebook
+from pipelines.warehouse.mart_tables import mart_tables_sql
+from pipelines.warehouse.sql_runner import create_temp_table, model_path, run_model, run_sql
+
+# SQL line comments, which DuckDB keeps in the text of the statement below them.
+_COMMENTS = re.compile(r"--[^\n]*")
+
+# Tables of sql/warehouse/tables.sql and of the marts: derived from the ingest tables, so a
+# warehouse made by an older version of the pipeline can drop them when their shape changed;
+# the run rebuilds them from the ingested responses. The release records (release_estimates,
+# compared_releases) are not among them: they hold what was published, which no run remakes.
+DERIVED_TABLES = (
+    "weights",
+    "respondents",
+    "mart_estimates",
+    "mart_cell_scores",
+    "mart_differences",
+    "mart_changes",
+    "published_precision",
+)
+
+
+def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """Shared macros and the tables the transformations fill (idempotent)."""
+    run_model(con, "warehouse/macros")
+    _drop_outdated_tables(con)
+    run_model(con, "warehouse/tables")
+    run_sql(con, mart_tables_sql(), source="the marts' tables")
+    run_model(con, "estimation/estimate")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = $table AND table_schema = 'main' ORDER BY ordinal_position",
+        {"table": table},
+    ).fetchall()
+
+
+def _drop_outdated_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop derived tables whose columns differ from what is declared for them now."""
+    declared = duckdb.connect()
+    sql = model_path("warehouse/tables").read_text(encoding="utf-8") + mart_tables_sql()
+    for statement in declared.extract_statements(sql):
+        # a statement's text starts with the comments above it
+        if _COMMENTS.sub("", statement.query).lstrip().upper().startswith("CREATE TABLE"):
+            declared.execute(statement)
+    for table in DERIVED_TABLES:
+        found = _columns(con, table)
+        if found and found != _columns(declared, table):
+            con.execute(f"DROP TABLE {table}")
+
+
+def build_respondents(con: duckdb.DuckDBPyConnection, wave: int) -> None:
+    book = codebook.load(wave)
+    run_model(con, "estimation/weights", wave=wave, numbering=book.municipality_numbering)
+    run_model(
+        con,
+        "estimation/respondents",
+        wave=wave,
+        numbering=book.municipality_numbering,
+        asks_reform=book.asked("reform_trykk"),
+    )
+
+
+def build_mart(
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int = MIN_CELL_SIZE
+) -> int:
+    """Replace the wave's rows of one mart; returns how many rows it now has. The precision
+    each of its groups is published at is settled afterwards by the caller
+    (pipelines.disclosure.audit.settle_precision, docs/disclosure.md)."""
+    if mart not in MARTS:
+        raise ValueError(f"unknown mart {mart!r}; the marts are {', '.join(MARTS)}")
+    check_min_cell_size(min_cell_size)
+    create_temp_table(con, "mart_observations", f"estimation/marts/{mart}", wave=wave)
+    run_model(con, "estimation/write_mart", mart=mart, wave=wave, min_cell_size=min_cell_size)
+    [(rows,)] = con.execute(
+        "SELECT count(*) FROM mart_estimates WHERE mart = $mart AND wave = $wave",
+        {"mart": mart, "wave": wave},
+    ).fetchall()
+    return rows

@@ -1,0 +1,71 @@
+"""The marts that compare estimates: differences between the groups of a wave and changes
+into it from every earlier published wave (marts.md §6, §7), each gated like the others.
+
+The changes into a wave depend on the earlier waves' releases: `release` of an earlier wave
+feeds `changes` of a later one, which feeds that wave's `release`. As assets (partitions
+aside) that is a cycle, which Dagster does not allow, so the dependency is kept in the data:
+the changes record which versions they compared with (compared_releases, the manifest's
+`compared_with`), and the delivery sensor and `make run` run a wave again when an earlier
+wave has a newer version."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines import paths
+from pipelines.estimation import comparisons
+from pipelines.marts.measures import MARTS, description
+from pipelines.marts.shapes import SHAPES
+from pipelines.orchestration.metadata import column_schema, mart_metadata
+from pipelines.orchestration.partitions import wave_of, waves
+from pipelines.orchestration.warehouse_resource import transaction
+from pipelines.publish.layout import latest_before
+
+
+def _comparison_mart(mart: str, note: str):
+    """The asset of a comparison mart: it reads the wave's estimate marts."""
+    return dg.asset(
+        name=mart,
+        group_name="marts",
+        partitions_def=waves,
+        deps=list(MARTS),
+        pool="warehouse",
+        kinds={"duckdb"},
+        description=f"{description(mart)} {note}",
+        metadata={"dagster/column_schema": column_schema(SHAPES[mart])},
+    )
+
+
+@_comparison_mart(
+    "differences",
+    "Wald and trend tests with the design-based covariance of the groups, "
+    "Benjamini–Hochberg q-values.",
+)
+def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+    wave = wave_of(context)
+    with warehouse.get_connection() as con, transaction(con):
+        comparisons.build_differences(con, wave)
+        return dg.MaterializeResult(metadata=mart_metadata(con, "differences", wave))
+
+
+@_comparison_mart(
+    "changes",
+    "Compared at full precision with the version LATEST names of every earlier wave (the rows "
+    "the warehouse kept of it, release_estimates), recorded in the release's manifest as "
+    "compared_with. That dependency on the earlier waves' releases is in the data, not in "
+    "the asset graph (release → changes → release would be a cycle): when an earlier wave "
+    "gets a new version, the delivery sensor and make run run this wave again.",
+)
+def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+    wave = wave_of(context)
+    earlier = latest_before(paths.marts_dir(), wave)
+    with warehouse.get_connection() as con, transaction(con):
+        comparisons.build_changes(con, wave, earlier)
+        return dg.MaterializeResult(
+            metadata={
+                **mart_metadata(con, "changes", wave),
+                "compared with": dg.MetadataValue.json([e.compared() for e in earlier]),
+            }
+        )
+
+
+comparison_assets = [differences, changes]

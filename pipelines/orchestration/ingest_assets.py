@@ -1,0 +1,70 @@
+"""Raw deliveries and their validation into the private warehouse."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines import paths
+from pipelines.ingest import ingest_wave, locate_delivery
+from pipelines.orchestration.partitions import wave_of, waves
+from pipelines.orchestration.resources import BarometerSettings
+from pipelines.orchestration.respondent_metadata import respondent_metadata
+from pipelines.provenance import sha256_file
+from pipelines.survey import codebook
+from pipelines.survey import questionnaire as q
+
+# The variables of `responses` its profile counts: not the id, the municipality, free text
+# or times, which are a respondent's own.
+CODES = ("code", "flag")
+
+
+@dg.asset(group_name="raw_deliveries", partitions_def=waves, kinds={"file"})
+def raw_delivery(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """The vendor's files of one wave (delivery contract §1), as found in BAROMETER_RAW_DIR."""
+    delivery = locate_delivery(paths.raw_dir(), wave_of(context))
+    files = {
+        delivery.name(path): {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
+        for path in (delivery.responses, delivery.frame)
+    }
+    return dg.MaterializeResult(
+        metadata={
+            "folder": dg.MetadataValue.path(str(delivery.folder)),
+            "format": delivery.format,
+            "files": dg.MetadataValue.json(files),
+        }
+    )
+
+
+@dg.asset(
+    group_name="validated",
+    partitions_def=waves,
+    deps=[raw_delivery, "reference_dimensions"],
+    pool="warehouse",
+    kinds={"duckdb"},
+)
+def validated_responses(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
+) -> dg.MaterializeResult:
+    """The wave's responses read, validated (contract §5: the pandera schema generated from
+    the questionnaire) and loaded into the warehouse: canonical typed rows in `responses`,
+    refused rows in `quarantine`, ignored answers in `routing_warnings`, the weighting frame
+    in `frame`. A refused delivery changes nothing."""
+    wave = wave_of(context)
+    with warehouse.get_connection() as con:
+        report = ingest_wave(con, paths.raw_dir(), wave)
+        book = codebook.load(wave)
+        metadata = respondent_metadata(
+            con,
+            "responses",
+            wave,
+            profiled=[v.name for v in q.VARIABLES if v.kind in CODES and book.asked(v.name)],
+            min_cell_size=settings.min_cell_size,
+        )
+    ingest = report.as_metadata()
+    for name in ("quarantine_by_rule", "routing_warnings_by_question", "extra_columns"):
+        metadata[name] = dg.MetadataValue.json(ingest.pop(name))
+    metadata.update({k: v for k, v in ingest.items() if v is not None})
+    if report.rows_quarantined:
+        context.log.warning(
+            f"wave {wave}: {report.rows_quarantined} row(s) quarantined {report.quarantine_by_rule}"
+        )
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,44 @@
+"""Resources: the private warehouse and the pipeline's settings."""
+
+import os
+
+import dagster as dg
+from pydantic import field_validator
+
+from pipelines.marts.disclosure_rules import MIN_CELL_SIZE, check_min_cell_size
+from pipelines.orchestration.warehouse_resource import LockedWarehouse
+
+# DuckDB's own cap on what the warehouse connection holds in memory (by default 80 % of the
+# machine's RAM); past it DuckDB spills to <warehouse>.tmp. With the cap, a wave of a million
+# respondents runs within 2 GiB of RSS, Python's share included (make bench).
+WAREHOUSE_MEMORY_LIMIT = "1.5GB"
+
+
+class BarometerSettings(dg.ConfigurableResource):
+    """Settings of estimation and publishing."""
+
+    # Cells with fewer respondents than this have no published estimate (marts.md §2).
+    min_cell_size: int = MIN_CELL_SIZE
+
+    @field_validator("min_cell_size")
+    @classmethod
+    def _at_least_the_floor(cls, value: int) -> int:
+        return check_min_cell_size(value)
+
+
+@dg.resource(
+    description="BarometerSettings from BAROMETER_MIN_CELL_SIZE "
+    f"(default {MIN_CELL_SIZE}), read as each run starts."
+)
+def settings_from_environment(_context: dg.InitResourceContext) -> BarometerSettings:
+    # Read as the run starts, not when the definitions are imported: a process that imports
+    # them once (a code server, a test session) runs with the environment of the run's time.
+    return BarometerSettings(
+        min_cell_size=int(os.environ.get("BAROMETER_MIN_CELL_SIZE", MIN_CELL_SIZE))
+    )
+
+
+RESOURCES = {
+    "warehouse": LockedWarehouse(connection_config={"memory_limit": WAREHOUSE_MEMORY_LIMIT}),
+    "settings": settings_from_environment,
+}

@@ -1,0 +1,155 @@
+"""``make run``: materialize every wave found in the raw folder, the earliest first, publish
+it, and summarise.
+
+Runs the same job the sensor and the schedule launch, in-process, against the Dagster
+instance of DAGSTER_HOME (the project root under ``make``, so the runs show in ``make ui``).
+It first ends runs whose process is gone and takes the warehouse lock, waiting at most
+BAROMETER_LOCK_TIMEOUT seconds for a live run that holds it
+(pipelines/orchestration/warehouse_lock.py). Ctrl-C or SIGTERM stops the current run; a second one
+exits at once (pipelines/orchestration/interrupts.py). Each run is tagged with its inputs' digest,
+as the sensor's are, so that the sensor does not run an unchanged wave again
+(pipelines/orchestration/automation.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import dagster as dg
+import duckdb
+
+from pipelines import paths
+from pipelines.ingest.delivery import discover
+from pipelines.orchestration.automation import run_tags
+from pipelines.orchestration.definitions import defs
+from pipelines.orchestration.interrupts import StopRequest, stop_on_signals
+from pipelines.orchestration.partitions import waves
+from pipelines.orchestration.terminal import problems, terminal_logger
+from pipelines.orchestration.warehouse_lock import WarehouseBusy, hold_warehouse
+
+# Published figures shown after a run: (mart, measure, item, what it is).
+HEADLINES = (
+    ("innovation", "innovative", "", "innovative workplaces"),
+    ("innovation", "innovation_type", "prosess", "process or organisational innovation"),
+    ("factors", "promoted", "ny_teknologi", "new technology promoted the newest innovation"),
+    ("factors", "inhibited", "okonomi", "limited finances inhibited it"),
+    ("failures", "failed_attempt", "", "an attempt that failed"),
+    ("reform_pressure", "in_merging_unit", "", "in a merging municipality or county"),
+)
+
+
+# The Dagster UI keeps every step's log and trace; the terminal shows the warnings the
+# assets log (quarantine, frame cells without respondents, statements not reproduced) and
+# one line per problem (pipelines/orchestration/terminal.py).
+RUN_CONFIG = {
+    "execution": {"config": {"in_process": {}}},
+    "loggers": {"terminal": {"config": {"log_level": "WARNING"}}},
+}
+
+
+def _instance() -> dg.DagsterInstance:
+    if os.environ.get("DAGSTER_HOME"):
+        # dagster.yaml keeps the instance in BAROMETER_DAGSTER_DIR (absolute): by default
+        # .dagster/ beside it, wherever this runs from
+        os.environ.setdefault(
+            "BAROMETER_DAGSTER_DIR", os.path.join(os.environ["DAGSTER_HOME"], ".dagster")
+        )
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def wave_job() -> dg.JobDefinition:
+    """The wave job with the terminal's logger (RUN_CONFIG configures it)."""
+    return defs.resolve_job_def("wave_job").with_logger_defs({"terminal": terminal_logger})
+
+
+def main() -> int:
+    discovery = discover(paths.raw_dir())
+    for problem in discovery.problems:
+        print(f"skipped: {problem}")
+    found = discovery.waves
+    if not found:
+        print(f"no complete wave folder in {paths.raw_dir()}")
+        return 1
+    instance = _instance()
+    interrupted = False
+    with stop_on_signals() as stop:
+        try:
+            with hold_warehouse(instance, entry="make run", report=print):
+                failed = run_waves(instance, found, stop)
+        except WarehouseBusy as busy:
+            print(f"make run: {busy}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            interrupted = True
+        if interrupted or stop.requested:
+            print(
+                f"make run: stopped by {stop.name}; the releases and the catalog are as "
+                "before the interrupted run, or hold its wave complete",
+                file=sys.stderr,
+            )
+            return stop.exit_code
+    print(summary())
+    return 1 if failed or discovery.problems else 0
+
+
+def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest) -> list[int]:
+    """Run each wave in turn, the earliest first, until a stop is requested; returns the
+    waves that failed. The changes into a wave compare with every earlier wave's latest
+    version, so an earlier wave's new version is made before the later waves run: each of
+    them then publishes a version that compared with it (docs/design.md, decision 22)."""
+    instance.add_dynamic_partitions(waves.name, [str(w) for w in found])
+    job = wave_job()
+    failed = []
+    for wave in sorted(found):
+        if stop.requested:
+            break
+        result = job.execute_in_process(
+            partition_key=str(wave),
+            instance=instance,
+            raise_on_error=False,
+            run_config=RUN_CONFIG,
+            tags=run_tags(wave, entry="make run"),
+        )
+        if not result.success:
+            failed.append(wave)
+            print("\n".join(problems(result, str(wave))))
+    return failed
+
+
+def summary() -> str:
+    catalog = paths.marts_dir() / "barometer.duckdb"
+    if not catalog.is_file():
+        return f"No release published yet (no analyst catalog {catalog})."
+    lines = [f"Analyst catalog: {catalog} (open read-only: make sql)"]
+    with duckdb.connect(str(catalog), read_only=True) as con:
+        releases = con.sql(
+            "SELECT wave, mart, version, rows FROM releases WHERE is_latest ORDER BY wave, mart"
+        ).fetchall()
+        for wave, mart, version, rows in releases:
+            lines.append(f"  {wave} {mart:<16} {version}  {rows:>6} rows")
+        lines.append("Open data (JSON-stat, Data Package, DCAT-AP-NO, Excel) beside the Parquet:")
+        folders = con.sql(
+            "SELECT wave, version, parse_dirpath(path) AS folder, count(*) AS files "
+            "FROM release_files WHERE is_latest GROUP BY ALL ORDER BY wave"
+        ).fetchall()
+        for wave, version, folder, files in folders:
+            lines.append(f"  {wave} {version}  {folder}/  ({files} files)")
+        lines.append("Headline figures (total, 95 % interval):")
+        for mart, measure, item, what in HEADLINES:
+            rows = con.execute(
+                f"SELECT wave, estimate, ci_lower, ci_upper FROM {mart} "
+                "WHERE measure = $measure AND item = $item AND breakdown = 'total' ORDER BY wave",
+                {"measure": measure, "item": item},
+            ).fetchall()
+            for wave, estimate, lower, upper in rows:
+                if estimate is None:  # suppressed (marts.md §5): nothing to show
+                    lines.append(f"  {wave} {what}: suppressed")
+                else:
+                    lines.append(f"  {wave} {what}: {estimate:.1%} ({lower:.1%}–{upper:.1%})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

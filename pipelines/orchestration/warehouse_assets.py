@@ -1,0 +1,68 @@
+"""Warehouse assets: the reference dimensions and each wave's weighted respondents."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines import paths
+from pipelines.estimation import transform
+from pipelines.ingest.reference import build_reference
+from pipelines.marts.breakdowns import BREAKDOWNS
+from pipelines.orchestration.metadata import relation_metadata
+from pipelines.orchestration.partitions import wave_of, waves
+from pipelines.orchestration.resources import BarometerSettings
+from pipelines.orchestration.respondent_metadata import respondent_metadata
+from pipelines.orchestration.warehouse_resource import transaction
+
+
+@dg.asset(group_name="warehouse", pool="warehouse", kinds={"duckdb"})
+def reference_dimensions(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """SSB municipalities per numbering with the breakdown groups of marts.md §4, and the
+    label tables derived from the questionnaire."""
+    with warehouse.get_connection() as con, transaction(con):
+        build_reference(con, paths.reference_dir())
+        counts = dict(
+            con.execute(
+                "SELECT CAST(numbering AS VARCHAR), count(*) FROM ref_municipality GROUP BY ALL"
+            ).fetchall()
+        )
+        metadata = relation_metadata(con.table("ref_municipality"))
+    return dg.MaterializeResult(metadata={**metadata, "municipalities by numbering": counts})
+
+
+@dg.asset(
+    group_name="warehouse",
+    partitions_def=waves,
+    deps=["validated_responses", reference_dimensions],
+    pool="warehouse",
+    kinds={"duckdb"},
+)
+def respondents(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
+) -> dg.MaterializeResult:
+    """Each accepted respondent's post-stratification weight, derived flags and breakdown
+    groups (sql/estimation/weights.sql, sql/estimation/respondents.sql)."""
+    wave = wave_of(context)
+    with warehouse.get_connection() as con, transaction(con):
+        transform.prepare_warehouse(con)
+        transform.build_respondents(con, wave)
+        unrepresented = con.execute(
+            "SELECT sektor, virksomhetstype, landsdel, n_population FROM frame_coverage "
+            "WHERE wave = $wave AND n_respondents = 0",
+            {"wave": wave},
+        ).df()
+        metadata = respondent_metadata(
+            con,
+            "respondents",
+            wave,
+            profiled=[b for b in BREAKDOWNS if b != "total"],
+            min_cell_size=settings.min_cell_size,
+        )
+    if len(unrepresented):
+        context.log.warning(
+            f"wave {wave}: {len(unrepresented)} frame cell(s) without respondents; "
+            "their population is not represented by the weights"
+        )
+    metadata["frame cells without respondents"] = dg.MetadataValue.md(
+        unrepresented.to_markdown(index=False) if len(unrepresented) else "none"
+    )
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,1 @@
+"""The survey: its questionnaire (the canonical variables) and the codebook of each wave."""

@@ -1,0 +1,85 @@
+"""Runs SQL through a DuckDB connection: the models in ``sql/`` and the SQL the ingest
+generates from the questionnaire, the one way the package executes SQL.
+
+A model may hold several statements; DuckDB binds prepared parameters to one statement
+at a time, so the text is split with DuckDB's own parser and each statement gets the
+parameters it names. Values are always bound, never formatted into SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+
+
+def model_path(model: str) -> Path:
+    path = SQL_DIR / f"{model}.sql"
+    if not path.exists():
+        raise FileNotFoundError(f"no SQL model {model!r} at {path}")
+    return path
+
+
+def run_model(
+    con: duckdb.DuckDBPyConnection, model: str, **params: object
+) -> duckdb.DuckDBPyRelation | None:
+    """Execute every statement of ``sql/<model>.sql`` with the parameters it uses.
+
+    A model that ends in a query returns it as a relation (``fetchall()``, or
+    ``to_arrow_reader(n)`` to stream it); any other returns None.
+    """
+    return run_sql(con, model_path(model).read_text(encoding="utf-8"), params, f"model {model!r}")
+
+
+def create_temp_table(
+    con: duckdb.DuckDBPyConnection, table: str, model: str, **params: object
+) -> None:
+    """Materialise ``sql/<model>.sql``, a single query, as the temporary table ``table``.
+
+    The model states only what it selects; how its rows are kept is the caller's.
+    """
+    (statement,) = con.extract_statements(model_path(model).read_text(encoding="utf-8"))
+    if statement.type != duckdb.StatementType.SELECT:
+        raise TypeError(f"model {model!r} is not a query")
+    run_sql(
+        con,
+        f"CREATE OR REPLACE TEMP TABLE {table} AS\n{statement.query}",
+        params,
+        f"model {model!r}",
+    )
+
+
+def run_sql(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Mapping[str, object] | None = None,
+    source: str = "generated SQL",
+    *,
+    strict: bool = True,
+) -> duckdb.DuckDBPyRelation | None:
+    """Execute every statement of ``sql``, each with those of ``params`` it names.
+
+    ``strict`` refuses a parameter no statement names: a model's caller states exactly
+    what it binds; generated SQL is given the wave's parameters and names what it needs.
+    """
+    params = params or {}
+    statements = con.extract_statements(sql)
+    unused = set(params) - set().union(*(s.named_parameters for s in statements))
+    if strict and unused:
+        raise TypeError(f"{source} takes no parameter(s) {sorted(unused)}")
+    result = None
+    for statement in statements:
+        missing = statement.named_parameters - set(params)
+        if missing:
+            raise TypeError(f"{source} needs parameter(s) {sorted(missing)}")
+        bound = {k: params[k] for k in statement.named_parameters}
+        if statement.type == duckdb.StatementType.SELECT:
+            # a lazy relation, so a large result can be streamed rather than copied
+            result = con.sql(statement.query, params=bound)
+        else:
+            con.execute(statement, bound)
+            result = None
+    return result
