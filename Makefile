@@ -30,8 +30,9 @@ run: install
 	@mkdir -p .dagster
 	$(BIN)/python -m pipelines.orchestration.run
 
-# CI (.ci/run) runs `make test`: lint (code and its formatting, Markdown code blocks included)
-# first, then `dg check defs` (the code location loads as `make ui` loads it), then the tests.
+# CI (.ci/run) runs `make test`: lint (code and its formatting, Markdown code blocks included,
+# and the import layers of pipelines/, [tool.importlinter]) first, then `dg check defs` (the
+# code location loads as `make ui` loads it), then the tests.
 test: lint
 	$(DG) check defs
 	$(BIN)/pytest

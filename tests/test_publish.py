@@ -462,7 +462,7 @@ def test_editing_the_sample_generator_leaves_the_code_version_alone(tmp_path):
     with (tmp_path / generator / "generator.py").open("a") as f:
         f.write("# edited\n")
     assert code_version(tmp_path) == before
-    with (tmp_path / "pipelines" / "transform.py").open("a") as f:
+    with (tmp_path / "pipelines" / "estimation" / "transform.py").open("a") as f:
         f.write("# edited\n")
     assert code_version(tmp_path) != before
 
