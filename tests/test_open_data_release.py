@@ -118,3 +118,14 @@ def test_the_catalog_lists_every_file_with_whom_it_serves(published):
 def test_a_file_no_version_holds_has_no_format():
     with pytest.raises(ValueError, match="notes.txt: not a file a release version holds"):
         format_of("notes.txt")
+
+
+def test_make_run_says_where_the_open_data_is(published, monkeypatch):
+    from pipelines.run import summary
+
+    monkeypatch.setenv("BAROMETER_MARTS_DIR", str(published))
+    text = summary()
+    for wave, folder in latest_folders(published).items():
+        files = len(read_manifest(folder)[OPEN_DATA])
+        line = f"  {wave} {folder.name}  {folder.resolve()}/  ({files} open-data files)"
+        assert line in text.splitlines()

@@ -132,10 +132,10 @@ def summary() -> str:
         lines.append("Open data (JSON-stat, Data Package, DCAT-AP-NO, Excel) beside the Parquet:")
         folders = con.sql(
             "SELECT wave, version, parse_dirpath(path) AS folder, count(*) AS files "
-            "FROM release_files WHERE is_latest GROUP BY ALL ORDER BY wave"
+            "FROM release_files WHERE is_latest AND format <> 'Parquet' GROUP BY ALL ORDER BY wave"
         ).fetchall()
         for wave, version, folder, files in folders:
-            lines.append(f"  {wave} {version}  {folder}/  ({files} files)")
+            lines.append(f"  {wave} {version}  {folder}/  ({files} open-data files)")
         lines.append("Headline figures (total, 95 % interval):")
         for mart, measure, item, what in HEADLINES:
             rows = con.execute(
