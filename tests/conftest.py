@@ -7,7 +7,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import reference_samples
 
 from pipelines import comparisons, paths, transform
 from pipelines.ingest import ingest_wave
@@ -17,6 +16,7 @@ from pipelines.quality.gate import run_gate
 from pipelines.reference import build_reference
 from pipelines.report import write_report
 from pipelines.vocabulary import MARTS, MIN_CELL_SIZE
+from tests import reference_samples
 
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"
