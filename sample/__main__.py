@@ -1,5 +1,5 @@
 # The committed sample deliveries are made with exactly these commands, run from the
-# repository root (tests/test_sample_generator.py checks the files still match them):
+# repository root (tests/unit/sample/test_sample_generator.py checks the files still match them):
 #
 #   python -m sample --wave 2018 --respondents 1800 --seed 1 --out data/raw/2018 \
 #       --defects tests/data/sample_defects/2018.json

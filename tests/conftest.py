@@ -7,7 +7,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import reference_samples
 
 from pipelines import paths
 from pipelines.disclosure.audit import settle_precision
@@ -20,6 +19,7 @@ from pipelines.publish import build_catalog, code_version, publish_wave, wave_fi
 from pipelines.publish.layout import latest_before
 from pipelines.quality.validation import run_gate
 from pipelines.report import write_report
+from tests import reference_samples
 
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"

@@ -214,7 +214,8 @@ def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: flo
             if records:
                 slots = ", ".join("?" * len(records[0]))
                 con.executemany(f"INSERT INTO mart_cell_scores VALUES ({slots})", records)
-        # the comparison marts, without rows: what they hold is tests/test_comparisons.py's
+        # the comparison marts, without rows: what they hold is
+        # tests/unit/estimation/test_comparisons.py's
         for mart in COMPARISON_MARTS:
             create_mart_table(con, mart)
     finally:

@@ -16,9 +16,10 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import reference_estimator as ref
-import sample_deliveries as sd
 from filelock import FileLock
+
+from tests import reference_estimator as ref
+from tests import sample_deliveries as sd
 
 _shared: Path | None = None
 

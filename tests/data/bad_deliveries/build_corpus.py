@@ -6,7 +6,7 @@ File row n is data row n - 1 (header = row 1). Run from the repository root to r
 
     .venv/bin/python -m tests.data.bad_deliveries.build_corpus
 
-tests/test_ingest_corpus.py checks that the committed files are what this writes.
+tests/unit/ingest/test_ingest_corpus.py checks that the committed files are what this writes.
 """
 
 from __future__ import annotations
@@ -273,8 +273,9 @@ README = """# Bad deliveries
 
 One small delivery per kind of problem of the delivery contract §5, each a raw folder
 holding one wave (`2018/`, 40 respondents) that differs from a valid delivery in one way.
-Written by `build_corpus.py`; `tests/test_ingest_corpus.py` asserts what ingest reports for
-each (rule, row, column, value) and that the committed files are what the script writes.
+Written by `build_corpus.py`; `tests/unit/ingest/test_ingest_corpus.py` asserts what ingest
+reports for each (rule, row, column, value) and that the committed files are what the script
+writes.
 Row numbers count the header as row 1.
 
 | case | what is wrong |

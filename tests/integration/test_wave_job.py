@@ -1,0 +1,261 @@
+"""One wave through the Dagster assets in-process: every step and check succeeds, tabular
+assets report row count and schema, with a preview where they hold no respondent rows and
+counts per value where they do, the release and the report say what they produced (the
+version with its own quality pages, also from verdicts kept across runs), the report shows
+the release and not the warehouse, and a failing blocking check stops publication in the
+same run."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from pipelines.estimation.published_rows import read_wave
+from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
+from pipelines.marts.measures import PUBLISHED_MARTS
+from pipelines.orchestration import mart_assets, quality_checks
+from pipelines.publish.layout import read_manifest
+from pipelines.quality import validation as quality_gate
+from pipelines.quality.validation import GateResult
+from tests.data_docs import validation_pages
+from tests.mart_fixtures import planting
+from tests.wave_runs import wave_run
+
+AGGREGATE = ("reference_dimensions", "innovation", "release")
+RESPONDENT_LEVEL = ("validated_responses", "respondents")
+
+
+@pytest.fixture
+def run_2018(tmp_path, monkeypatch):
+    wave = wave_run(tmp_path, monkeypatch)
+    return wave.materialize, wave.marts
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> Path:
+    """The warehouse of run_2018's runs."""
+    return tmp_path / "private" / "warehouse.duckdb"
+
+
+def profile(markdown: str) -> dict[str, dict[str, int]]:
+    """column -> shown value -> respondents, from a profile's Markdown table."""
+    rows = [line.strip("|").split("|") for line in markdown.splitlines()[2:]]
+    return {
+        column.strip(): {
+            value.split(" (")[0].strip(): int(n)
+            for value, n in (c.split(": ") for c in counts.split(", "))
+        }
+        for column, counts in rows
+    }
+
+
+def check_evaluations(result) -> dict:
+    """(asset, check name) -> the run's evaluation of that check."""
+    return {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+
+
+def count_gates(monkeypatch) -> Counter:
+    """How many times each mart is validated from now on."""
+    gated = Counter()
+    real = quality_checks.gate_mart
+
+    def counting(mart, df, min_cell_size):
+        gated[mart] += 1
+        return real(mart, df, min_cell_size)
+
+    monkeypatch.setattr(quality_checks, "gate_mart", counting)
+    return gated
+
+
+def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, warehouse, monkeypatch):
+    run, marts_dir = run_2018
+    # the folder of quality pages the releases once shared, with a failed validation's page
+    shared = marts_dir / "quality" / "validations" / "factors-wave-2020.html"
+    shared.parent.mkdir(parents=True)
+    shared.write_text("Status: Failed")
+    gated = count_gates(monkeypatch)
+    result = run()
+    assert result.success
+    checks = {key: e.passed for key, e in check_evaluations(result).items()}
+    assert checks == {
+        **{(m, check): True for m in ("innovation", "factors", "failures",
+                                      "culture_index", "reform_pressure")
+           for check in ("quality_gate", "disclosure_audit")},
+        ("differences", "quality_gate"): True,
+        ("changes", "quality_gate"): True,
+    }  # fmt: skip
+    metadata = {
+        e.materialization.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+    for asset in AGGREGATE:
+        assert {"dagster/row_count", "dagster/column_schema", "preview"} <= set(metadata[asset])
+    for asset in RESPONDENT_LEVEL:
+        assert {"dagster/row_count", "dagster/column_schema", "profile"} <= set(metadata[asset])
+        assert "preview" not in metadata[asset]
+    validated = metadata["validated_responses"]
+    assert validated["dagster/row_count"].value == 1794  # 1 800 delivered, 6 quarantined
+    profiles = {asset: profile(metadata[asset]["profile"].value) for asset in RESPONDENT_LEVEL}
+    assert list(profiles["validated_responses"])[:5] == [
+        "forvaltningsniva", "sektor", "virksomhetstype", "ansatte", "innov_tjeneste"
+    ]  # fmt: skip
+    assert "kommunenr" not in profiles["validated_responses"]
+    assert list(profiles["respondents"]) == [
+        "sector", "municipality_size", "centrality", "region", "employees", "economy",
+        "innovation_status", "merger", "government_level",
+    ]  # fmt: skip
+    for counts in profiles.values():
+        for column, shown in counts.items():
+            assert sum(shown.values()) == 1794, column  # every respondent, once per column
+            rare = {value: n for value, n in shown.items() if n < MIN_CELL_SIZE}
+            assert set(rare) <= {"other"}, (column, rare)
+    # the delivery's 1 649 kommune and 151 county workplaces, less the 6 rows quarantined
+    assert profiles["validated_responses"]["forvaltningsniva"] == {"1": 1643, "2": 151}
+    assert metadata["release"]["version"].value == "v0001"
+    assert metadata["release"]["dagster/row_count"].value == 319 + 696  # innovation + factors
+    assert (marts_dir / "wave=2018" / "LATEST").read_text().strip() == "v0001"
+    assert metadata["report"]["statements reproduced"].value == 12  # 9 figures, 3 tests
+    assert Path(metadata["report"]["report"].value).is_file()
+
+    # each mart was validated once, by its check; publishing took the checks' verdicts
+    assert gated == dict.fromkeys(PUBLISHED_MARTS, 1)
+    manifest = read_manifest(marts_dir / "wave=2018" / "v0001")
+    published = [f["mart"] for f in manifest["files"]]
+    assert set(manifest["quality_gate"]["marts"]) == set(published)
+    verdicts = manifest["quality_gate"]["marts"].values()
+    assert all(v["success"] and v["expectations"] > 10 for v in verdicts)
+    # the version holds the pages of the validations its marts passed, and only those
+    pages = Path(metadata["release"]["data_docs"].value)
+    assert pages == marts_dir / "wave=2018" / "v0001" / "quality" / "index.html"
+    assert pages.is_file()
+    assert validation_pages(marts_dir) == {f"{m}-wave-2018": "Succeeded" for m in published}
+    assert not (marts_dir / "quality").exists()
+
+    # a release materialized without its checks in the run gates what it publishes itself
+    gated.clear()
+    assert run(selection=["release"]).success
+    assert gated == dict.fromkeys(published, 1)
+
+    # the report shows the release: the warehouse changed after publishing, a page the
+    # report alone makes anew is the same, and names the version and its manifest
+    page = Path(metadata["report"]["report"].value)
+    shown = page.read_text(encoding="utf-8")
+    digest = hashlib.sha256((marts_dir / "wave=2018" / "v0001" / "manifest.json").read_bytes())
+    footer = re.sub(r"\s+", " ", re.search(r"<footer>.*</footer>", shown, re.S).group(0))
+    assert "publiserte versjonen v0001 av bølge 2018" in footer
+    assert f"manifest.json sha256 <code>{digest.hexdigest()}</code>" in footer
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("UPDATE mart_estimates SET estimate = estimate / 2 WHERE NOT suppressed")
+    page.unlink()
+    report = run(selection=["report"])
+    assert report.success
+    assert page.read_text(encoding="utf-8") == shown
+    [made] = report.get_asset_materialization_events()
+    assert made.materialization.metadata["version"].value == "v0001"
+    assert made.materialization.metadata["manifest sha256"].value == digest.hexdigest()
+
+
+def test_a_pass_kept_from_an_earlier_run_brings_the_pages_of_a_new_version(tmp_path, monkeypatch):
+    """The second run validates nothing (the same marts passed the same rules in the first),
+    yet the version it makes holds the pages of every mart it publishes."""
+    wave = wave_run(tmp_path, monkeypatch)
+    assert wave.materialize().success
+    validated = Counter()
+    real = quality_gate.run_gate
+
+    def counting(mart, df, min_cell_size, docs_dir):
+        validated[mart] += 1
+        return real(mart, df, min_cell_size, docs_dir)
+
+    monkeypatch.setattr(quality_gate, "run_gate", counting)
+    # a column the pipeline ignores: new input bytes, the same marts, so a new version
+    frame = wave.raw / "2018" / "frame.csv"
+    lines = frame.read_text(encoding="utf-8").splitlines()
+    lines = [f"{lines[0]},note", *(f"{line},x" for line in lines[1:])]
+    frame.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert wave.materialize().success
+    assert validated == {}
+    release = wave.marts / "wave=2018"
+    assert (release / "LATEST").read_text().strip() == "v0002"
+    published = [f["mart"] for f in read_manifest(release / "v0002")["files"]]
+    pages = validation_pages(release / "v0002" / "quality")
+    assert pages == {f"{mart}-wave-2018": "Succeeded" for mart in published}
+    assert validation_pages(release / "v0001" / "quality") == pages
+
+
+def test_a_failing_quality_gate_stops_publication(run_2018, monkeypatch):
+    run, marts_dir = run_2018
+    failing = GateResult(
+        mart="innovation", success=False, evaluated=1, failures=(), docs_index=marts_dir
+    )
+    monkeypatch.setattr(quality_checks, "gate_mart", lambda mart, df, min_cell_size: failing)
+    result = run()
+    assert not result.success
+    executed = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "respondents" in executed and "release" not in executed
+    assert not (marts_dir / "wave=2018").exists()
+
+
+def test_a_lone_hidden_group_stops_publication(run_2018, monkeypatch):
+    """The disclosure audit is a blocking check: plant a table where one group alone is hidden."""
+    run, marts_dir = run_2018
+
+    def planted(con, mart, wave):
+        table = read_wave(con, mart, wave)
+        if mart != "innovation":
+            return table
+        rows = table.to_pylist()
+        for row in rows:
+            if (row["measure"], row["breakdown"], row["group_code"]) == (
+                "innovative",
+                "sector",
+                "1",
+            ):
+                # small enough for the quality gate to accept it as primary-suppressed
+                row.update(n=5, estimate=None, ci_lower=None, ci_upper=None, se=None, deff=None,
+                           suppression="primary", suppressed=True)  # fmt: skip
+        return pa.Table.from_pylist(rows, schema=table.schema)
+
+    monkeypatch.setattr(mart_assets, "read_wave", planted)
+    result = run()
+    assert not result.success
+    checks = check_evaluations(result)
+    assert checks[("innovation", "quality_gate")].passed
+    audit = checks[("innovation", "disclosure_audit")]
+    assert not audit.passed
+    assert "breakdown='sector') has exactly one suppressed group" in audit.description
+    executed = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "release" not in executed
+    assert not (marts_dir / "wave=2018").exists()
+
+
+def test_a_number_with_more_decimals_than_section_8_allows_stops_publication(run_2018, monkeypatch):
+    """The quality gate is a blocking check: plant an estimate that escaped rounding."""
+    run, marts_dir = run_2018
+
+    where = {"measure": "promoted", "item": "ny_teknologi", "breakdown": "total"}
+    planted = planting("factors", where, estimate=0.61234)
+    monkeypatch.setattr(mart_assets, "read_wave", planted)
+    result = run()
+    assert not result.success
+    checks = check_evaluations(result)
+    gate_check = checks[("factors", "quality_gate")]
+    assert not gate_check.passed
+    assert (
+        "row (wave=2018, measure='promoted', item='ny_teknologi', breakdown='total', "
+        "group_code='all'): _gate_excess_decimals='estimate=0.61234 (3 decimals allowed)'"
+        in gate_check.description
+    )
+    assert checks[("innovation", "quality_gate")].passed
+    executed = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "release" not in executed
+    assert not (marts_dir / "wave=2018").exists()
