@@ -1,10 +1,11 @@
 """The baseline: a bare DuckDB script that reads the delivery's CSV straight into
-`responses` and runs the pipeline's own SQL models (sql/warehouse, sql/staging,
-sql/marts) on it — no ingest checks, no pandera, no Great Expectations, no Dagster, no
-publishing.
+`responses` and runs the pipeline's own SQL models on it, in the order and through the
+functions the pipeline's steps run them (pipelines/transform.py: estimate_wave,
+pipelines/comparisons.py: build_differences) — no ingest checks, no pandera, no Great
+Expectations, no Dagster, no publishing.
 
 The baseline's DuckDB gets the same memory limit as the pipeline's warehouse connection
-(pipelines/defs/resources.py), so that the ratio of the two measures what the pipeline adds
+(pipelines/sql_runner.py), so that the ratio of the two measures what the pipeline adds
 to the work, not what the limit costs.
 
 The generator plants a few defective rows in every delivery (a duplicated id, a code
@@ -27,11 +28,10 @@ import duckdb
 
 from pipelines import codebook, comparisons, transform
 from pipelines import questionnaire as q
-from pipelines.defs.resources import WAREHOUSE_MEMORY_LIMIT
 from pipelines.ingest.sql import quote
 from pipelines.ingest.staging import SQL_TYPES
 from pipelines.reference import build_reference
-from pipelines.vocabulary import MARTS
+from pipelines.sql_runner import WAREHOUSE_MEMORY_LIMIT
 
 WAVE = 2020
 # The frame's cell columns (docs/design.md, table `frame`); a cell the wave does not weight
@@ -103,10 +103,7 @@ def run_baseline(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int = WAVE
     build_reference(con, raw_dir / "reference")
     load_delivery(con, raw_dir, wave)
     loaded = time.perf_counter()
-    transform.prepare_warehouse(con)
-    transform.build_respondents(con, wave)
-    for mart in MARTS:
-        transform.build_mart(con, mart, wave)
+    transform.estimate_wave(con, wave)
     # the tests of the groups are marts too; a single wave has no earlier one to change from
     comparisons.build_differences(con, wave)
     done = time.perf_counter()

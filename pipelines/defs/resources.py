@@ -6,12 +6,8 @@ import dagster as dg
 from pydantic import field_validator
 
 from pipelines.defs.warehouse_resource import LockedWarehouse
+from pipelines.sql_runner import WAREHOUSE_MEMORY_LIMIT
 from pipelines.vocabulary import MIN_CELL_SIZE, check_min_cell_size
-
-# DuckDB's own cap on what the warehouse connection holds in memory (by default 80 % of the
-# machine's RAM); past it DuckDB spills to <warehouse>.tmp. With the cap, a wave of a million
-# respondents runs within 2 GiB of RSS, Python's share included (make bench).
-WAREHOUSE_MEMORY_LIMIT = "1.5GB"
 
 
 class BarometerSettings(dg.ConfigurableResource):
