@@ -77,8 +77,8 @@ def estimate_wave(
     con: duckdb.DuckDBPyConnection, wave: int, min_cell_size: int = MIN_CELL_SIZE
 ) -> None:
     """A wave's estimates in one go: the tables, the weighted respondents, then every mart
-    in MARTS order, as the wave job's assets run them one step each (respondents, then an
-    asset per mart). For a caller without the job: the bench's bare-DuckDB baseline."""
+    of MARTS — the steps the wave job's assets take one each (respondents, then an asset
+    per mart). For a caller without the job: the bench's bare-DuckDB baseline."""
     prepare_warehouse(con)
     build_respondents(con, wave)
     for mart in MARTS:
