@@ -1,10 +1,11 @@
 """The baseline: a bare DuckDB script that reads the delivery's CSV straight into
-`responses` and runs the pipeline's own SQL models (sql/warehouse, sql/staging,
-sql/marts) on it — no ingest checks, no pandera, no Great Expectations, no Dagster, no
-publishing.
+`responses` and runs the pipeline's own SQL models on it, in the order and through the
+functions the pipeline's steps run them (pipelines/estimation/transform.py: estimate_wave,
+pipelines/estimation/comparisons.py: build_differences) — no ingest checks, no pandera, no Great
+Expectations, no Dagster, no publishing.
 
 The baseline's DuckDB gets the same memory limit as the pipeline's warehouse connection
-(pipelines/orchestration/resources.py), so that the ratio of the two measures what the pipeline adds
+(pipelines/warehouse/sql_runner.py), so that the ratio of the two measures what the pipeline adds
 to the work, not what the limit costs.
 
 The generator plants a few defective rows in every delivery (a duplicated id, a code
@@ -32,9 +33,9 @@ from pipelines.ingest.reference import build_reference
 from pipelines.ingest.responses_table import SQL_TYPES
 from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
 from pipelines.marts.measures import MARTS
-from pipelines.orchestration.resources import WAREHOUSE_MEMORY_LIMIT
 from pipelines.survey import codebook
 from pipelines.survey import questionnaire as q
+from pipelines.warehouse.sql_runner import WAREHOUSE_MEMORY_LIMIT
 
 WAVE = 2020
 # The frame's cell columns (docs/design.md, table `frame`); a cell the wave does not weight
@@ -106,10 +107,11 @@ def run_baseline(con: duckdb.DuckDBPyConnection, raw_dir: Path, wave: int = WAVE
     build_reference(con, raw_dir / "reference")
     load_delivery(con, raw_dir, wave)
     loaded = time.perf_counter()
-    transform.prepare_warehouse(con)
-    transform.build_respondents(con, wave)
+    transform.estimate_wave(con, wave)
+    # the pipeline's mart step settles each group's published precision (the reconstruction
+    # audit) after estimating it; the baseline does the same work, so that the ratio measures
+    # what the orchestration adds
     for mart in MARTS:
-        transform.build_mart(con, mart, wave)
         settle_precision(con, mart, wave, MIN_CELL_SIZE)
     # the tests of the groups are marts too; a single wave has no earlier one to change from
     comparisons.build_differences(con, wave)

@@ -1,5 +1,6 @@
 """The measured pipeline: the Dagster job `wave_job` run in-process for one wave, as
-`make run` runs it, against an ephemeral instance (nothing of the project's .dagster/).
+`make run` runs it (built by pipelines/definitions.py: build_definitions, with the default
+resources), against an ephemeral instance (nothing of the project's .dagster/).
 
 The fixed start-up — importing Dagster, the definitions and Great Expectations, and making
 the instance — is timed apart from the run, so that the pipeline's time excludes it.
@@ -26,9 +27,10 @@ def start_up():
     import great_expectations  # noqa: F401
     import matplotlib.figure  # noqa: F401
 
+    from pipelines.orchestration.definitions import build_definitions
     from pipelines.orchestration.run import wave_job
 
-    return dg.DagsterInstance.ephemeral(), wave_job()
+    return dg.DagsterInstance.ephemeral(), wave_job(build_definitions())
 
 
 def step_seconds(instance, run_id: str) -> dict[str, float]:

@@ -73,6 +73,18 @@ def build_respondents(con: duckdb.DuckDBPyConnection, wave: int) -> None:
     )
 
 
+def estimate_wave(
+    con: duckdb.DuckDBPyConnection, wave: int, min_cell_size: int = MIN_CELL_SIZE
+) -> None:
+    """A wave's estimates in one go: the tables, the weighted respondents, then every mart
+    of MARTS — the steps the wave job's assets take one each (respondents, then an asset
+    per mart). For a caller without the job: the bench's bare-DuckDB baseline."""
+    prepare_warehouse(con)
+    build_respondents(con, wave)
+    for mart in MARTS:
+        build_mart(con, mart, wave, min_cell_size)
+
+
 def build_mart(
     con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int = MIN_CELL_SIZE
 ) -> int:

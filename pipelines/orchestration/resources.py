@@ -7,11 +7,7 @@ from pydantic import field_validator
 
 from pipelines.marts.disclosure_rules import MIN_CELL_SIZE, check_min_cell_size
 from pipelines.orchestration.warehouse_resource import LockedWarehouse
-
-# DuckDB's own cap on what the warehouse connection holds in memory (by default 80 % of the
-# machine's RAM); past it DuckDB spills to <warehouse>.tmp. With the cap, a wave of a million
-# respondents runs within 2 GiB of RSS, Python's share included (make bench).
-WAREHOUSE_MEMORY_LIMIT = "1.5GB"
+from pipelines.warehouse.sql_runner import WAREHOUSE_MEMORY_LIMIT
 
 
 class BarometerSettings(dg.ConfigurableResource):

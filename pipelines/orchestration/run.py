@@ -59,9 +59,10 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
-def wave_job() -> dg.JobDefinition:
-    """The wave job with the terminal's logger (RUN_CONFIG configures it)."""
-    return defs.resolve_job_def("wave_job").with_logger_defs({"terminal": terminal_logger})
+def wave_job(definitions: dg.Definitions = defs) -> dg.JobDefinition:
+    """The wave job of ``definitions`` (pipelines/definitions.py: build_definitions) with the
+    terminal's logger (RUN_CONFIG configures it)."""
+    return definitions.resolve_job_def("wave_job").with_logger_defs({"terminal": terminal_logger})
 
 
 def main() -> int:
