@@ -4,16 +4,13 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import codebook, paths
-from pipelines import questionnaire as q
+from pipelines.defs.metadata import table_schema
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
 from pipelines.defs.respondent_metadata import respondent_metadata
 from pipelines.ingest import ingest_wave, locate_delivery
 from pipelines.publish.fingerprint import sha256_file
-
-# The variables of `responses` its profile counts: not the id, the municipality, free text
-# or times, which are a respondent's own.
-CODES = ("code", "flag")
+from pipelines.warehouse.schema import RESPONSES
 
 
 @dg.asset(group_name="raw_deliveries", partitions_def=waves, kinds={"file"})
@@ -39,6 +36,7 @@ def raw_delivery(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     deps=[raw_delivery, "reference_dimensions"],
     pool="warehouse",
     kinds={"duckdb"},
+    metadata={"dagster/column_schema": table_schema(RESPONSES)},
 )
 def validated_responses(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
@@ -50,13 +48,12 @@ def validated_responses(
     wave = wave_of(context)
     with warehouse.get_connection() as con:
         report = ingest_wave(con, paths.raw_dir(), wave)
-        book = codebook.load(wave)
         metadata = respondent_metadata(
             con,
-            "responses",
+            RESPONSES.name,
             wave,
-            profiled=[v.name for v in q.VARIABLES if v.kind in CODES and book.asked(v.name)],
             min_cell_size=settings.min_cell_size,
+            asked=codebook.load(wave).canonical,
         )
     ingest = report.as_metadata()
     for name in ("quarantine_by_rule", "routing_warnings_by_question", "extra_columns"):

@@ -4,16 +4,21 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import paths, transform
-from pipelines.defs.metadata import relation_metadata
+from pipelines.defs.metadata import relation_metadata, table_schema
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
 from pipelines.defs.respondent_metadata import respondent_metadata
 from pipelines.defs.warehouse_resource import transaction
 from pipelines.reference import build_reference
-from pipelines.vocabulary import BREAKDOWNS
+from pipelines.warehouse.schema import REF_MUNICIPALITY, RESPONDENTS
 
 
-@dg.asset(group_name="warehouse", pool="warehouse", kinds={"duckdb"})
+@dg.asset(
+    group_name="warehouse",
+    pool="warehouse",
+    kinds={"duckdb"},
+    metadata={"dagster/column_schema": table_schema(REF_MUNICIPALITY)},
+)
 def reference_dimensions(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """SSB municipalities per numbering with the breakdown groups of marts.md §4, and the
     label tables derived from the questionnaire."""
@@ -24,7 +29,7 @@ def reference_dimensions(warehouse: DuckDBResource) -> dg.MaterializeResult:
                 "SELECT CAST(numbering AS VARCHAR), count(*) FROM ref_municipality GROUP BY ALL"
             ).fetchall()
         )
-        metadata = relation_metadata(con.table("ref_municipality"))
+        metadata = relation_metadata(con.table(REF_MUNICIPALITY.name), REF_MUNICIPALITY)
     return dg.MaterializeResult(metadata={**metadata, "municipalities by numbering": counts})
 
 
@@ -34,6 +39,7 @@ def reference_dimensions(warehouse: DuckDBResource) -> dg.MaterializeResult:
     deps=["validated_responses", reference_dimensions],
     pool="warehouse",
     kinds={"duckdb"},
+    metadata={"dagster/column_schema": table_schema(RESPONDENTS)},
 )
 def respondents(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
@@ -50,11 +56,7 @@ def respondents(
             {"wave": wave},
         ).df()
         metadata = respondent_metadata(
-            con,
-            "respondents",
-            wave,
-            profiled=[b for b in BREAKDOWNS if b != "total"],
-            min_cell_size=settings.min_cell_size,
+            con, RESPONDENTS.name, wave, min_cell_size=settings.min_cell_size
         )
     if len(unrepresented):
         context.log.warning(
