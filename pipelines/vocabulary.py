@@ -372,10 +372,6 @@ BREAKDOWN_LIST = (
 )
 BREAKDOWNS = {b.name: b for b in BREAKDOWN_LIST}
 
-# The culture index bands of innovative_by_index: its items, which play the part of groups
-# in its table (§5, §7).
-INDEX_BANDS = {i.name: i.label for i in MEASURES["innovative_by_index"].items}
-
 
 def trend_order(measure: str, breakdown: str) -> tuple[str, ...] | None:
     """The groups of a table in the order its trend is tested along (§7); None: no trend."""

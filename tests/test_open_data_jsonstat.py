@@ -21,7 +21,7 @@ from pyjstat import pyjstat
 
 from pipelines.publish.opendata import read_record
 from pipelines.publish.opendata.jsonstat import jsonstat_files
-from pipelines.vocabulary import BREAKDOWNS, INDEX_BANDS, SHAPES
+from pipelines.vocabulary import BREAKDOWNS, MEASURES, SHAPES
 
 # pyjstat's Dataset.write("dataframe") calls its own deprecated from_json_stat
 pytestmark = pytest.mark.filterwarnings("ignore:Shouldn't use this function:DeprecationWarning")
@@ -170,7 +170,7 @@ def missing_groups(mart_rows: list[dict]) -> set[tuple]:
     expected = set()
     for m, item, b, _ in have:
         if m == "innovative_by_index":
-            expected |= {(m, band, b, "all") for band in INDEX_BANDS}
+            expected |= {(m, i.name, b, "all") for i in MEASURES["innovative_by_index"].items}
         else:
             expected |= {(m, item, b, g) for g in BREAKDOWNS[b].groups}
     return expected - have

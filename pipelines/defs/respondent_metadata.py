@@ -62,8 +62,13 @@ def value_counts(counts: list[tuple[object, int]], min_cell_size: int) -> str:
     fewer than ``min_cell_size`` respondents is counted in ``other`` only."""
     common = [(value, n) for value, n in counts if n >= min_cell_size]
     rare = [n for _, n in counts if n < min_cell_size]
-    shown = [f"{value}: {n}" for value, n in common if value is not None]
+    shown = [f"{_markdown(value)}: {n}" for value, n in common if value is not None]
     if rare:
         shown.append(f"other ({len(rare)} value{'s' if len(rare) > 1 else ''}): {sum(rare)}")
     shown += [f"empty: {n}" for value, n in common if value is None]
     return ", ".join(shown) or "no rows"
+
+
+def _markdown(value: object) -> str:
+    # a value's own "|" (a weighting cell's) would end its cell of the Markdown table
+    return str(value).replace("|", r"\|")

@@ -23,7 +23,14 @@ from typing import Literal, get_args
 
 from pipelines import questionnaire as q
 from pipelines.codebook import REQUIRED_VARIABLES
-from pipelines.vocabulary import BREAKDOWN_LIST, CHANGES, COARSEST_LEVEL, DIFFERENCES, ESTIMATES
+from pipelines.vocabulary import (
+    BREAKDOWN_LIST,
+    CHANGES,
+    COARSEST_LEVEL,
+    DIFFERENCES,
+    ESTIMATES,
+    Breakdown,
+)
 from pipelines.vocabulary import Column as MartColumn
 
 Privacy = Literal["id", "free_text", "quasi_identifier", "answer", "aggregate"]
@@ -264,6 +271,17 @@ LABEL_TABLES = (LABEL_MEASURE, LABEL_ITEM, LABEL_GROUP)
 # DuckDB removes index entries one at a time, which made replacing a wave of a million
 # respondents take half a minute per table (measured with make bench). ---------------------
 
+
+def _group(b: Breakdown) -> Column:
+    """The respondent's group of a breakdown: derived from its answers or its background."""
+    description = f"its group of the breakdown: {b.description}"
+    if b.name == "total":
+        # the one group every respondent is in
+        return _aggregate(b.name, "VARCHAR", description)
+    privacy = "answer" if b.name == "innovation_status" else "quasi_identifier"
+    return Column(b.name, "VARCHAR", description, privacy)
+
+
 _CELL = Column(
     "cell", "VARCHAR", "the weighting cell (the stratum of the design, marts.md §2)",
     "quasi_identifier", False,
@@ -283,17 +301,7 @@ RESPONDENTS = Table(
         Column("innovator", "BOOLEAN", "introduced an innovation", "answer"),
         Column("in_merging_unit", "BOOLEAN", "its municipality or county merged", "answer"),
         Column("culture_index", "INTEGER", "how many culture statements it agrees with", "answer"),
-        *(
-            Column(
-                b.name,
-                "VARCHAR",
-                f"its group of the breakdown: {b.description}",
-                # derived from answers or from the workplace's background
-                "answer" if b.name == "innovation_status" else "quasi_identifier",
-                b.name != "total",
-            )
-            for b in BREAKDOWN_LIST
-        ),
+        *(_group(b) for b in BREAKDOWN_LIST),
     ),
 )
 WEIGHTS = Table(
