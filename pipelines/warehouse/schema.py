@@ -131,12 +131,17 @@ FILE = _aggregate("file", "VARCHAR", "the delivered file")
 ROW = Column("row", "BIGINT", "the row number a person sees in the file (header = 1)", "id")
 MART = _aggregate("mart", "VARCHAR", "the mart's name")
 VERSION = _aggregate("version", "VARCHAR", "the release version, e.g. v0002")
-# The weighting cell columns: a cell column the wave does not weight on is NULL.
-CELL_COLUMNS = (
-    Column("sektor", "SMALLINT", "sector of the cell", "quasi_identifier"),
-    Column("virksomhetstype", "SMALLINT", "workplace type of the cell", "quasi_identifier"),
-    Column("landsdel", "VARCHAR", "landsdel (NUTS 2) of the cell", "quasi_identifier"),
-)
+
+
+def _cell_columns(privacy: Privacy) -> tuple[Column, ...]:
+    """The weighting cell columns, a cell column the wave does not weight on NULL: of the
+    frame's cells an aggregate, of a respondent's cell what places the workplace."""
+    return (
+        Column("sektor", "SMALLINT", "sector of the cell", privacy),
+        Column("virksomhetstype", "SMALLINT", "workplace type of the cell", privacy),
+        Column("landsdel", "VARCHAR", "landsdel (NUTS 2) of the cell", privacy),
+    )
+
 
 # --- the ingest's tables: each holds all waves; ingest replaces one wave's rows at once --
 
@@ -154,7 +159,11 @@ RESPONSES = Table(
 FRAME = Table(
     "frame",
     "the weighting frame: population per cell",
-    (WAVE, *CELL_COLUMNS, _aggregate("n_population", "BIGINT", "workplaces of the cell")),
+    (
+        WAVE,
+        *_cell_columns("aggregate"),
+        _aggregate("n_population", "BIGINT", "workplaces of the cell"),
+    ),
 )
 QUARANTINE = Table(
     "quarantine",
@@ -293,7 +302,7 @@ RESPONDENTS = Table(
     "breakdown of marts.md §4 (NULL = not in any group of that breakdown)",
     (
         WAVE,
-        Column("resp_id", "VARCHAR", RESP_ID.description, "id", False),
+        RESP_ID,
         _CELL,
         _aggregate("cell_respondents", "BIGINT", "n_h, the cell's respondents"),
         _aggregate("cell_population", "BIGINT", "N_h, the cell's population"),
@@ -309,8 +318,8 @@ WEIGHTS = Table(
     "each respondent's weighting cell (the frame row it falls in) and weight",
     (
         WAVE,
-        Column("resp_id", "VARCHAR", RESP_ID.description, "id", False),
-        *CELL_COLUMNS,
+        RESP_ID,
+        *_cell_columns("quasi_identifier"),
         _aggregate("n_population", "BIGINT", "the cell's population"),
         _aggregate("n_respondents", "BIGINT", "the cell's respondents"),
         _aggregate("weight", "DOUBLE", "the post-stratification weight"),
