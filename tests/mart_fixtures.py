@@ -22,8 +22,8 @@ from pipelines.marts.disclosure_rules import number_kind, published_rounding
 from pipelines.marts.measures import COMPARISON_MARTS, MARTS
 from pipelines.marts.shapes import ESTIMATES, SHAPES
 from pipelines.publish.layout import LATEST, MANIFEST, release_dir
-from pipelines.warehouse.mart_tables import PUBLISHED_PRECISION, warehouse_table
-from pipelines.warehouse.sql_runner import model_path
+from pipelines.warehouse.mart_tables import warehouse_table
+from pipelines.warehouse.schema import MART_CELL_SCORES, PUBLISHED_PRECISION
 
 MIN_CELL_SIZE = 10
 # breakdown, group_code, group_label, n, suppression: the last group is below the minimum
@@ -186,13 +186,8 @@ def cell_records(mart: str, rows: list[dict]) -> list[tuple]:
 
 
 def create_cell_records_table(con: duckdb.DuckDBPyConnection) -> None:
-    """mart_cell_scores as sql/warehouse/tables.sql declares it."""
-    [create] = [
-        s
-        for s in con.extract_statements(model_path("warehouse/tables").read_text("utf-8"))
-        if "TABLE IF NOT EXISTS mart_cell_scores" in s.query
-    ]
-    con.execute(create)
+    """mart_cell_scores as the schema declares it."""
+    con.execute(MART_CELL_SCORES.ddl())
 
 
 def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: float = 0.0) -> None:
@@ -201,7 +196,7 @@ def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: flo
     reads (none set)."""
     con = duckdb.connect(str(path))
     try:
-        con.execute(PUBLISHED_PRECISION)
+        con.execute(PUBLISHED_PRECISION.ddl())
         create_cell_records_table(con)
         con.execute("DELETE FROM mart_cell_scores")
         for mart in MARTS:

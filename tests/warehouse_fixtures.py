@@ -8,16 +8,9 @@ import duckdb
 
 from pipelines.estimation import transform
 from pipelines.ingest.reference import build_reference
-from pipelines.survey import questionnaire
+from pipelines.warehouse.schema import FRAME, RESPONSES, ddl
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "raw" / "reference"
-
-_SQL_TYPES = {
-    "id": "VARCHAR",
-    "municipality": "VARCHAR",
-    "text": "VARCHAR",
-    "timestamp": "TIMESTAMP",
-}
 
 
 def warehouse(
@@ -27,16 +20,7 @@ def warehouse(
     and ``frame`` rows, with reference data and the transformations run for ``waves``."""
     con = duckdb.connect()
     build_reference(con, REFERENCE_DIR)
-    columns = ", ".join(
-        f"{v.name} {_SQL_TYPES.get(v.kind, 'SMALLINT')}" for v in questionnaire.VARIABLES
-    )
-    con.execute(
-        f"CREATE TABLE responses (wave INTEGER, source_file VARCHAR, source_row BIGINT, {columns})"
-    )
-    con.execute(
-        "CREATE TABLE frame (wave INTEGER, sektor SMALLINT, virksomhetstype SMALLINT, "
-        "landsdel VARCHAR, n_population BIGINT)"
-    )
+    con.execute(ddl((RESPONSES, FRAME)))
     for row, answers in enumerate(respondents, start=2):
         record = {"source_file": "responses.csv", "source_row": row, **answers}
         names = ", ".join(record)

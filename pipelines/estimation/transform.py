@@ -2,41 +2,36 @@
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 
 from pipelines.marts.disclosure_rules import MIN_CELL_SIZE, check_min_cell_size
 from pipelines.marts.measures import MARTS
 from pipelines.survey import codebook
+from pipelines.warehouse import schema
 from pipelines.warehouse.mart_tables import mart_tables_sql
-from pipelines.warehouse.sql_runner import create_temp_table, model_path, run_model, run_sql
-
-# SQL line comments, which DuckDB keeps in the text of the statement below them.
-_COMMENTS = re.compile(r"--[^\n]*")
-
-# Tables of sql/warehouse/tables.sql and of the marts: derived from the ingest tables, so a
-# warehouse made by an older version of the pipeline can drop them when their shape changed;
-# the run rebuilds them from the ingested responses. The release records (release_estimates,
-# compared_releases) are not among them: they hold what was published, which no run remakes.
-DERIVED_TABLES = (
-    "weights",
-    "respondents",
-    "mart_estimates",
-    "mart_cell_scores",
-    "mart_differences",
-    "mart_changes",
-    "published_precision",
-)
+from pipelines.warehouse.schema import ddl
+from pipelines.warehouse.sql_runner import create_temp_table, run_model, run_sql
 
 
 def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     """Shared macros and the tables the transformations fill (idempotent)."""
     run_model(con, "warehouse/macros")
     _drop_outdated_tables(con)
-    run_model(con, "warehouse/tables")
+    run_sql(con, ddl(schema.DERIVED_TABLES), source="the derived tables")
     run_sql(con, mart_tables_sql(), source="the marts' tables")
+    run_model(con, "warehouse/respondent_answers")
     run_model(con, "estimation/estimate")
+
+
+def outdated_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The derived tables whose columns (names, types, order) differ from their declaration
+    in the schema (docs/design.md, decision 17). The release records are not derived: they
+    hold what was published, which no run remakes."""
+    return [
+        table.name
+        for table in schema.DERIVED_TABLES
+        if (found := _columns(con, table.name)) and found != table.signature
+    ]
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
@@ -48,17 +43,10 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]
 
 
 def _drop_outdated_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop derived tables whose columns differ from what is declared for them now."""
-    declared = duckdb.connect()
-    sql = model_path("warehouse/tables").read_text(encoding="utf-8") + mart_tables_sql()
-    for statement in declared.extract_statements(sql):
-        # a statement's text starts with the comments above it
-        if _COMMENTS.sub("", statement.query).lstrip().upper().startswith("CREATE TABLE"):
-            declared.execute(statement)
-    for table in DERIVED_TABLES:
-        found = _columns(con, table)
-        if found and found != _columns(declared, table):
-            con.execute(f"DROP TABLE {table}")
+    """Drop derived tables whose columns are outdated: the run rebuilds them from the
+    ingested responses."""
+    for table in outdated_tables(con):
+        con.execute(f"DROP TABLE {table}")
 
 
 def build_respondents(con: duckdb.DuckDBPyConnection, wave: int) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.ingest.responses_table import responses_ddl
-from pipelines.warehouse.sql_runner import run_model
+from pipelines.warehouse.schema import INGEST_TABLES, ddl
+from pipelines.warehouse.sql_runner import run_model, run_sql
 
 # The temporary views and tables one ingest stages; dropped when it ends, however it ends.
 STAGING_VIEWS = ("ingest_responses",)
@@ -27,8 +27,7 @@ STAGING_TABLES = (
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The ingest's warehouse tables, if they are not there yet."""
-    con.execute(responses_ddl())
-    run_model(con, "ingest/warehouse_tables")
+    run_sql(con, ddl(INGEST_TABLES), source="the ingest's tables")
 
 
 def replace_wave(

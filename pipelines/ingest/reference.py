@@ -8,6 +8,7 @@ import duckdb
 
 from pipelines.provenance import reference_fingerprints
 from pipelines.warehouse import label_tables
+from pipelines.warehouse.schema import REFERENCE_INPUTS
 from pipelines.warehouse.sql_runner import run_model
 
 
@@ -31,9 +32,9 @@ def build_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None
     if reference_fingerprints(reference_dir) != read_from:
         raise RuntimeError(f"{reference_dir}: the reference files changed while being read")
     # what the tables were built from, named in the manifests of the releases made from them
+    con.execute(REFERENCE_INPUTS.ddl(replace=True))
     con.execute(
-        "CREATE OR REPLACE TABLE reference_inputs AS "
-        "SELECT unnest($names) AS name, unnest($digests) AS sha256",
+        "INSERT INTO reference_inputs SELECT unnest($names), unnest($digests)",
         {"names": list(read_from), "digests": list(read_from.values())},
     )
     label_tables.write_label_tables(con)

@@ -21,16 +21,9 @@ from __future__ import annotations
 from pipelines.ingest.encoding import ROW_COLUMN
 from pipelines.ingest.identifiers import quote
 from pipelines.survey import questionnaire as q
-from pipelines.survey.codebook import REQUIRED_VARIABLES, Codebook
+from pipelines.survey.codebook import Codebook
+from pipelines.warehouse.schema import SQL_TYPES
 
-SQL_TYPES = {
-    "id": "VARCHAR",
-    "municipality": "VARCHAR",
-    "code": "SMALLINT",
-    "flag": "SMALLINT",
-    "text": "VARCHAR",
-    "timestamp": "TIMESTAMP",
-}
 # The kinds whose delivered text the typing may fail to read (then the value is NULL, as
 # for an empty one): the typed delivery says for them whether any text was delivered.
 READ_KINDS = ("code", "flag", "timestamp")
@@ -198,19 +191,6 @@ def responses_sql(book: Codebook) -> str:
         'FROM ingest_routing_warnings GROUP BY "row") AS w USING (source_row)',
         view=True,
     )
-
-
-def responses_ddl() -> str:
-    """The warehouse table ``responses`` (docs/design.md), columns from the questionnaire."""
-    columns = [
-        "wave INTEGER NOT NULL",
-        "source_file VARCHAR NOT NULL",
-        "source_row BIGINT NOT NULL",
-    ] + [
-        f"{v.name} {SQL_TYPES[v.kind]}" + (" NOT NULL" if v.name in REQUIRED_VARIABLES else "")
-        for v in q.VARIABLES
-    ]
-    return f"CREATE TABLE IF NOT EXISTS responses (\n    {_list(columns)}\n)"
 
 
 def _create(table: str, select: str, view: bool = False) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines.marts.measures import MEASURES
 from pipelines.survey import questionnaire as q
 
 # --- breakdowns (marts.md §4) -------------------------------------------------------------
@@ -114,13 +115,9 @@ BREAKDOWN_LIST = (
 )
 BREAKDOWNS = {b.name: b for b in BREAKDOWN_LIST}
 
-# The culture index bands of innovative_by_index: its items, which play the part of groups
-# in its table (§5, §7).
-INDEX_BANDS = {"0-2": "0–2 utsagn", "3": "3 utsagn", "4": "4 utsagn", "5": "5 utsagn"}
-
 
 def trend_order(measure: str, breakdown: str) -> tuple[str, ...] | None:
     """The groups of a table in the order its trend is tested along (§7); None: no trend."""
-    if measure == "innovative_by_index":
-        return tuple(INDEX_BANDS)
+    if MEASURES[measure].items_are_groups:
+        return tuple(i.name for i in MEASURES[measure].items)
     return BREAKDOWNS[breakdown].trend_order

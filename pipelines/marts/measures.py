@@ -4,9 +4,37 @@ comparison marts, and what each published mart holds."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
+
+from pipelines.survey import questionnaire as q
 
 # --- measures and marts (marts.md §3) ----------------------------------------------------
+
+
+class Item(NamedTuple):
+    """One item of a measure: a factor, reason, statement, category or band."""
+
+    name: str
+    # Norwegian, as the label tables and the report show it
+    label: str
+    # the answer code of the question the item stands for; the marts join on it
+    code: int | None = None
+
+
+# A measure without items has one row per group, its item ''.
+NO_ITEMS = (Item("", ""),)
+
+
+def _coded(labels: dict[int, str], items: dict[str, int]) -> tuple[Item, ...]:
+    """Items that each stand for one answer code of a question, labelled as the code."""
+    return tuple(Item(name, labels[code], code) for name, code in items.items())
+
+
+def _labelled(labels: dict[str, str]) -> tuple[Item, ...]:
+    return tuple(Item(name, label) for name, label in labels.items())
+
+
+FACTOR_ITEMS = tuple(Item(item, label, code) for code, (item, label) in q.FACTORS.items())
 
 
 @dataclass(frozen=True)
@@ -20,6 +48,11 @@ class Measure:
     # estimates of a group add up to 1
     kind: Literal["share", "mean", "distribution"] = "share"
     scale: tuple[int, int] | None = None
+    # in the order of marts.md §3 (ties of secondary suppression go to the first)
+    items: tuple[Item, ...] = NO_ITEMS
+    # its items are the groups of its table (§5, §7): the measure is estimated for the total
+    # only, and suppression and the tests compare its items as other tables compare groups
+    items_are_groups: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +80,7 @@ ESTIMATE_MARTS = (
                 "innovation_type",
                 "Type innovasjon",
                 "all workplaces: introduced an innovation of the item's type",
+                items=_labelled(q.INNOVATION_TYPES),
             ),
             Measure(
                 "development_underway",
@@ -68,6 +102,7 @@ ESTIMATE_MARTS = (
                 "Hvor ny den nyeste innovasjonen er",
                 "innovators whose latest innovation concerns core tasks: how new it is",
                 kind="distribution",
+                items=_coded(q.NYHET, {"improvement": 1, "new_approach": 2, "dont_know": 9}),
             ),
         ),
     ),
@@ -79,11 +114,13 @@ ESTIMATE_MARTS = (
                 "promoted",
                 "Fremmet i stor eller noen grad",
                 "innovators: the factor promoted the latest innovation (answer 5 or 6)",
+                items=FACTOR_ITEMS,
             ),
             Measure(
                 "inhibited",
                 "Hemmet i stor eller noen grad",
                 "innovators: the factor inhibited the latest innovation (answer 1 or 2)",
+                items=FACTOR_ITEMS,
             ),
             Measure(
                 "mean_score",
@@ -91,11 +128,13 @@ ESTIMATE_MARTS = (
                 "innovators answering 1–6: the mean answer",
                 kind="mean",
                 scale=(1, 6),
+                items=FACTOR_ITEMS,
             ),
             Measure(
                 "biggest_inhibitor",
                 "Største hemmer",
                 "non-innovators developing an innovation: the factor is the biggest inhibitor",
+                items=FACTOR_ITEMS,
             ),
         ),
     ),
@@ -113,11 +152,16 @@ ESTIMATE_MARTS = (
                 "Type resultatløst forsøk",
                 "workplaces with a failed attempt: its type",
                 kind="distribution",
+                items=_coded(
+                    q.MISLYKKET_TYPE,
+                    {"tjeneste": 1, "produkt": 2, "prosess": 3, "kommunikasjon": 4},
+                ),
             ),
             Measure(
                 "failure_reason",
                 "Årsak til at forsøket var resultatløst",
                 "workplaces with a failed attempt: the item was a reason",
+                items=_labelled(q.REASONS),
             ),
         ),
     ),
@@ -130,12 +174,14 @@ ESTIMATE_MARTS = (
                 "agree",
                 "Helt eller delvis enig i utsagnet",
                 "all workplaces: agrees with the statement (answer 1 or 2)",
+                items=_labelled(q.CULTURE_STATEMENTS),
             ),
             Measure(
                 "index_distribution",
                 "Kulturindeks, fordeling",
                 "workplaces with an index: the index equals the item",
                 kind="distribution",
+                items=tuple(Item(str(k), f"{k} av 5 utsagn", k) for k in range(6)),
             ),
             Measure(
                 "mean_index",
@@ -148,6 +194,10 @@ ESTIMATE_MARTS = (
                 "innovative_by_index",
                 "Har innført innovasjon",
                 "workplaces whose index is in the item's band: introduced an innovation",
+                items=_labelled(
+                    {"0-2": "0–2 utsagn", "3": "3 utsagn", "4": "4 utsagn", "5": "5 utsagn"}
+                ),
+                items_are_groups=True,
             ),
         ),
     ),
@@ -165,6 +215,7 @@ ESTIMATE_MARTS = (
                 "Innovasjonstrykk etter sammenslåingen",
                 "workplaces in merging units: more, the same or less pressure to innovate",
                 kind="distribution",
+                items=_coded(q.REFORM_TRYKK, {"more": 1, "same": 2, "less": 3, "dont_know": 9}),
             ),
         ),
     ),
@@ -174,6 +225,8 @@ MART = {m.name: m for m in ESTIMATE_MARTS}
 MEASURES = {measure.name: measure for mart in ESTIMATE_MARTS for measure in mart.measures}
 MEAN_RANGES = {name: m.scale for name, m in MEASURES.items() if m.kind == "mean"}
 DISTRIBUTIONS = tuple(name for name, m in MEASURES.items() if m.kind == "distribution")
+# The measures whose items are the groups of their table.
+ITEMS_ARE_GROUPS = tuple(name for name, m in MEASURES.items() if m.items_are_groups)
 
 # The marts that compare the estimates: of a wave with earlier waves (§6), and of the groups
 # of a wave with each other (§7).

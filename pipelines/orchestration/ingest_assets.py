@@ -5,16 +5,13 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import paths
 from pipelines.ingest import ingest_wave, locate_delivery
+from pipelines.orchestration.metadata import table_schema
 from pipelines.orchestration.partitions import wave_of, waves
 from pipelines.orchestration.resources import BarometerSettings
 from pipelines.orchestration.respondent_metadata import respondent_metadata
 from pipelines.provenance import sha256_file
 from pipelines.survey import codebook
-from pipelines.survey import questionnaire as q
-
-# The variables of `responses` its profile counts: not the id, the municipality, free text
-# or times, which are a respondent's own.
-CODES = ("code", "flag")
+from pipelines.warehouse.schema import RESPONSES
 
 
 @dg.asset(group_name="raw_deliveries", partitions_def=waves, kinds={"file"})
@@ -40,6 +37,7 @@ def raw_delivery(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     deps=[raw_delivery, "reference_dimensions"],
     pool="warehouse",
     kinds={"duckdb"},
+    metadata={"dagster/column_schema": table_schema(RESPONSES)},
 )
 def validated_responses(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
@@ -51,13 +49,12 @@ def validated_responses(
     wave = wave_of(context)
     with warehouse.get_connection() as con:
         report = ingest_wave(con, paths.raw_dir(), wave)
-        book = codebook.load(wave)
         metadata = respondent_metadata(
             con,
-            "responses",
+            RESPONSES.name,
             wave,
-            profiled=[v.name for v in q.VARIABLES if v.kind in CODES and book.asked(v.name)],
             min_cell_size=settings.min_cell_size,
+            asked=codebook.load(wave).canonical,
         )
     ingest = report.as_metadata()
     for name in ("quarantine_by_rule", "routing_warnings_by_question", "extra_columns"):

@@ -6,6 +6,7 @@ import duckdb
 
 from pipelines.estimation.published_rows import read_wave
 from pipelines.marts.shapes import SHAPES, MartShape
+from pipelines.warehouse.schema import Column, Table
 
 PREVIEW_ROWS = 10
 
@@ -14,6 +15,34 @@ def column_schema(shape: MartShape) -> dg.TableSchema:
     """The published columns of a mart with their types and descriptions."""
     return dg.TableSchema(
         columns=[dg.TableColumn(c.name, c.type, description=c.description) for c in shape.columns]
+    )
+
+
+def table_schema(table: Table) -> dg.TableSchema:
+    """A warehouse table's columns as the schema declares them, each tagged with its privacy
+    class: which of them a profile may count is said where the columns are shown."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                c.name,
+                c.type,
+                description=c.description,
+                constraints=_column_constraints(c),
+                tags={"privacy": c.privacy},
+            )
+            for c in table.columns
+        ],
+        constraints=(
+            dg.TableConstraints(other=[f"PRIMARY KEY ({', '.join(table.key)})"])
+            if table.key
+            else None
+        ),
+    )
+
+
+def _column_constraints(c: Column) -> dg.TableColumnConstraints:
+    return dg.TableColumnConstraints(
+        nullable=c.nullable, other=[f"CHECK ({c.check})"] if c.check else None
     )
 
 
@@ -33,14 +62,17 @@ def relation_schema(rows: duckdb.DuckDBPyRelation) -> dg.TableSchema:
     )
 
 
-def relation_metadata(rows: duckdb.DuckDBPyRelation) -> dict:
+def relation_metadata(rows: duckdb.DuckDBPyRelation, table: Table | None = None) -> dict:
     """Row count, column schema and a preview of ``rows``: for tables that hold no respondent
     rows (marts, reference data); respondent-level tables show a profile instead
-    (pipelines/orchestration/respondent_metadata.py)."""
+    (pipelines/orchestration/respondent_metadata.py). A warehouse ``table`` is described by its
+    schema, and only previewed when every column of it is an aggregate."""
+    if table is not None and any(c.privacy != "aggregate" for c in table.columns):
+        raise ValueError(f"{table.name} holds respondents' values: it is profiled, not previewed")
     preview = rows.limit(PREVIEW_ROWS).df()
     [(count,)] = rows.aggregate("count(*)").fetchall()
     return {
         "dagster/row_count": count,
-        "dagster/column_schema": relation_schema(rows),
+        "dagster/column_schema": relation_schema(rows) if table is None else table_schema(table),
         "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
     }

@@ -5,17 +5,21 @@ The Dagster UI shows metadata to anyone who can open it, and the event log keeps
 of `responses` or `respondents` is a workplace (kommunenr, virksomhetstype and size
 identify one) with its answers, so these tables show counts only, one column at a time,
 and a value held by fewer respondents than the minimum cell size is merged with the other
-rare values of its column: the profile names no value that so few respondents share.
+rare values of its column: the profile names no value that so few respondents share. Which
+columns are counted is their privacy class's to say (pipelines/warehouse/schema.py): never
+an id or free text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection
 
 import dagster as dg
 import duckdb
 
-from pipelines.orchestration.metadata import relation_schema
+from pipelines.orchestration.metadata import table_schema
+from pipelines.survey import questionnaire as q
+from pipelines.warehouse.schema import TABLES
 
 
 def respondent_metadata(
@@ -23,10 +27,14 @@ def respondent_metadata(
     relation: str,
     wave: int,
     *,
-    profiled: Sequence[str],
     min_cell_size: int,
+    asked: Collection[str] | None = None,
 ) -> dict:
-    """Metadata of one wave of ``relation`` with the profile of its ``profiled`` columns."""
+    """Metadata of one wave of the warehouse table ``relation`` with the profile of the
+    columns its schema lets a profile count; of a survey variable only where the wave
+    ``asked`` it (None: every column has values)."""
+    table = TABLES[relation]
+    profiled = [c for c in table.profiled if asked is None or c not in q.BY_NAME or c in asked]
     rows = con.table(relation).filter(
         duckdb.ColumnExpression("wave") == duckdb.ConstantExpression(wave)
     )
@@ -38,7 +46,7 @@ def respondent_metadata(
     ]
     return {
         "dagster/row_count": count,
-        "dagster/column_schema": relation_schema(rows),
+        "dagster/column_schema": table_schema(table),
         "profile": dg.MetadataValue.md("\n".join(lines)),
     }
 
@@ -54,8 +62,13 @@ def value_counts(counts: list[tuple[object, int]], min_cell_size: int) -> str:
     fewer than ``min_cell_size`` respondents is counted in ``other`` only."""
     common = [(value, n) for value, n in counts if n >= min_cell_size]
     rare = [n for _, n in counts if n < min_cell_size]
-    shown = [f"{value}: {n}" for value, n in common if value is not None]
+    shown = [f"{_markdown(value)}: {n}" for value, n in common if value is not None]
     if rare:
         shown.append(f"other ({len(rare)} value{'s' if len(rare) > 1 else ''}): {sum(rare)}")
     shown += [f"empty: {n}" for value, n in common if value is None]
     return ", ".join(shown) or "no rows"
+
+
+def _markdown(value: object) -> str:
+    # a value's own "|" (a weighting cell's) would end its cell of the Markdown table
+    return str(value).replace("|", r"\|")

@@ -6,15 +6,20 @@ from dagster_duckdb import DuckDBResource
 from pipelines import paths
 from pipelines.estimation import transform
 from pipelines.ingest.reference import build_reference
-from pipelines.marts.breakdowns import BREAKDOWNS
-from pipelines.orchestration.metadata import relation_metadata
+from pipelines.orchestration.metadata import relation_metadata, table_schema
 from pipelines.orchestration.partitions import wave_of, waves
 from pipelines.orchestration.resources import BarometerSettings
 from pipelines.orchestration.respondent_metadata import respondent_metadata
 from pipelines.orchestration.warehouse_resource import transaction
+from pipelines.warehouse.schema import REF_MUNICIPALITY, RESPONDENTS
 
 
-@dg.asset(group_name="warehouse", pool="warehouse", kinds={"duckdb"})
+@dg.asset(
+    group_name="warehouse",
+    pool="warehouse",
+    kinds={"duckdb"},
+    metadata={"dagster/column_schema": table_schema(REF_MUNICIPALITY)},
+)
 def reference_dimensions(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """SSB municipalities per numbering with the breakdown groups of marts.md §4, and the
     label tables derived from the questionnaire."""
@@ -25,7 +30,7 @@ def reference_dimensions(warehouse: DuckDBResource) -> dg.MaterializeResult:
                 "SELECT CAST(numbering AS VARCHAR), count(*) FROM ref_municipality GROUP BY ALL"
             ).fetchall()
         )
-        metadata = relation_metadata(con.table("ref_municipality"))
+        metadata = relation_metadata(con.table(REF_MUNICIPALITY.name), REF_MUNICIPALITY)
     return dg.MaterializeResult(metadata={**metadata, "municipalities by numbering": counts})
 
 
@@ -35,6 +40,7 @@ def reference_dimensions(warehouse: DuckDBResource) -> dg.MaterializeResult:
     deps=["validated_responses", reference_dimensions],
     pool="warehouse",
     kinds={"duckdb"},
+    metadata={"dagster/column_schema": table_schema(RESPONDENTS)},
 )
 def respondents(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
@@ -51,11 +57,7 @@ def respondents(
             {"wave": wave},
         ).df()
         metadata = respondent_metadata(
-            con,
-            "respondents",
-            wave,
-            profiled=[b for b in BREAKDOWNS if b != "total"],
-            min_cell_size=settings.min_cell_size,
+            con, RESPONDENTS.name, wave, min_cell_size=settings.min_cell_size
         )
     if len(unrepresented):
         context.log.warning(

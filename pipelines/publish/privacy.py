@@ -14,6 +14,7 @@ from functools import reduce
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.marts.measures import ITEMS_ARE_GROUPS
 from pipelines.marts.shapes import ESTIMATES, VALUE_COLUMNS
 
 _SHOWN = 5
@@ -46,7 +47,8 @@ def disclosure_problems(table: pa.Table) -> list[str]:
     """What in one wave of a mart would disclose a suppressed cell, in words (marts.md §5).
 
     A table is the groups of one breakdown other than `total` for one (measure, item) — for
-    innovative_by_index, whose bands are the groups, the measure. Exactly one suppressed
+    a measure whose items are the groups of its table (the vocabulary's ITEMS_ARE_GROUPS),
+    the measure. Exactly one suppressed
     group among two or more can be worked back from the others and the total; a suppressed
     row with any number on it discloses itself.
     """
@@ -56,14 +58,16 @@ def disclosure_problems(table: pa.Table) -> list[str]:
     for row in table.filter(pc.and_(suppressed, carries_value)).slice(0, _SHOWN).to_pylist():
         key = ", ".join(f"{k}={row[k]!r}" for k in ESTIMATES.key)
         problems.append(f"row ({key}) is {row['suppression']}-suppressed but carries numbers")
-    bands = pc.equal(table["measure"], "innovative_by_index")
+    bands = pc.is_in(table["measure"], pa.array(ITEMS_ARE_GROUPS, pa.string()))
     grouped = table.filter(pc.or_(pc.not_equal(table["breakdown"], "total"), bands))
     tables = pa.table(
         {
             "wave": grouped["wave"],
             "measure": grouped["measure"],
             "item": pc.if_else(
-                pc.equal(grouped["measure"], "innovative_by_index"), "", grouped["item"]
+                pc.is_in(grouped["measure"], pa.array(ITEMS_ARE_GROUPS, pa.string())),
+                "",
+                grouped["item"],
             ),
             "breakdown": grouped["breakdown"],
             "hidden": pc.cast(pc.not_equal(grouped["suppression"], "none"), pa.int64()),

@@ -28,10 +28,9 @@ from typing import ClassVar
 import duckdb
 
 from pipelines.marts.breakdowns import BREAKDOWNS
-from pipelines.marts.measures import MARTS
+from pipelines.marts.measures import MARTS, MEASURES
 from pipelines.report import formatting as fmt
 from pipelines.report.rows import GroupTest, MartRow, read_rows, read_test
-from pipelines.warehouse import label_tables
 
 ROUNDING = 1e-9
 COLUMNS = (
@@ -608,14 +607,7 @@ class _Cell:
         )
 
 
-def _items_of_measures() -> dict[str, set[str]]:
-    items: dict[str, set[str]] = {}
-    for measure, item, _, _ in label_tables.item_rows():
-        items.setdefault(measure, set()).add(item)
-    return items
-
-
-_ITEMS_OF_MEASURE = _items_of_measures()
+_ITEMS_OF_MEASURE = {m.name: {item.name for item in m.items} for m in MEASURES.values()}
 
 
 def _parse(record: dict[str, str], cell: _Cell) -> Statement:
@@ -642,8 +634,8 @@ def _parse(record: dict[str, str], cell: _Cell) -> Statement:
     breakdown = record["breakdown"]
     if breakdown not in BREAKDOWNS:
         raise cell.error("breakdown", "is no breakdown of marts.md §4")
-    if issubclass(kind, SignificanceStatement) and measure == "innovative_by_index":
-        # its bands are the groups of the test: the item is empty (shared/README.md)
+    if issubclass(kind, SignificanceStatement) and MEASURES[measure].items_are_groups:
+        # its items are the groups of the test: the item is empty (shared/README.md)
         items = _listed(cell, "item", kind.item_count, {""})
     else:
         items = _listed(cell, "item", kind.item_count, _ITEMS_OF_MEASURE[measure])

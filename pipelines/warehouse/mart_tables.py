@@ -1,4 +1,5 @@
-"""The marts' warehouse tables and views, written from the vocabulary's shapes.
+"""The marts' warehouse tables and views; the tables are declared in the schema
+(pipelines/warehouse/schema.py), from the vocabulary's shapes.
 
 `mart_estimates` holds every estimate mart, keyed by the mart's name, with one view
 `mart_<name>` per mart; the comparison marts are tables of their own. Every column is NOT
@@ -12,9 +13,16 @@ Beside them, the private record of what was published (pipelines/warehouse/relea
 
 from __future__ import annotations
 
-from pipelines.marts.disclosure_rules import COARSEST_LEVEL
 from pipelines.marts.measures import MARTS, PUBLISHED_MARTS
-from pipelines.marts.shapes import CHANGES, DIFFERENCES, ESTIMATES, SHAPES, Column
+from pipelines.marts.shapes import SHAPES
+from pipelines.warehouse.schema import (
+    MART_CHANGES,
+    MART_DIFFERENCES,
+    MART_ESTIMATES,
+    PUBLISHED_PRECISION,
+    RELEASE_TABLES,
+    ddl,
+)
 
 
 class MartTableError(ValueError):
@@ -28,63 +36,18 @@ def warehouse_table(mart: str) -> str:
     return f"mart_{mart}"
 
 
-# Written by the reconstruction audit, one row per group it flags; a group without a row is
-# published at level 0 (sql/estimation/published/ reads it). The levels are the vocabulary's.
-PUBLISHED_PRECISION = f"""CREATE TABLE IF NOT EXISTS published_precision (
-    mart VARCHAR NOT NULL,
-    wave INTEGER NOT NULL,
-    measure VARCHAR NOT NULL,
-    breakdown VARCHAR NOT NULL,
-    group_code VARCHAR NOT NULL,
-    level SMALLINT NOT NULL CHECK (level BETWEEN 0 AND {COARSEST_LEVEL}),
-    PRIMARY KEY (mart, wave, measure, breakdown, group_code)
-);"""
-
-_MART = Column("mart", "VARCHAR", "the mart's name")
-_VERSION = Column("version", "VARCHAR", "the release version, e.g. v0002")
-
-
-def _table(name: str, columns: tuple[Column, ...], key: tuple[str, ...]) -> str:
-    lines = [f"    {c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in columns]
-    body = ",\n".join([*lines, f"    PRIMARY KEY ({', '.join(key)})"])
-    return f"CREATE TABLE IF NOT EXISTS {name} (\n{body}\n);"
-
-
 def release_tables_sql() -> str:
     """CREATE TABLE statements of the release records (idempotent)."""
-    wave, *rest = ESTIMATES.columns
-    statements = [
-        _table(
-            "release_estimates",
-            (wave, _VERSION, _MART, *rest),
-            ("wave", "version", "mart", *ESTIMATES.key[1:]),
-        ),
-        _table(
-            "compared_releases",
-            (
-                Column("wave_to", "INTEGER", "the wave whose changes were computed"),
-                Column("wave_from", "INTEGER", "an earlier wave they compare with"),
-                _VERSION,
-                Column("manifest_sha256", "VARCHAR", "sha256 of that version's manifest.json"),
-            ),
-            ("wave_to", "wave_from"),
-        ),
-    ]
-    return "\n".join(statements) + "\n"
+    return ddl(RELEASE_TABLES)
 
 
 def mart_tables_sql() -> str:
     """CREATE TABLE and CREATE VIEW statements of the marts and the release records
     (idempotent)."""
-    statements = [
-        _table("mart_estimates", (_MART, *ESTIMATES.columns), ("mart", *ESTIMATES.key)),
-        _table("mart_differences", DIFFERENCES.columns, DIFFERENCES.key),
-        _table("mart_changes", CHANGES.columns, CHANGES.key),
-        PUBLISHED_PRECISION,
-        *(
-            f"CREATE OR REPLACE VIEW mart_{mart} AS\n"
-            f"    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = '{mart}';"
-            for mart in MARTS
-        ),
+    views = [
+        f"CREATE OR REPLACE VIEW mart_{mart} AS\n"
+        f"    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = '{mart}';"
+        for mart in MARTS
     ]
-    return "\n".join(statements) + "\n" + release_tables_sql()
+    tables = ddl((MART_ESTIMATES, MART_DIFFERENCES, MART_CHANGES, PUBLISHED_PRECISION))
+    return tables + "\n".join(views) + "\n" + release_tables_sql()

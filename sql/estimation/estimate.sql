@@ -173,18 +173,18 @@ bounds AS (
 ),
 
 -- Secondary suppression (marts.md §5). A table is the groups of one breakdown other than
--- `total` for one (wave, measure, item); for innovative_by_index, whose bands play the part of
--- the groups, it is (wave, measure). Where exactly one group of a table is primary-suppressed,
+-- `total` for one (wave, measure, item); for a measure whose items are the groups of its table
+-- (label_measure.items_are_groups: innovative_by_index's bands), it is (wave, measure). Where exactly one group of a table is primary-suppressed,
 -- the published group with the smallest n is suppressed too (ties: the group listed first).
 placed AS (
     SELECT
         b.*,
-        b.measure = 'innovative_by_index' AS bands,
-        CASE WHEN b.measure = 'innovative_by_index' THEN li.position ELSE lg.position END
-            AS position,
+        lm.items_are_groups AS bands,
+        CASE WHEN lm.items_are_groups THEN li.position ELSE lg.position END AS position,
         li.item_label,
         lg.group_label
     FROM bounds AS b
+    LEFT JOIN label_measure AS lm USING (measure)
     LEFT JOIN label_item AS li USING (measure, item)
     LEFT JOIN label_group AS lg USING (breakdown, group_code)
 ),

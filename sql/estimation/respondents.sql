@@ -64,7 +64,7 @@ SELECT
 FROM located AS l
 JOIN weights AS w USING (wave, resp_id);
 
--- one row per respondent (sql/warehouse/tables.sql)
+-- one row per respondent (pipelines/warehouse/schema.py)
 SELECT CASE WHEN count(*) > count(DISTINCT resp_id)
     THEN error('respondents of wave ' || $wave || ': a respondent id occurs more than once')
 END

@@ -42,7 +42,7 @@ SELECT
 FROM in_cell
 WINDOW cell AS (PARTITION BY sektor, virksomhetstype, landsdel);
 
--- one row per respondent (sql/warehouse/tables.sql): overlapping frame cells would give more
+-- one row per respondent (pipelines/warehouse/schema.py): overlapping frame cells would give more
 SELECT CASE WHEN count(*) > count(DISTINCT resp_id)
     THEN error('weights of wave ' || $wave || ': a respondent falls in more than one frame cell')
 END

@@ -19,7 +19,8 @@ from jsonstat_validator import validate_jsonstat
 from jsonstat_validator.utils import JSONStatValidationError
 from pyjstat import pyjstat
 
-from pipelines.marts.breakdowns import BREAKDOWNS, INDEX_BANDS
+from pipelines.marts.breakdowns import BREAKDOWNS
+from pipelines.marts.measures import MEASURES
 from pipelines.marts.shapes import SHAPES
 from pipelines.publish.opendata import read_record
 from pipelines.publish.opendata.jsonstat import jsonstat_files
@@ -171,7 +172,7 @@ def missing_groups(mart_rows: list[dict]) -> set[tuple]:
     expected = set()
     for m, item, b, _ in have:
         if m == "innovative_by_index":
-            expected |= {(m, band, b, "all") for band in INDEX_BANDS}
+            expected |= {(m, i.name, b, "all") for i in MEASURES["innovative_by_index"].items}
         else:
             expected |= {(m, item, b, g) for g in BREAKDOWNS[b].groups}
     return expected - have

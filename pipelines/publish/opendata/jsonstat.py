@@ -38,9 +38,9 @@ import json
 from dataclasses import dataclass, field
 from math import prod
 
-from pipelines.marts.breakdowns import BREAKDOWN_LIST, BREAKDOWNS, INDEX_BANDS
+from pipelines.marts.breakdowns import BREAKDOWN_LIST, BREAKDOWNS
 from pipelines.marts.disclosure_rules import number_kind
-from pipelines.marts.measures import MARTS, MEASURES, description
+from pipelines.marts.measures import ITEMS_ARE_GROUPS, MARTS, MEASURES, description
 from pipelines.marts.shapes import SHAPES
 from pipelines.publish.opendata import ReleaseRecord
 from pipelines.publish.opendata.presentation import (
@@ -57,8 +57,6 @@ from pipelines.publish.opendata.presentation import (
 )
 
 METRIC = "ContentsCode"
-# the measure whose items (the culture index bands) play the part of groups (marts.md §5)
-BANDED = "innovative_by_index"
 NO_ITEM = "(ingen)"
 QUALIFIED = {"item": "measure", "group_code": "breakdown"}
 UNIT_LABELS = {
@@ -194,9 +192,11 @@ def item_categories(rows: list[dict]) -> dict[str, str]:
     labels: dict[str, dict[str, str]] = {}
     for r in rows:
         labels.setdefault(r["measure"], {}).setdefault(r["item"], r["item_label"] or NO_ITEM)
-    # the differences mart tests the bands as one table, item ''
-    if BANDED in labels and "" not in labels[BANDED]:
-        labels[BANDED] = {band: labels[BANDED].get(band, lbl) for band, lbl in INDEX_BANDS.items()}
+    # the differences mart tests the items that are groups (the culture index bands) as one
+    # table, item ''
+    for m in ITEMS_ARE_GROUPS:
+        if m in labels and "" not in labels[m]:
+            labels[m] = {i.name: labels[m].get(i.name, i.label) for i in MEASURES[m].items}
     return {
         f"{m}:{item}": label for m in MEASURES if m in labels for item, label in labels[m].items()
     }
@@ -266,13 +266,15 @@ def cells(
 
 def empty_groups(key: tuple[str, ...], rows: list[dict]) -> list[tuple[str, ...]]:
     """The keys of the groups without a row in a table that has rows: groups (or, for
-    innovative_by_index, bands) without respondents in the wave, in the vocabulary's order."""
+    a measure whose items are the groups, items) without respondents in the wave, in the
+    vocabulary's order."""
     present = [tuple(category_id(col, r) for col in key) for r in rows]
     seen = set(present)
     missing: dict[tuple[str, ...], None] = {}
     for row, ids in zip(rows, present, strict=True):
-        if row["measure"] == BANDED:
-            at, codes = key.index("item"), [f"{BANDED}:{band}" for band in INDEX_BANDS]
+        if row["measure"] in ITEMS_ARE_GROUPS:
+            m = row["measure"]
+            at, codes = key.index("item"), [f"{m}:{i.name}" for i in MEASURES[m].items]
         else:
             at = key.index("group_code")
             codes = [f"{row['breakdown']}:{g}" for g in BREAKDOWNS[row["breakdown"]].groups]

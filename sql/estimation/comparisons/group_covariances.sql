@@ -9,15 +9,15 @@ published AS (
     SELECT
         s.mart,
         s.measure,
-        CASE WHEN s.measure = 'innovative_by_index' THEN '' ELSE s.item END AS item,
+        CASE WHEN lm.items_are_groups THEN '' ELSE s.item END AS item,
         s.breakdown,
-        CASE WHEN s.measure = 'innovative_by_index' THEN s.item ELSE s.group_code END
-            AS group_code,
+        CASE WHEN lm.items_are_groups THEN s.item ELSE s.group_code END AS group_code,
         s.cell, s.n_h, s.big_n_h, s.s_h
     FROM mart_cell_scores AS s
     JOIN mart_estimates AS e USING (mart, wave, measure, item, breakdown, group_code)
+    JOIN label_measure AS lm USING (measure)
     WHERE s.wave = $wave AND e.suppression = 'none'
-      AND (s.breakdown <> 'total' OR s.measure = 'innovative_by_index')
+      AND (s.breakdown <> 'total' OR lm.items_are_groups)
 )
 
 SELECT

@@ -1,5 +1,5 @@
-"""The derived warehouse tables follow sql/warehouse/tables.sql: preparing the warehouse again
-keeps every wave's rows, and drops only a table whose columns are outdated."""
+"""The derived warehouse tables follow their declaration in the schema: preparing the
+warehouse again keeps every wave's rows, and drops only a table whose columns are outdated."""
 
 from __future__ import annotations
 
