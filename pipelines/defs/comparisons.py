@@ -12,7 +12,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import comparisons, paths
-from pipelines.defs.metadata import column_schema, mart_metadata
+from pipelines.defs.metadata import column_schema, mart_result
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.warehouse_resource import transaction
 from pipelines.publish.layout import latest_before
@@ -42,7 +42,7 @@ def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     wave = wave_of(context)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_differences(con, wave)
-        return dg.MaterializeResult(metadata=mart_metadata(con, "differences", wave))
+        return mart_result(con, "differences", wave)
 
 
 @_comparison_mart(
@@ -58,12 +58,8 @@ def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     earlier = latest_before(paths.marts_dir(), wave)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_changes(con, wave, earlier)
-        return dg.MaterializeResult(
-            metadata={
-                **mart_metadata(con, "changes", wave),
-                "compared with": dg.MetadataValue.json([e.compared() for e in earlier]),
-            }
-        )
+        compared = {"compared with": dg.MetadataValue.json([e.compared() for e in earlier])}
+        return mart_result(con, "changes", wave, compared)
 
 
 comparison_assets = [differences, changes]

@@ -6,7 +6,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import transform
 from pipelines.defs.gate import CHECK, gate_check
-from pipelines.defs.metadata import column_schema, mart_metadata
+from pipelines.defs.metadata import column_schema, mart_result
 from pipelines.defs.partitions import wave_of, waves
 from pipelines.defs.resources import BarometerSettings
 from pipelines.defs.warehouse_resource import transaction
@@ -33,7 +33,7 @@ def _mart_asset(mart: str) -> dg.AssetsDefinition:
         wave = wave_of(context)
         with warehouse.get_connection() as con, transaction(con):
             transform.build_mart(con, mart, wave, settings.min_cell_size)
-            return dg.MaterializeResult(metadata=mart_metadata(con, mart, wave))
+            return mart_result(con, mart, wave)
 
     return _asset
 
@@ -85,7 +85,7 @@ def estimate_checks(
 ):
     tables = _wave_tables(context, warehouse, MARTS)
     for mart, table in tables.items():
-        yield gate_check(mart, table, settings.min_cell_size)
+        yield gate_check(context, mart, table, settings.min_cell_size)
     with warehouse.get_connection() as con:
         found = {
             mart: reconstruction_problems(con, mart, wave_of(context), settings.min_cell_size)
@@ -111,7 +111,7 @@ def comparison_checks(
     settings: BarometerSettings,
 ):
     for mart, table in _wave_tables(context, warehouse, COMPARISON_MARTS).items():
-        yield gate_check(mart, table, settings.min_cell_size)
+        yield gate_check(context, mart, table, settings.min_cell_size)
 
 
 mart_assets = [_mart_asset(m) for m in MARTS]
