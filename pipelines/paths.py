@@ -23,8 +23,7 @@ def warehouse_path() -> Path:
 
 def quality_docs_dir() -> Path:
     """The quality gate's private folder, beside the warehouse: the Data Docs of failed
-    validations, and the kept passes from which a version's quality pages are rendered
-    (pipelines/orchestration/quality_checks.py). Nothing here is published."""
+    validations (pipelines/orchestration/quality_checks.py). Nothing here is published."""
     return warehouse_path().parent / "quality-docs"
 
 

@@ -15,7 +15,7 @@ from pipelines import paths
 from pipelines.estimation import comparisons
 from pipelines.marts.measures import MARTS, description
 from pipelines.marts.shapes import SHAPES
-from pipelines.orchestration.metadata import column_schema, mart_metadata
+from pipelines.orchestration.metadata import column_schema, mart_result
 from pipelines.orchestration.partitions import wave_of, waves
 from pipelines.orchestration.warehouse_resource import transaction
 from pipelines.publish.layout import latest_before
@@ -44,7 +44,7 @@ def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     wave = wave_of(context)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_differences(con, wave)
-        return dg.MaterializeResult(metadata=mart_metadata(con, "differences", wave))
+        return mart_result(con, "differences", wave)
 
 
 @_comparison_mart(
@@ -60,12 +60,8 @@ def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     earlier = latest_before(paths.marts_dir(), wave)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_changes(con, wave, earlier)
-        return dg.MaterializeResult(
-            metadata={
-                **mart_metadata(con, "changes", wave),
-                "compared with": dg.MetadataValue.json([e.compared() for e in earlier]),
-            }
-        )
+        compared = {"compared with": dg.MetadataValue.json([e.compared() for e in earlier])}
+        return mart_result(con, "changes", wave, compared)
 
 
 comparison_assets = [differences, changes]

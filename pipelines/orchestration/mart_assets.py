@@ -9,7 +9,7 @@ from pipelines.estimation import transform
 from pipelines.estimation.published_rows import read_wave
 from pipelines.marts.measures import COMPARISON_MARTS, MARTS, description
 from pipelines.marts.shapes import SHAPES
-from pipelines.orchestration.metadata import column_schema, mart_metadata
+from pipelines.orchestration.metadata import column_schema, mart_result
 from pipelines.orchestration.partitions import wave_of, waves
 from pipelines.orchestration.quality_checks import CHECK, gate_check
 from pipelines.orchestration.resources import BarometerSettings
@@ -39,7 +39,7 @@ def _mart_asset(mart: str) -> dg.AssetsDefinition:
             # docs/disclosure.md); what is still flagged afterwards stops publication in the
             # blocking check and in publish_wave, which run the same audit
             settle_precision(con, mart, wave, settings.min_cell_size)
-            return dg.MaterializeResult(metadata=mart_metadata(con, mart, wave))
+            return mart_result(con, mart, wave)
 
     return _asset
 
@@ -91,7 +91,7 @@ def estimate_checks(
 ):
     tables = _wave_tables(context, warehouse, MARTS)
     for mart, table in tables.items():
-        yield gate_check(mart, table, settings.min_cell_size)
+        yield gate_check(context, mart, table, settings.min_cell_size)
     with warehouse.get_connection() as con:
         found = {
             mart: reconstruction_problems(con, mart, wave_of(context), settings.min_cell_size)
@@ -117,7 +117,7 @@ def comparison_checks(
     settings: BarometerSettings,
 ):
     for mart, table in _wave_tables(context, warehouse, COMPARISON_MARTS).items():
-        yield gate_check(mart, table, settings.min_cell_size)
+        yield gate_check(context, mart, table, settings.min_cell_size)
 
 
 mart_assets = [_mart_asset(m) for m in MARTS]

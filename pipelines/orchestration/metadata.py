@@ -6,6 +6,7 @@ import duckdb
 
 from pipelines.estimation.published_rows import read_wave
 from pipelines.marts.shapes import SHAPES, MartShape
+from pipelines.orchestration.quality_checks import data_version
 from pipelines.warehouse.schema import Column, Table
 
 PREVIEW_ROWS = 10
@@ -46,11 +47,20 @@ def _column_constraints(c: Column) -> dg.TableColumnConstraints:
     )
 
 
-def mart_metadata(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> dict:
-    """Metadata of one wave of a mart as it is published (rounded, marts.md §8), its
-    columns described: the Dagster UI is a place numbers leave the warehouse."""
-    rows = relation_metadata(con.from_arrow(read_wave(con, mart, wave)))
-    return {**rows, "dagster/column_schema": column_schema(SHAPES[mart])}
+def mart_result(
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, extra: dict | None = None
+) -> dg.MaterializeResult:
+    """One wave of a mart as it is published (rounded, marts.md §8): its metadata, columns
+    described (the Dagster UI is a place numbers leave the warehouse), and the digest of its
+    rows as its data version, the one the quality gate's verdicts are kept for."""
+    table = read_wave(con, mart, wave)
+    metadata = {
+        **relation_metadata(con.from_arrow(table)),
+        "dagster/column_schema": column_schema(SHAPES[mart]),
+        **(extra or {}),
+    }
+    version = dg.DataVersion(data_version(table.to_pandas()))
+    return dg.MaterializeResult(metadata=metadata, data_version=version)
 
 
 def relation_schema(rows: duckdb.DuckDBPyRelation) -> dg.TableSchema:

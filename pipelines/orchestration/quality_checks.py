@@ -1,24 +1,21 @@
-"""The quality gate in Dagster: run by each mart's blocking check, once per mart and wave.
+"""The quality gate in Dagster: each mart's blocking check `quality_gate`, once per mart and
+wave. Its evaluations are the gate's only record; publishing takes their verdicts.
 
-The check validates the wave's mart with its Great Expectations suite and records, with
-its verdict, the digest of the data it validated. Publishing takes the verdict of this
-run's check for the same mart, data and minimum cell size instead of validating again;
-only a release materialized without its checks in the run gates the mart itself.
+A check records with its verdict the data version of the rows it judged (their digest, which
+the mart's asset reports as its `DataVersion`), the code version it judged them by (the
+suites are code), the minimum cell size and, for a pass, the validation result, from which
+a new version's quality pages are rendered (pipelines/quality/pages.py). The result
+describes the mart's aggregates: no respondent row is in it.
 
-A pass is kept in the gate's private folder (``passed/``), one file per mart, minimum cell
-size, data and code (the suites are code): the verdict with its validation result, from
-which publishing renders the quality pages of the version (pipelines/quality/pages.py).
-So a verdict taken from the run's check, or from an earlier run, brings its pages; and a
-warm `make run` of unchanged waves does not validate the same bytes with the same rules
-again, which otherwise takes most of its time. A failure is never kept: its pages are
-rendered into the private folder, and nothing of it is published.
+A check whose mart has the data version, code and minimum cell size of an earlier passing
+evaluation of the same check takes that evaluation's verdict and result from the Dagster
+instance instead of validating again, so a warm run of unchanged waves validates nothing
+(which otherwise takes most of its time). A failure is never reused; its Data Docs are
+rendered into the private quality folder, and nothing of it is published.
 """
 
 import hashlib
-import json
-import os
 from functools import cache
-from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -26,112 +23,112 @@ import pyarrow as pa
 
 from pipelines import paths
 from pipelines.provenance import code_version
+from pipelines.publish.release import Gate
 from pipelines.quality.validation import GateResult
 
 CHECK = "quality_gate"
-DIGEST = "data_sha256"
-# The check's metadata entry naming the file its pass is kept in.
-KEPT = "kept_pass"
-# The private folder's subfolder of kept passes.
-PASSED = "passed"
+DATA_VERSION = "data_version"
+CODE_VERSION = "code_version"
+MIN_CELL_SIZE = "min_cell_size"
+VALIDATION = "validation"
+# The check's metadata entry naming the run whose passing evaluation it reused.
+REUSED = "reused_from_run"
+# How many of a check's latest evaluations are searched for a pass to reuse. A wave's latest
+# pass is behind at most the evaluations of the other waves run since: 100 leaves room for
+# far more waves than the survey has (one every two years) and failures between them, and a
+# pass further back only costs one validation more.
+_SEARCHED = 100
 
 
-def digest(df: pd.DataFrame) -> str:
+def data_version(df: pd.DataFrame) -> str:
+    """The digest of one wave of a mart as published: its rows, in order, and its columns."""
     rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
     return hashlib.sha256(rows.tobytes() + ",".join(df.columns).encode()).hexdigest()
 
 
 @cache
 def _code() -> str:
+    # hashing the code takes about half a second: once per process, and only where a check runs
     return code_version()
 
 
-def kept_pass(mart: str, min_cell_size: int, data_digest: str) -> Path:
-    """The file a pass of ``mart`` on these data, with this minimum cell size and code,
-    is kept in."""
-    key = hashlib.sha256(f"{mart}:{min_cell_size}:{data_digest}:{_code()}".encode()).hexdigest()
-    return paths.quality_docs_dir() / PASSED / f"{mart}-{key}.json"
-
-
-def _recall(kept: Path) -> GateResult | None:
-    try:
-        known = json.loads(kept.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    return GateResult(known["mart"], True, known["expectations"], (), None, known["validation"])
-
-
-def _keep(kept: Path, result: GateResult) -> None:
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    partial = kept.with_name(f".{kept.name}.tmp")
-    passed = {
-        "mart": result.mart,
-        "expectations": result.evaluated,
-        "validation": result.validation,
-    }
-    partial.write_text(json.dumps(passed, sort_keys=True), encoding="utf-8")
-    os.replace(partial, kept)
-
-
 def gate_mart(mart: str, df: pd.DataFrame, min_cell_size: int) -> GateResult:
-    """``run_gate`` with a failure's Data Docs in the private folder and a pass kept there,
-    or the pass kept for the same data, rules and code."""
+    """Validate one wave of ``mart``; a failure's Data Docs go to the private folder."""
     # GX costs seconds to import: only a process that validates pays for it
     from pipelines.quality.validation import run_gate
 
-    kept = kept_pass(mart, min_cell_size, digest(df))
-    known = _recall(kept)
-    if known is not None:
-        return known
-    result = run_gate(mart, df, min_cell_size, paths.quality_docs_dir())
-    if result.success:
-        _keep(kept, result)
-    return result
+    return run_gate(mart, df, min_cell_size, paths.quality_docs_dir())
 
 
-def gate_check(mart: str, table: pa.Table, min_cell_size: int) -> dg.AssetCheckResult:
-    """The blocking check's result for one wave of ``mart``."""
+def _values(evaluation: dg.AssetCheckEvaluation) -> dict:
+    return {key: value.value for key, value in evaluation.metadata.items()}
+
+
+def _as_pass(mart: str, metadata: dict) -> GateResult:
+    return GateResult(mart, True, metadata["expectations"], (), None, metadata[VALIDATION])
+
+
+def _earlier_pass(
+    instance: dg.DagsterInstance, mart: str, wanted: dict
+) -> tuple[GateResult, str] | None:
+    """The latest passing evaluation of ``mart``'s check with the ``wanted`` metadata (data
+    version, code version, minimum cell size), as a verdict, with the run it was made in."""
+    key = dg.AssetCheckKey(dg.AssetKey(mart), CHECK)
+    for record in instance.event_log_storage.get_asset_check_execution_history(key, _SEARCHED):
+        event = record.event.dagster_event if record.event is not None else None
+        if event is None or event.event_type != dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            continue  # planned, or still running
+        evaluation = event.event_specific_data
+        metadata = _values(evaluation)
+        if evaluation.passed and wanted.items() <= metadata.items() and VALIDATION in metadata:
+            return _as_pass(mart, metadata), record.run_id
+    return None
+
+
+def gate_check(
+    context: dg.AssetCheckExecutionContext, mart: str, table: pa.Table, min_cell_size: int
+) -> dg.AssetCheckResult:
+    """The blocking check's result for one wave of ``mart``: an earlier pass of the same
+    data, code and minimum cell size, or a new validation."""
     df = table.to_pandas()
-    result = gate_mart(mart, df, min_cell_size)
-    data = digest(df)
-    where = {}
+    wanted = {DATA_VERSION: data_version(df), CODE_VERSION: _code(), MIN_CELL_SIZE: min_cell_size}
+    earlier = _earlier_pass(context.instance, mart, wanted)
+    result, reused = earlier if earlier is not None else (gate_mart(mart, df, min_cell_size), None)
+    metadata = {"expectations": result.evaluated, **wanted}
+    metadata["failed"] = dg.MetadataValue.json([str(f) for f in result.failures])
     if result.docs_index is not None:
-        where["data_docs"] = dg.MetadataValue.path(str(result.docs_index))
-    if result.success:
-        where[KEPT] = dg.MetadataValue.path(str(kept_pass(mart, min_cell_size, data)))
+        metadata["data_docs"] = dg.MetadataValue.path(str(result.docs_index))
+    if result.validation is not None:
+        metadata[VALIDATION] = dg.MetadataValue.json(result.validation)
+    if reused is not None:
+        metadata[REUSED] = reused
     return dg.AssetCheckResult(
         asset_key=mart,
         check_name=CHECK,
         passed=result.success,
         description=None if result.success else str(result),
-        metadata={
-            "expectations": result.evaluated,
-            "failed": dg.MetadataValue.json([str(f) for f in result.failures]),
-            **where,
-            "min_cell_size": min_cell_size,
-            DIGEST: data,
-        },
+        metadata=metadata,
     )
 
 
-def checked_gate(context: dg.AssetExecutionContext):
-    """The gate publishing takes: the pass of this run's check of the same mart, data and
-    minimum cell size, as kept, and ``gate_mart`` where the run has none."""
+def checked_gate(context: dg.AssetExecutionContext) -> Gate:
+    """The gate publishing takes: the verdict of this run's check of the same mart, data
+    version and minimum cell size, and a new validation where the run has none (a release
+    materialized without its checks, or data changed since the check)."""
     records = context.instance.get_records_for_run(
         context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
     passes = {}
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
-        metadata = {key: value.value for key, value in evaluation.metadata.items()}
-        if evaluation.check_name != CHECK or not evaluation.passed or KEPT not in metadata:
-            continue
-        mart = evaluation.asset_key.to_user_string()
-        passes[(mart, metadata["min_cell_size"], metadata[DIGEST])] = Path(metadata[KEPT])
+        metadata = _values(evaluation)
+        if evaluation.check_name == CHECK and evaluation.passed and VALIDATION in metadata:
+            mart = evaluation.asset_key.to_user_string()
+            found = (mart, metadata[MIN_CELL_SIZE], metadata[DATA_VERSION])
+            passes[found] = _as_pass(mart, metadata)
 
     def gate(mart: str, df: pd.DataFrame, min_cell_size: int) -> GateResult:
-        kept = passes.get((mart, min_cell_size, digest(df)))
-        checked = _recall(kept) if kept is not None else None
+        checked = passes.get((mart, min_cell_size, data_version(df)))
         return checked if checked is not None else gate_mart(mart, df, min_cell_size)
 
     return gate

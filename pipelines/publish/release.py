@@ -77,7 +77,8 @@ PARQUET_OPTIONS = {
 }
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
-# (mart, one wave of it as a DataFrame, minimum cell size) -> result; e.g.
+# (mart, one wave of it as a DataFrame, minimum cell size) -> result: in the pipeline the
+# verdicts of the run's blocking checks (pipelines/defs/gate.py), elsewhere e.g.
 # functools.partial(pipelines.quality.run_gate, docs_dir=<a private folder>): a failure's
 # Data Docs go there, and a new version holds the pages of the validations it passed.
 Gate = Callable[[str, "pd.DataFrame", int], "GateResult"]
@@ -115,80 +116,37 @@ def publish_wave(
     version LATEST names afterwards; `created_new` is False when the data and
     provenance equal the newest version's, which is then kept.
     """
-    # Imported here: the gate's module, and the audit's, read the marts through this package.
-    from pipelines.disclosure.audit import refuse_reconstruction
-    from pipelines.quality.pages import QUALITY_PAGES, write_pages
-    from pipelines.quality.validation import QualityGateError
-
     check_min_cell_size(min_cell_size)
     _check_fingerprints(inputs, code_version)
-    tables = {mart: read_wave(con, mart, wave) for mart in PUBLISHED_MARTS}
-    published = {mart: table for mart, table in tables.items() if table.num_rows}
-    if not published:
-        raise PublishError(f"no mart table has rows for wave {wave}: nothing to publish")
-    for mart, table in published.items():
-        if mart not in MARTS:
-            continue  # the comparison marts are built from published estimates only
-        source = f"{warehouse_table(mart)} (wave {wave})"
-        refuse_small_cells(table, source, min_cell_size)
-        refuse_disclosure(table, source)
-        refuse_reconstruction(con, mart, wave, min_cell_size)
-    results = tuple(gate(mart, t.to_pandas(), min_cell_size) for mart, t in published.items())
-    if not all(r.success for r in results):
-        raise QualityGateError(tuple(r for r in results if not r.success))
-
+    published = _published_rows(con, wave)
+    _refuse_disclosure(con, wave, published, min_cell_size)
+    results = _verdicts(gate, published, min_cell_size)
     release = release_dir(marts_dir, wave)
     release.mkdir(parents=True, exist_ok=True)
     with _publishing(release):
-        staging = release / STAGING
-        if staging.exists():
-            shutil.rmtree(staging)
         existing = versions(release)
-        staging.mkdir()
+        staging = _staging(release)
         files = [
             {"mart": mart, **_write_parquet(table, staging / f"{mart}.parquet")}
             for mart, table in published.items()
         ]
-        manifest = {
-            "manifest_format": MANIFEST_FORMAT,
-            "wave": wave,
-            "version": version_name(version_number(existing[-1]) + 1 if existing else 1),
-            "previous_version": existing[-1] if existing else None,
-            "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        provenance = {
             "run_id": run_id,
             "code_version": code_version,
             "min_cell_size": min_cell_size,
             "inputs": dict(sorted(inputs.items())),
-            "compared_with": compared_with(con, wave),
-            "schema": {
-                mart: [{"name": c.name, "type": c.type} for c in shape.columns]
-                for mart, shape in SHAPES.items()
-            },
-            "parquet": {**PARQUET_OPTIONS, "writer": pa.__version__},
-            "files": files,
-            "marts_without_rows": [mart for mart in PUBLISHED_MARTS if mart not in published],
-            "quality_gate": {"passed": True, "marts": {r.mart: r.summary() for r in results}},
         }
+        manifest = _manifest(con, wave, existing, provenance, files, results)
         newest = read_manifest(release / existing[-1]) if existing else None
         if newest is not None and _identity(newest) == _identity(manifest):
             shutil.rmtree(staging)
-            version, created_new = newest["version"], False
-            # a warehouse built afresh has no rows of the versions already published
-            if not has_release_estimates(con, wave, version):
-                record_release_estimates(con, wave, version)
+            version, created_new = _keep_newest(con, wave, newest), False
         else:
             version, created_new = manifest["version"], True
-            # the version's own quality pages, staged with it: a new version only, so that
-            # the pages (which hold times) never make one
-            if write_pages(results, staging / QUALITY_PAGES, min_cell_size) is not None:
-                _fsync_tree(staging / QUALITY_PAGES)
-            _stage_open_data(staging, manifest)
-            _write_manifest(staging / MANIFEST, manifest)
+            _stage_version(staging, manifest, results)
             # before the version appears, so that no published version lacks its rows
             record_release_estimates(con, wave, version)
-            _fsync(staging)
-            staging.rename(release / version)
-            _fsync(release)
+            _rename(staging, release / version)
         if latest_version(release) != version:
             _point_latest(release, version)
     return Release(
@@ -199,6 +157,113 @@ def publish_wave(
         created_new=created_new,
         gate_results=results,
     )
+
+
+def _published_rows(con: duckdb.DuckDBPyConnection, wave: int) -> dict[str, pa.Table]:
+    """The published rows of every mart with rows for ``wave``."""
+    tables = {mart: read_wave(con, mart, wave) for mart in PUBLISHED_MARTS}
+    published = {mart: table for mart, table in tables.items() if table.num_rows}
+    if not published:
+        raise PublishError(f"no mart table has rows for wave {wave}: nothing to publish")
+    return published
+
+
+def _refuse_disclosure(
+    con: duckdb.DuckDBPyConnection, wave: int, published: dict[str, pa.Table], min_cell_size: int
+) -> None:
+    """Raise if an estimate mart's rows disclose a small cell or can be reconstructed."""
+    # Imported here: the audit's module reads the marts through this package.
+    from pipelines.disclosure.audit import refuse_reconstruction
+
+    for mart, table in published.items():
+        if mart not in MARTS:
+            continue  # the comparison marts are built from published estimates only
+        source = f"{warehouse_table(mart)} (wave {wave})"
+        refuse_small_cells(table, source, min_cell_size)
+        refuse_disclosure(table, source)
+        refuse_reconstruction(con, mart, wave, min_cell_size)
+
+
+def _verdicts(
+    gate: Gate, published: dict[str, pa.Table], min_cell_size: int
+) -> tuple[GateResult, ...]:
+    """The gate's verdict on every published mart; raise if any failed."""
+    # Imported here, as the pages below: the quality package loads pandas, which importing
+    # pipelines.publish does not.
+    from pipelines.quality.validation import QualityGateError
+
+    results = tuple(gate(mart, t.to_pandas(), min_cell_size) for mart, t in published.items())
+    if not all(r.success for r in results):
+        raise QualityGateError(tuple(r for r in results if not r.success))
+    return results
+
+
+def _staging(release: Path) -> Path:
+    """An empty staging folder: what a crashed run left there is removed."""
+    staging = release / STAGING
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    return staging
+
+
+def _manifest(
+    con: duckdb.DuckDBPyConnection,
+    wave: int,
+    existing: list[str],
+    provenance: dict,
+    files: list[dict],
+    results: tuple[GateResult, ...],
+) -> dict:
+    """The manifest of the version that would follow ``existing`` (before its open data)."""
+    published = {f["mart"] for f in files}
+    return {
+        "manifest_format": MANIFEST_FORMAT,
+        "wave": wave,
+        "version": version_name(version_number(existing[-1]) + 1 if existing else 1),
+        "previous_version": existing[-1] if existing else None,
+        "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "run_id": provenance["run_id"],
+        "code_version": provenance["code_version"],
+        "min_cell_size": provenance["min_cell_size"],
+        "inputs": provenance["inputs"],
+        "compared_with": compared_with(con, wave),
+        "schema": {
+            mart: [{"name": c.name, "type": c.type} for c in shape.columns]
+            for mart, shape in SHAPES.items()
+        },
+        "parquet": {**PARQUET_OPTIONS, "writer": pa.__version__},
+        "files": files,
+        "marts_without_rows": [mart for mart in PUBLISHED_MARTS if mart not in published],
+        "quality_gate": {"passed": True, "marts": {r.mart: r.summary() for r in results}},
+    }
+
+
+def _keep_newest(con: duckdb.DuckDBPyConnection, wave: int, newest: dict) -> str:
+    """The newest version, kept: its rows recorded where a warehouse built afresh lacks them."""
+    version = newest["version"]
+    if not has_release_estimates(con, wave, version):
+        record_release_estimates(con, wave, version)
+    return version
+
+
+def _stage_version(staging: Path, manifest: dict, results: tuple[GateResult, ...]) -> None:
+    """Stage the rest of a new version beside its Parquet: its quality pages, its open data
+    and, last, its manifest."""
+    from pipelines.quality.pages import QUALITY_PAGES, write_pages
+
+    # a new version's pages only, so that the pages (which hold times) never make one
+    if write_pages(results, staging / QUALITY_PAGES, manifest["min_cell_size"]) is not None:
+        _fsync_tree(staging / QUALITY_PAGES)
+    _stage_open_data(staging, manifest)
+    _write_manifest(staging / MANIFEST, manifest)
+
+
+def _rename(staging: Path, version: Path) -> None:
+    """Make the staged version appear, durably."""
+    _fsync(staging)
+    staging.rename(version)
+    _fsync(version.parent)
 
 
 def _stage_open_data(staging: Path, manifest: dict) -> None:

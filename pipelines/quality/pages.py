@@ -2,12 +2,13 @@
 passed, rendered into the version's own folder while it is staged.
 
 Only passing validations get here. The gate returns each passing validation's result with
-its verdict (`GateResult.validation`, a `kept_validation`), and the Dagster gate keeps it
-privately for the same data, rules and code (pipelines/orchestration/quality_checks.py), so a
-verdict reused from the run's check or from an earlier run still brings its result. A failing
-validation is rendered into the gate's private folder only. Every version is rendered in a context
-of its own, which holds the results of that version's marts and nothing else: its index lists
-no other wave, version or failure.
+its verdict (`GateResult.validation`, a `kept_validation`), and the Dagster gate keeps it in
+the metadata of the check's evaluation (pipelines/orchestration/quality_checks.py), so a
+verdict reused from the run's check, or by the check from an earlier run, still brings its
+result. A failing
+validation is rendered into the gate's private folder only. Every version is rendered in a
+context of its own, which holds the results of that version's marts and nothing else: its
+index lists no other wave, version or failure.
 
 GX is imported inside the functions: importing this module must stay cheap.
 """

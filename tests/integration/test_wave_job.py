@@ -19,7 +19,8 @@ import pytest
 from pipelines.estimation.published_rows import read_wave
 from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
 from pipelines.marts.measures import PUBLISHED_MARTS
-from pipelines.orchestration import mart_assets, quality_checks
+from pipelines.orchestration import mart_assets, metadata, quality_checks
+from pipelines.publish import release
 from pipelines.publish.layout import read_manifest
 from pipelines.quality import validation as quality_gate
 from pipelines.quality.validation import GateResult
@@ -196,6 +197,50 @@ def test_a_pass_kept_from_an_earlier_run_brings_the_pages_of_a_new_version(tmp_p
     pages = validation_pages(release / "v0002" / "quality")
     assert pages == {f"{mart}-wave-2018": "Succeeded" for mart in published}
     assert validation_pages(release / "v0001" / "quality") == pages
+
+
+def test_a_warm_run_takes_the_verdicts_of_its_checks_earlier_passes(tmp_path, monkeypatch):
+    """A second run of the same wave validates nothing: each check takes the verdict of its
+    earlier pass of the same data version, code and minimum cell size, and names the run
+    that made it. A mart whose rows changed is validated again, and only that mart."""
+    wave = wave_run(tmp_path, monkeypatch)
+    first = wave.materialize()
+    assert first.success
+    gated = count_gates(monkeypatch)
+    warm = wave.materialize()
+    assert warm.success
+    assert gated == {}
+    verdicts = {
+        m: e for (m, check), e in check_evaluations(warm).items() if check == quality_checks.CHECK
+    }
+    assert {m: e.passed for m, e in verdicts.items()} == dict.fromkeys(PUBLISHED_MARTS, True)
+    reused = {m: e.metadata[quality_checks.REUSED].value for m, e in verdicts.items()}
+    assert reused == dict.fromkeys(PUBLISHED_MARTS, first.run_id)
+    # the data version each check judged is the one its mart's asset reported
+    made = {
+        e.materialization.asset_key.to_user_string(): e.materialization.tags
+        for e in warm.get_asset_materialization_events()
+    }
+    assert {m: made[m]["dagster/data_version"] for m in verdicts} == {
+        m: e.metadata[quality_checks.DATA_VERSION].value for m, e in verdicts.items()
+    }
+    release_folder = wave.marts / "wave=2018"
+    assert [p.name for p in release_folder.glob("v*")] == ["v0001"]
+
+    # a label changed on its way out of the warehouse, for every reader of the published rows
+    planted = planting("factors", {"breakdown": "total"}, group_label="Alle virksomheter")
+    for reader in (mart_assets, metadata, release):
+        monkeypatch.setattr(reader, "read_wave", planted)
+    changed = wave.materialize()
+    assert changed.success
+    assert gated == {"factors": 1}
+    evaluations = check_evaluations(changed)
+    assert quality_checks.REUSED not in evaluations[("factors", quality_checks.CHECK)].metadata
+    assert (
+        evaluations[("innovation", quality_checks.CHECK)].metadata[quality_checks.REUSED].value
+        == warm.run_id
+    )
+    assert (release_folder / "LATEST").read_text().strip() == "v0002"
 
 
 def test_a_failing_quality_gate_stops_publication(run_2018, monkeypatch):
