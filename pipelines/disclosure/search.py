@@ -109,54 +109,19 @@ class Program:
         """``solve``, and whether its answer is proven: a point found, or HiGHS's proof that
         there is none (not a search cut short by ``time_limit`` seconds or ``node_limit``
         nodes). ``bounds`` narrows some variables (index -> (least, most))."""
-        a, lo, hi = [self.a], [self.lo], [self.hi]
-        size = self.size
-        extra = 0
-        objective_extra: list[float] = []
-        lower, upper = [self.lower.copy()], [self.upper.copy()]
-        for v, (least, most) in (bounds or {}).items():
-            lower[0][v], upper[0][v] = max(lower[0][v], least), min(upper[0][v], most)
+        program = _Extended(self)
+        program.narrow(bounds or {})
         if near is not None:
-            # d_v ≥ |v − near_v|
-            d = np.eye(size)
-            a.append(np.hstack([np.eye(size), -d]))
-            lo.append(np.full(size, -np.inf))
-            hi.append(near)
-            a.append(np.hstack([np.eye(size), d]))
-            lo.append(near)
-            hi.append(np.full(size, np.inf))
-            extra += size
-            objective_extra += [1.0] * size
-            lower.append(np.zeros(size))
-            upper.append(np.full(size, np.inf))
-        width = size + extra
-        a = [np.hstack([block, np.zeros((block.shape[0], width - block.shape[1]))]) for block in a]
+            program.add_distance(near)
         for point, variables in avoid:
-            # one binary per direction and variable; at least one must hold
-            k = len(variables)
-            big = self.upper[variables] + 1
-            block = np.zeros((2 * k + 1, width + 2 * k))
-            for i, v in enumerate(variables):
-                block[i, v] = 1.0  # v ≥ point + 1 − big·(1 − up)
-                block[i, width + i] = -big[i]
-                block[k + i, v] = 1.0  # v ≤ point − 1 + big·(1 − down)
-                block[k + i, width + k + i] = big[i]
-            block[2 * k, width:] = 1.0
-            a = [np.hstack([old, np.zeros((old.shape[0], 2 * k))]) for old in a]
-            a.append(block)
-            lo.append(np.concatenate([point[variables] + 1 - big, np.full(k, -np.inf), [1]]))
-            hi.append(np.concatenate([np.full(k, np.inf), point[variables] - 1 + big, [np.inf]]))
-            width += 2 * k
-            objective_extra += [0.0] * (2 * k)
-            lower.append(np.zeros(2 * k))
-            upper.append(np.ones(2 * k))
-        matrix = np.vstack(a)
-        objective = np.concatenate([np.zeros(size), objective_extra])
+            program.add_avoidance(point, variables, self.upper[variables] + 1)
         result = milp(
-            objective,
-            constraints=LinearConstraint(matrix, np.concatenate(lo), np.concatenate(hi)),
-            integrality=np.ones(width),
-            bounds=Bounds(np.concatenate(lower), np.concatenate(upper)),
+            program.objective(),
+            constraints=LinearConstraint(
+                program.matrix(), np.concatenate(program.low), np.concatenate(program.high)
+            ),
+            integrality=np.ones(program.width),
+            bounds=Bounds(np.concatenate(program.lower), np.concatenate(program.upper)),
             # HiGHS's presolve declared programs infeasible that the truth satisfies exactly
             # (intervals of 1e-9 at full precision): without it, an answer is one
             options={
@@ -170,6 +135,75 @@ class Program:
         if result.x is None or result.status not in (0, 1):
             return None, result.status == 2
         return self.split(result.x), True
+
+
+class _Extended:
+    """A program's constraints and variables, extended by ``Program.search`` with variables
+    of its own (columns after the program's) and the rows that bind them."""
+
+    def __init__(self, program: Program):
+        self.size = program.size
+        # each block of rows spans the columns there were when it was added
+        self.blocks, self.low, self.high = [program.a], [program.lo], [program.hi]
+        self.lower, self.upper = [program.lower.copy()], [program.upper.copy()]
+        self.costs = [np.zeros(program.size)]
+
+    @property
+    def width(self) -> int:
+        return sum(len(costs) for costs in self.costs)
+
+    def narrow(self, bounds: dict[int, tuple[float, float]]) -> None:
+        lower, upper = self.lower[0], self.upper[0]
+        for v, (least, most) in bounds.items():
+            lower[v], upper[v] = max(lower[v], least), min(upper[v], most)
+
+    def add_variables(self, lower: np.ndarray, upper: np.ndarray, costs: np.ndarray) -> None:
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.costs.append(costs)
+
+    def add_rows(self, block: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
+        self.blocks.append(block)
+        self.low.append(low)
+        self.high.append(high)
+
+    def add_distance(self, near: np.ndarray) -> None:
+        """Minimise the L1 distance to ``near``: d_v ≥ |v − near_v|, at a cost of 1 each."""
+        size = self.size
+        d = np.eye(size)
+        self.add_rows(np.hstack([np.eye(size), -d]), np.full(size, -np.inf), near)
+        self.add_rows(np.hstack([np.eye(size), d]), near, np.full(size, np.inf))
+        self.add_variables(np.zeros(size), np.full(size, np.inf), np.ones(size))
+
+    def add_avoidance(self, point: np.ndarray, variables: np.ndarray, big: np.ndarray) -> None:
+        """Differ from ``point`` by ±1 or more in one of ``variables``: one binary per
+        direction and variable, at least one of which must hold; ``big`` exceeds each
+        variable's range."""
+        k = len(variables)
+        width = self.width
+        block = np.zeros((2 * k + 1, width + 2 * k))
+        for i, v in enumerate(variables):
+            block[i, v] = 1.0  # v ≥ point + 1 − big·(1 − up)
+            block[i, width + i] = -big[i]
+            block[k + i, v] = 1.0  # v ≤ point − 1 + big·(1 − down)
+            block[k + i, width + k + i] = big[i]
+        block[2 * k, width:] = 1.0
+        self.add_rows(
+            block,
+            np.concatenate([point[variables] + 1 - big, np.full(k, -np.inf), [1]]),
+            np.concatenate([np.full(k, np.inf), point[variables] - 1 + big, [np.inf]]),
+        )
+        self.add_variables(np.zeros(2 * k), np.ones(2 * k), np.zeros(2 * k))
+
+    def objective(self) -> np.ndarray:
+        return np.concatenate(self.costs)
+
+    def matrix(self) -> np.ndarray:
+        """The rows of every block, over all the variables (zero where a block has none)."""
+        width = self.width
+        return np.vstack(
+            [np.hstack([b, np.zeros((b.shape[0], width - b.shape[1]))]) for b in self.blocks]
+        )
 
 
 def agrees(family: Family, split: Split, squares: np.ndarray | None = None) -> bool:

@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest import frame, ingest_summary, load, responses_table
-from pipelines.ingest.delivery import FRAME_FILE, locate_delivery
+from pipelines.ingest.delivery import FRAME_FILE, Delivery, locate_delivery
 from pipelines.ingest.errors import DeliveryError
-from pipelines.ingest.readers import LANDING, MALFORMED, land_responses
+from pipelines.ingest.readers import LANDING, MALFORMED, Landed, land_responses
 from pipelines.ingest.validation import validate_delivery
 from pipelines.ingest.value_labels import check_sav_labels
 from pipelines.provenance import delivery_fingerprints, delivery_states
@@ -38,52 +38,90 @@ def ingest_wave(
     run_model(con, "ingest/macros")
     if delivery.format == "sav":
         check_sav_labels(delivery.responses, book)
+    params = {"wave": wave, "file": responses_name, "numbering": book.municipality_numbering}
     try:
         frame_landed = frame.stage_frame(con, delivery.frame, book)
         landed = land_responses(con, delivery.responses, book.raw_for["resp_id"])
-        missing = [raw for raw in book.columns if raw not in landed.columns]
-        if missing:
-            raise DeliveryError(
-                delivery.responses,
-                f"required column(s) missing: {', '.join(missing)} "
-                f"(every column of the codebook {book.path.name} is required)",
-                row=1,
-                column=missing[0],
-            )
-        params = {"wave": wave, "file": responses_name, "numbering": book.municipality_numbering}
-        run_sql(con, responses_table.raw_sql(book))
-        # a row that is not landed may have several records (formula cells): rows count once
-        (not_landed,) = con.execute(
-            f"SELECT count(DISTINCT source_row) FROM {MALFORMED}"
-        ).fetchone()
-        rows_read = _count(con, LANDING) + not_landed
-        # ingest_raw holds the delivered text too: the landing copy can go
-        con.execute(f"DROP TABLE {LANDING}")
+        _require_columns(delivery.responses, book, landed)
+        rows_read = _stage_raw(con, book)
         validate_delivery(con, book)
-        run_sql(con, responses_table.quarantine_sql(book), params, strict=False)
-        (rows_quarantined,) = con.execute(
-            'SELECT count(DISTINCT "row") FROM ingest_quarantine'
-        ).fetchone()
-        _check_quarantine_share(con, delivery.responses, rows_read, rows_quarantined)
-        run_sql(con, responses_table.accepted_sql(book), {"numbering": book.municipality_numbering})
-        frame.check_cells_covered(con, delivery.frame, book, responses_name)
-        run_sql(con, responses_table.routing_warnings_sql(book), params, strict=False)
-        run_sql(con, responses_table.responses_sql(book))
+        _quarantine(con, delivery.responses, book, params, rows_read)
+        _accept(con, delivery, book, params)
         _check_unchanged(raw_dir, wave, states)
         load.create_tables(con)
         load.replace_wave(con, wave, responses_name, read_from)
-        frame_extra = [c for c in frame_landed.columns if c not in frame.required_columns(book)]
-        return ingest_summary.build(
-            con,
-            book,
-            responses_name,
-            landed,
-            extra_columns=[c for c in landed.columns if c not in book.columns]
-            + [f"{FRAME_FILE}:{c}" for c in frame_extra],
-            rows_read=rows_read,
-        )
+        return _summary(con, book, responses_name, landed, frame_landed, rows_read)
     finally:
         load.drop_staging(con)
+
+
+def _require_columns(responses: Path, book: codebook.Codebook, landed: Landed) -> None:
+    missing = [raw for raw in book.columns if raw not in landed.columns]
+    if missing:
+        raise DeliveryError(
+            responses,
+            f"required column(s) missing: {', '.join(missing)} "
+            f"(every column of the codebook {book.path.name} is required)",
+            row=1,
+            column=missing[0],
+        )
+
+
+def _stage_raw(con: duckdb.DuckDBPyConnection, book: codebook.Codebook) -> int:
+    """Copy the landed rows to ingest_raw; how many rows the delivery has, landed or not."""
+    run_sql(con, responses_table.raw_sql(book))
+    # a row that is not landed may have several records (formula cells): rows count once
+    (not_landed,) = con.execute(f"SELECT count(DISTINCT source_row) FROM {MALFORMED}").fetchone()
+    rows_read = _count(con, LANDING) + not_landed
+    # ingest_raw holds the delivered text too: the landing copy can go
+    con.execute(f"DROP TABLE {LANDING}")
+    return rows_read
+
+
+def _quarantine(
+    con: duckdb.DuckDBPyConnection,
+    responses: Path,
+    book: codebook.Codebook,
+    params: dict,
+    rows_read: int,
+) -> None:
+    """Quarantine the rows that fail a check; refuse the wave if too many do."""
+    run_sql(con, responses_table.quarantine_sql(book), params, strict=False)
+    (rows_quarantined,) = con.execute(
+        'SELECT count(DISTINCT "row") FROM ingest_quarantine'
+    ).fetchone()
+    _check_quarantine_share(con, responses, rows_read, rows_quarantined)
+
+
+def _accept(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, book: codebook.Codebook, params: dict
+) -> None:
+    """Type the rows that passed into the staged responses, the frame covering their cells."""
+    run_sql(con, responses_table.accepted_sql(book), {"numbering": book.municipality_numbering})
+    frame.check_cells_covered(con, delivery.frame, book, delivery.name(delivery.responses))
+    run_sql(con, responses_table.routing_warnings_sql(book), params, strict=False)
+    run_sql(con, responses_table.responses_sql(book))
+
+
+def _summary(
+    con: duckdb.DuckDBPyConnection,
+    book: codebook.Codebook,
+    responses_name: str,
+    landed: Landed,
+    frame_landed: Landed,
+    rows_read: int,
+) -> ingest_summary.IngestReport:
+    """The wave's report, with the columns either file has beyond what is required."""
+    frame_extra = [c for c in frame_landed.columns if c not in frame.required_columns(book)]
+    return ingest_summary.build(
+        con,
+        book,
+        responses_name,
+        landed,
+        extra_columns=[c for c in landed.columns if c not in book.columns]
+        + [f"{FRAME_FILE}:{c}" for c in frame_extra],
+        rows_read=rows_read,
+    )
 
 
 def _check_unchanged(raw_dir: Path, wave: int, before: dict[str, tuple]) -> None:

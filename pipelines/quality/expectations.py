@@ -93,6 +93,15 @@ def _ordered(gxe, low: str, high: str, *, strictly: bool = False) -> object:
     )
 
 
+def _hidden_and_shown() -> tuple:
+    """The GX row conditions of a suppressed row and of a shown one."""
+    from great_expectations.expectations.row_conditions import Column
+
+    hidden = Column("suppressed") == True  # noqa: E712 (a GX row condition, not a test)
+    shown = Column("suppressed") == False  # noqa: E712
+    return hidden, shown
+
+
 # changes: the numbers of a change, NULL exactly when either side is suppressed; se and
 # p_value may also be NULL where withheld (marts.md §8), p_value where se is 0, and the
 # interval with se at the last level.
@@ -105,8 +114,7 @@ def _changes_rules() -> list:
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
-    hidden = Column("suppressed") == True  # noqa: E712 (a GX row condition, not a test)
-    shown = Column("suppressed") == False  # noqa: E712
+    hidden, shown = _hidden_and_shown()
     return [
         *_common_rules(gxe, "changes"),
         _ordered(gxe, "wave_from", "wave_to", strictly=True),
@@ -161,15 +169,21 @@ def _differences_rules() -> list:
 
 def _estimate_rules(mart: str, min_cell_size: int) -> list:
     import great_expectations.expectations as gxe
-    from great_expectations.expectations.row_conditions import Column
 
     measures = MART[mart].measure_names
-    small = Column("n") < min_cell_size
-    large = Column("n") >= min_cell_size
-    hidden = Column("suppressed") == True  # noqa: E712 (a GX row condition, not a test)
-    shown = Column("suppressed") == False  # noqa: E712
-    shares = Column("measure").is_not_in(list(MEAN_RANGES))
-    rules = [
+    return [
+        *_estimate_shape(gxe, mart, measures),
+        *_estimate_ranges(gxe, measures),
+        *_suppression_kinds(gxe, min_cell_size),
+        *_suppressed_values(gxe),
+        _precision(gxe),
+        *_distribution_sums(gxe, measures),
+    ]
+
+
+def _estimate_shape(gxe, mart: str, measures: tuple[str, ...]) -> list:
+    """The columns, the key, the NULLs and the measures and breakdowns of an estimate mart."""
+    return [
         gxe.ExpectTableColumnsToMatchOrderedList(
             column_list=list(gate_columns(mart)),
             description=(
@@ -185,6 +199,16 @@ def _estimate_rules(mart: str, min_cell_size: int) -> list:
         gxe.ExpectColumnValuesToBeInSet(
             column="breakdown", value_set=list(BREAKDOWNS), description="a breakdown of §4"
         ),
+    ]
+
+
+def _estimate_ranges(gxe, measures: tuple[str, ...]) -> list:
+    """The range of each number: shares and means, se and deff, the interval around the
+    estimate."""
+    from great_expectations.expectations.row_conditions import Column
+
+    shares = Column("measure").is_not_in(list(MEAN_RANGES))
+    return [
         *(
             gxe.ExpectColumnValuesToBeBetween(
                 column=c,
@@ -214,6 +238,16 @@ def _estimate_rules(mart: str, min_cell_size: int) -> list:
         ),
         _ordered(gxe, "ci_lower", "estimate"),
         _ordered(gxe, "estimate", "ci_upper"),
+    ]
+
+
+def _suppression_kinds(gxe, min_cell_size: int) -> list:
+    """Which suppression a row has: primary exactly below the minimum cell size, and
+    `suppressed` agreeing with it."""
+    from great_expectations.expectations.row_conditions import Column
+
+    hidden, shown = _hidden_and_shown()
+    return [
         gxe.ExpectColumnValuesToBeInSet(
             column="suppression",
             value_set=list(SUPPRESSION_KINDS),
@@ -222,13 +256,13 @@ def _estimate_rules(mart: str, min_cell_size: int) -> list:
         gxe.ExpectColumnValuesToBeInSet(
             column="suppression",
             value_set=["primary"],
-            row_condition=small,
+            row_condition=Column("n") < min_cell_size,
             description=f"primary suppression when n < {min_cell_size}",
         ),
         gxe.ExpectColumnValuesToBeInSet(
             column="suppression",
             value_set=["none", "secondary"],
-            row_condition=large,
+            row_condition=Column("n") >= min_cell_size,
             description=f"no primary suppression when n >= {min_cell_size}",
         ),
         gxe.ExpectColumnValuesToBeInSet(
@@ -243,6 +277,16 @@ def _estimate_rules(mart: str, min_cell_size: int) -> list:
             row_condition=shown,
             description="not suppressed exactly when suppression is none",
         ),
+    ]
+
+
+def _suppressed_values(gxe) -> list:
+    """The numbers of a suppressed row are NULL; those of a shown row are present, but for
+    what the last level withholds (marts.md §8)."""
+    from great_expectations.expectations.row_conditions import Column
+
+    hidden, shown = _hidden_and_shown()
+    return [
         *(
             gxe.ExpectColumnValuesToBeNull(
                 column=c, row_condition=hidden, description=f"{c} is NULL when suppressed"
@@ -274,22 +318,26 @@ def _estimate_rules(mart: str, min_cell_size: int) -> list:
             )
             for c, other in (("se", "deff"), ("deff", "se"))
         ),
-        _precision(gxe),
     ]
-    if set(DISTRIBUTIONS) & set(measures):
-        rules.append(
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=DISTRIBUTION_SLACK,
-                column_B=DISTRIBUTION_GAP,
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-                description=(
-                    "the estimates of a distribution measure ("
-                    + ", ".join(d for d in DISTRIBUTIONS if d in measures)
-                    + ") sum to 1 per (wave, breakdown, group_code), among unsuppressed "
-                    "groups, within what rounding explains: half a unit of the group's "
-                    "precision per item"
-                ),
-            )
+
+
+def _distribution_sums(gxe, measures: tuple[str, ...]) -> list:
+    """The estimates of a distribution measure sum to 1; none for a mart without one."""
+    distributions = [d for d in DISTRIBUTIONS if d in measures]
+    if not distributions:
+        return []
+    return [
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=DISTRIBUTION_SLACK,
+            column_B=DISTRIBUTION_GAP,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description=(
+                "the estimates of a distribution measure ("
+                + ", ".join(distributions)
+                + ") sum to 1 per (wave, breakdown, group_code), among unsuppressed "
+                "groups, within what rounding explains: half a unit of the group's "
+                "precision per item"
+            ),
         )
-    return rules
+    ]

@@ -2,7 +2,7 @@
 
 `write_report` (page.py) renders one self-contained page per wave from the templates in
 `templates/`; `sections.py` draws its charts, `changes.py` lists what changed since the
-previous wave and `statements.py` evaluates the statements of `published-figures.csv`.
+previous wave and `statements/` evaluates the statements of `published-figures.csv`.
 """
 
 from pipelines.report.page import Report, write_report

@@ -9,7 +9,7 @@ import duckdb
 from pipelines.estimation.significance import benjamini_hochberg
 from pipelines.marts.measures import MEASURES
 from pipelines.report import formatting as fmt
-from pipelines.report.statements import SIGNIFICANCE
+from pipelines.report.statements.significance import SIGNIFICANCE
 
 # The measures whose change since the last survey the page lists (totals only).
 HEADLINE_CHANGES = (

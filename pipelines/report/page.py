@@ -29,7 +29,9 @@ from pipelines.report.changes import changes
 from pipelines.report.published import opened, published_version
 from pipelines.report.rows import MartRow
 from pipelines.report.sections import SECTIONS, show
-from pipelines.report.statements import Result, check, load_statements
+from pipelines.report.statements.base import Result
+from pipelines.report.statements.evaluation import check
+from pipelines.report.statements.reading import load_statements
 
 Con = duckdb.DuckDBPyConnection
 # the libraries whose versions can change the page's bytes

@@ -13,7 +13,7 @@ from pipelines.marts.measures import MEASURES
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
 from pipelines.report.rows import MartRow, has_wave, read_rows, read_test
-from pipelines.report.statements import SIGNIFICANCE
+from pipelines.report.statements.significance import SIGNIFICANCE
 from pipelines.warehouse import label_tables
 
 Con = duckdb.DuckDBPyConnection

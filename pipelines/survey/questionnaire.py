@@ -184,144 +184,132 @@ REFORM_TRYKK = {
 }
 
 
-def _variables() -> tuple[Variable, ...]:
-    v: list[Variable] = [
-        Variable("resp_id", "id", "Respondent-ID", group="bakgrunn"),
-        Variable("kommunenr", "municipality", "Kommunen arbeidsplassen ligger i", group="bakgrunn"),
+# In the questionnaire's order; a battery asks one variable per item.
+VARIABLES: tuple[Variable, ...] = (
+    Variable("resp_id", "id", "Respondent-ID", group="bakgrunn"),
+    Variable("kommunenr", "municipality", "Kommunen arbeidsplassen ligger i", group="bakgrunn"),
+    Variable("forvaltningsniva", "code", "Forvaltningsnivå", FORVALTNINGSNIVAER, group="bakgrunn"),
+    Variable("sektor", "code", "Sektor", SEKTORER, group="bakgrunn"),
+    Variable(
+        "virksomhetstype",
+        "code",
+        "Type arbeidsplass",
+        {code: label for code, (label, _) in VIRKSOMHETSTYPER.items()},
+        group="bakgrunn",
+    ),
+    Variable("ansatte", "code", "Antall ansatte", ANSATTE, group="bakgrunn"),
+    *(
         Variable(
-            "forvaltningsniva", "code", "Forvaltningsnivå", FORVALTNINGSNIVAER, group="bakgrunn"
-        ),
-        Variable("sektor", "code", "Sektor", SEKTORER, group="bakgrunn"),
-        Variable(
-            "virksomhetstype",
+            f"innov_{item}",
             "code",
-            "Type arbeidsplass",
-            {code: label for code, (label, _) in VIRKSOMHETSTYPER.items()},
-            group="bakgrunn",
-        ),
-        Variable("ansatte", "code", "Antall ansatte", ANSATTE, group="bakgrunn"),
-    ]
-    for item, label in INNOVATION_TYPES.items():
-        v.append(
-            Variable(
-                f"innov_{item}",
-                "code",
-                f"Innført nye eller vesentlig endrede {label.lower()} de to siste årene",
-                YES_NO_DK,
-                group="innovasjon",
-            )
-        )
-    v += [
-        Variable(
-            "utvikling",
-            "code",
-            "Har det pågått utvikling av nye løsninger?",
+            f"Innført nye eller vesentlig endrede {label.lower()} de to siste årene",
             YES_NO_DK,
-            (NON_INNOVATOR,),
             group="innovasjon",
-        ),
-        Variable(
-            "storste_hemmer",
-            "code",
-            "Hva var den største hemmeren?",
-            {code: label for code, (_, label) in FACTORS.items()} | {99: "Vet ikke"},
-            (NON_INNOVATOR, DEVELOPING),
-            group="faktorer",
-        ),
-    ]
-    for item, label in INNOVATION_TYPES.items():
-        v.append(
-            Variable(
-                f"nyeste_{item}",
-                "flag",
-                f"Den nyeste innovasjonen gjelder {label.lower()}",
-                FLAG,
-                (INNOVATOR,),
-                group="innovasjon",
-            )
         )
-    v += [
+        for item, label in INNOVATION_TYPES.items()
+    ),
+    Variable(
+        "utvikling",
+        "code",
+        "Har det pågått utvikling av nye løsninger?",
+        YES_NO_DK,
+        (NON_INNOVATOR,),
+        group="innovasjon",
+    ),
+    Variable(
+        "storste_hemmer",
+        "code",
+        "Hva var den største hemmeren?",
+        {code: label for code, (_, label) in FACTORS.items()} | {99: "Vet ikke"},
+        (NON_INNOVATOR, DEVELOPING),
+        group="faktorer",
+    ),
+    *(
         Variable(
-            "kjerne",
-            "code",
-            "Griper den nyeste innovasjonen direkte inn i arbeidsplassens kjerneoppgaver?",
-            KJERNE,
+            f"nyeste_{item}",
+            "flag",
+            f"Den nyeste innovasjonen gjelder {label.lower()}",
+            FLAG,
             (INNOVATOR,),
             group="innovasjon",
-        ),
-        Variable(
-            "nyhet",
-            "code",
-            "Er innovasjonen en forbedring eller en helt ny tilnærming?",
-            NYHET,
-            (INNOVATOR, CORE_TASK),
-            group="innovasjon",
-        ),
-    ]
-    for item, label in FACTORS.values():
-        v.append(
-            Variable(
-                f"f_{item}",
-                "code",
-                f"I hvilken grad fremmet eller hemmet faktoren den nyeste innovasjonen: {label}",
-                FACTOR_SCALE,
-                (INNOVATOR,),
-                group="faktorer",
-            )
         )
-    v += [
+        for item, label in INNOVATION_TYPES.items()
+    ),
+    Variable(
+        "kjerne",
+        "code",
+        "Griper den nyeste innovasjonen direkte inn i arbeidsplassens kjerneoppgaver?",
+        KJERNE,
+        (INNOVATOR,),
+        group="innovasjon",
+    ),
+    Variable(
+        "nyhet",
+        "code",
+        "Er innovasjonen en forbedring eller en helt ny tilnærming?",
+        NYHET,
+        (INNOVATOR, CORE_TASK),
+        group="innovasjon",
+    ),
+    *(
         Variable(
-            "mislykket",
+            f"f_{item}",
             "code",
-            "Igangsatt innovasjon som ikke ga forventet forbedring de to siste årene?",
-            YES_NO_DK,
-            group="mislykkede forsøk",
-        ),
+            f"I hvilken grad fremmet eller hemmet faktoren den nyeste innovasjonen: {label}",
+            FACTOR_SCALE,
+            (INNOVATOR,),
+            group="faktorer",
+        )
+        for item, label in FACTORS.values()
+    ),
+    Variable(
+        "mislykket",
+        "code",
+        "Igangsatt innovasjon som ikke ga forventet forbedring de to siste årene?",
+        YES_NO_DK,
+        group="mislykkede forsøk",
+    ),
+    Variable(
+        "mislykket_type",
+        "code",
+        "Type av det (siste) mislykkede forsøket",
+        MISLYKKET_TYPE,
+        (FAILED,),
+        group="mislykkede forsøk",
+    ),
+    *(
         Variable(
-            "mislykket_type",
-            "code",
-            "Type av det (siste) mislykkede forsøket",
-            MISLYKKET_TYPE,
+            f"arsak_{item}",
+            "flag",
+            f"Hvorfor lyktes det ikke: {label}",
+            FLAG,
             (FAILED,),
             group="mislykkede forsøk",
-        ),
-    ]
-    for item, label in REASONS.items():
-        v.append(
-            Variable(
-                f"arsak_{item}",
-                "flag",
-                f"Hvorfor lyktes det ikke: {label}",
-                FLAG,
-                (FAILED,),
-                group="mislykkede forsøk",
-            )
         )
-    for item, label in CULTURE_STATEMENTS.items():
-        v.append(Variable(f"kultur_{item}", "code", label, AGREEMENT, group="kultur"))
-    v += [
-        Variable(
-            "reform_trykk",
-            "code",
-            "Har kommune-/regionreformen gitt større innovasjonstrykk?",
-            REFORM_TRYKK,
-            (MERGING,),
-            group="reform",
-        ),
-        Variable(
-            "fritekst_nyeste",
-            "text",
-            "Beskrivelse av den nyeste innovasjonen (fritekst, forlater aldri varehuset)",
-            routing=(INNOVATOR,),
-            group="innovasjon",
-        ),
-        Variable("startet", "timestamp", "Intervjuet startet", group="intervju"),
-        Variable("fullfort", "timestamp", "Intervjuet fullført", group="intervju"),
-    ]
-    return tuple(v)
-
-
-VARIABLES: tuple[Variable, ...] = _variables()
+        for item, label in REASONS.items()
+    ),
+    *(
+        Variable(f"kultur_{item}", "code", label, AGREEMENT, group="kultur")
+        for item, label in CULTURE_STATEMENTS.items()
+    ),
+    Variable(
+        "reform_trykk",
+        "code",
+        "Har kommune-/regionreformen gitt større innovasjonstrykk?",
+        REFORM_TRYKK,
+        (MERGING,),
+        group="reform",
+    ),
+    Variable(
+        "fritekst_nyeste",
+        "text",
+        "Beskrivelse av den nyeste innovasjonen (fritekst, forlater aldri varehuset)",
+        routing=(INNOVATOR,),
+        group="innovasjon",
+    ),
+    Variable("startet", "timestamp", "Intervjuet startet", group="intervju"),
+    Variable("fullfort", "timestamp", "Intervjuet fullført", group="intervju"),
+)
 BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
 
 INNOVATION_COLUMNS = tuple(f"innov_{item}" for item in INNOVATION_TYPES)

@@ -19,7 +19,8 @@ import pytest
 
 from pipelines import paths
 from pipelines.report.published import opened, published_version
-from pipelines.report.statements import check, load_statements
+from pipelines.report.statements.evaluation import check
+from pipelines.report.statements.reading import load_statements
 
 STATEMENTS = load_statements(paths.published_figures())
 

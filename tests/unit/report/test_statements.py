@@ -10,17 +10,12 @@ import pytest
 from pipelines.marts.breakdowns import BREAKDOWNS
 from pipelines.marts.measures import MARTS
 from pipelines.report.rows import MartRow
-from pipelines.report.statements import (
-    KINDS,
-    Close,
-    Statement,
-    StatementsFileError,
-    Top,
-    Value,
-    check,
-    evaluate,
-    load_statements,
-)
+from pipelines.report.statements.base import Statement
+from pipelines.report.statements.estimates import Close, Value
+from pipelines.report.statements.evaluation import check, evaluate
+from pipelines.report.statements.kinds import KINDS
+from pipelines.report.statements.rankings import Top
+from pipelines.report.statements.reading import StatementsFileError, load_statements
 from tests.mart_fixtures import create_mart_table
 
 PUBLISHED = Path(__file__).resolve().parents[3] / "data" / "published-figures.csv"

@@ -11,12 +11,9 @@ import pytest
 
 from pipelines import paths
 from pipelines.report.rows import GroupTest, MartRow
-from pipelines.report.statements import (
-    SignificanceStatement,
-    evaluate,
-    evaluate_test,
-    load_statements,
-)
+from pipelines.report.statements.base import SignificanceStatement
+from pipelines.report.statements.evaluation import evaluate, evaluate_test
+from pipelines.report.statements.reading import load_statements
 from tests import reference_estimator as ref
 from tests.reference_samples import reference_marts, sample_wave
 
