@@ -24,7 +24,7 @@ import pyarrow as pa
 from pipelines import paths
 from pipelines.provenance import code_version
 from pipelines.publish.release import Gate
-from pipelines.quality.validation import GateResult
+from pipelines.quality.mart_validation import GateResult
 
 CHECK = "quality_gate"
 DATA_VERSION = "data_version"
@@ -55,7 +55,7 @@ def _code() -> str:
 def gate_mart(mart: str, df: pd.DataFrame, min_cell_size: int) -> GateResult:
     """Validate one wave of ``mart``; a failure's Data Docs go to the private folder."""
     # GX costs seconds to import: only a process that validates pays for it
-    from pipelines.quality.validation import run_gate
+    from pipelines.quality.mart_validation import run_gate
 
     return run_gate(mart, df, min_cell_size, paths.quality_docs_dir())
 

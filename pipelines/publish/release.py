@@ -61,7 +61,7 @@ from pipelines.warehouse.release_records import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from pipelines.quality.validation import GateResult
+    from pipelines.quality.mart_validation import GateResult
 
 # 2: a version holds the open-data files (`open_data`) and the digest they carry
 MANIFEST_FORMAT = 2
@@ -190,7 +190,7 @@ def _verdicts(
     """The gate's verdict on every published mart; raise if any failed."""
     # Imported here, as the pages below: the quality package loads pandas, which importing
     # pipelines.publish does not.
-    from pipelines.quality.validation import QualityGateError
+    from pipelines.quality.mart_validation import QualityGateError
 
     results = tuple(gate(mart, t.to_pandas(), min_cell_size) for mart, t in published.items())
     if not all(r.success for r in results):

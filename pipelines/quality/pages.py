@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from pipelines.quality.expectations import expectations_for
 
 if TYPE_CHECKING:
-    from pipelines.quality.validation import GateResult
+    from pipelines.quality.mart_validation import GateResult
 
 # The folder of a version that holds its pages, and the name of the GX site.
 QUALITY_PAGES = "quality"

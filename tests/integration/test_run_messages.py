@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from pipelines.orchestration import quality_checks, run
-from pipelines.quality.validation import GateFailure, GateResult
+from pipelines.quality.mart_validation import GateFailure, GateResult
 from pipelines.survey import codebook
 from tests.ingest_fixtures import (
     REFERENCE_DIR,

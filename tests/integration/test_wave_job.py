@@ -22,8 +22,8 @@ from pipelines.marts.measures import PUBLISHED_MARTS
 from pipelines.orchestration import mart_assets, metadata, quality_checks
 from pipelines.publish import release
 from pipelines.publish.layout import read_manifest
-from pipelines.quality import validation as quality_gate
-from pipelines.quality.validation import GateResult
+from pipelines.quality import mart_validation as quality_gate
+from pipelines.quality.mart_validation import GateResult
 from tests.data_docs import validation_pages
 from tests.mart_fixtures import planting
 from tests.wave_runs import wave_run
