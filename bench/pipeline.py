@@ -1,6 +1,6 @@
 """The measured pipeline: the Dagster job `wave_job` run in-process for one wave, as
-`make run` runs it (built by pipelines/definitions.py: build_definitions, with the default
-resources), against an ephemeral instance (nothing of the project's .dagster/).
+`make run` runs it (built by pipelines/orchestration/definitions.py: build_definitions,
+with the default resources), against an ephemeral instance (nothing of the project's .dagster/).
 
 The fixed start-up — importing Dagster, the definitions and Great Expectations, and making
 the instance — is timed apart from the run, so that the pipeline's time excludes it.

@@ -60,8 +60,8 @@ def _instance() -> dg.DagsterInstance:
 
 
 def wave_job(definitions: dg.Definitions = defs) -> dg.JobDefinition:
-    """The wave job of ``definitions`` (pipelines/definitions.py: build_definitions) with the
-    terminal's logger (RUN_CONFIG configures it)."""
+    """The wave job of ``definitions`` (pipelines/orchestration/definitions.py:
+    build_definitions) with the terminal's logger (RUN_CONFIG configures it)."""
     return definitions.resolve_job_def("wave_job").with_logger_defs({"terminal": terminal_logger})
 
 

@@ -114,27 +114,44 @@ def build_catalog(marts_dir: Path) -> Path:
     return marts_dir / CATALOG
 
 
-def released_files(marts_dir: Path) -> list[ReleasedFile]:
-    """Every Parquet file of every version under `marts_dir`, by mart, wave and version."""
+@dataclass(frozen=True)
+class _Version:
+    wave: int
+    folder: Path
+    manifest: dict
+    is_latest: bool
+
+
+def _versions(marts_dir: Path) -> list[_Version]:
+    """Every version under `marts_dir` with its manifest, by wave and version."""
     found = []
     for wave, release in release_dirs(marts_dir).items():
         latest = latest_version(release)
         for version in versions(release):
-            manifest = read_manifest(release / version)
-            created = datetime.fromisoformat(manifest["created"]).replace(tzinfo=None)
-            for file in manifest["files"]:
-                found.append(
-                    ReleasedFile(
-                        mart=file["mart"],
-                        wave=wave,
-                        version=version,
-                        created=created,
-                        rows=file["rows"],
-                        is_latest=version == latest,
-                        path=str((release / version / file["path"]).resolve()),
-                        manifest_path=str((release / version / MANIFEST).resolve()),
-                    )
+            found.append(
+                _Version(
+                    wave, release / version, read_manifest(release / version), version == latest
                 )
+            )
+    return found
+
+
+def released_files(marts_dir: Path) -> list[ReleasedFile]:
+    """Every Parquet file of every version under `marts_dir`, by mart, wave and version."""
+    found = [
+        ReleasedFile(
+            mart=file["mart"],
+            wave=v.wave,
+            version=v.folder.name,
+            created=datetime.fromisoformat(v.manifest["created"]).replace(tzinfo=None),
+            rows=file["rows"],
+            is_latest=v.is_latest,
+            path=str((v.folder / file["path"]).resolve()),
+            manifest_path=str((v.folder / MANIFEST).resolve()),
+        )
+        for v in _versions(marts_dir)
+        for file in v.manifest["files"]
+    ]
     return sorted(
         found, key=lambda f: (PUBLISHED_MARTS.index(f.mart), f.wave, version_number(f.version))
     )
@@ -143,26 +160,21 @@ def released_files(marts_dir: Path) -> list[ReleasedFile]:
 def version_files(marts_dir: Path) -> list[VersionFile]:
     """Every data file of every version under `marts_dir` (its Parquet and open-data files,
     as its manifest lists them), by wave, version and name."""
-    found = []
-    for wave, release in release_dirs(marts_dir).items():
-        latest = latest_version(release)
-        for version in versions(release):
-            manifest = read_manifest(release / version)
-            for file in [*manifest["files"], *manifest.get(OPEN_DATA, [])]:
-                kind = format_of(file["path"])
-                found.append(
-                    VersionFile(
-                        wave=wave,
-                        version=version,
-                        file=file["path"],
-                        format=kind.name,
-                        serves=kind.serves,
-                        bytes=file["bytes"],
-                        sha256=file["sha256"],
-                        is_latest=version == latest,
-                        path=str((release / version / file["path"]).resolve()),
-                    )
-                )
+    found = [
+        VersionFile(
+            wave=v.wave,
+            version=v.folder.name,
+            file=file["path"],
+            format=format_of(file["path"]).name,
+            serves=format_of(file["path"]).serves,
+            bytes=file["bytes"],
+            sha256=file["sha256"],
+            is_latest=v.is_latest,
+            path=str((v.folder / file["path"]).resolve()),
+        )
+        for v in _versions(marts_dir)
+        for file in [*v.manifest["files"], *v.manifest.get(OPEN_DATA, [])]
+    ]
     return sorted(found, key=lambda f: (f.wave, version_number(f.version), f.file))
 
 

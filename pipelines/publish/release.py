@@ -78,7 +78,7 @@ PARQUET_OPTIONS = {
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 # (mart, one wave of it as a DataFrame, minimum cell size) -> result: in the pipeline the
-# verdicts of the run's blocking checks (pipelines/defs/gate.py), elsewhere e.g.
+# verdicts of the run's blocking checks (pipelines/orchestration/quality_checks.py), elsewhere e.g.
 # functools.partial(pipelines.quality.run_gate, docs_dir=<a private folder>): a failure's
 # Data Docs go there, and a new version holds the pages of the validations it passed.
 Gate = Callable[[str, "pd.DataFrame", int], "GateResult"]
