@@ -6,13 +6,20 @@ the minimum size, is the only one consistent with what is published — here, st
 such cell of every family has a certificate (pipelines/disclosure/certificates.py); and no
 suppressed group's estimate determined. Where a family misses it, `settle_precision`
 publishes its groups coarser (published_precision, §8's levels) and attacks again.
+
+The audit is the costliest step of a wave. `settle_precision` records its verdict with a
+digest of everything the audit read (disclosure_verdicts); the blocking check and publishing
+take that verdict when what they would audit has the same digest, code and minimum cell
+size, and audit afresh otherwise.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 import duckdb
 
@@ -21,6 +28,7 @@ from pipelines.disclosure.families import Family, UnrecordedRow, families
 from pipelines.estimation.published_rows import read_wave
 from pipelines.marts.disclosure_rules import COARSEST_LEVEL, number_kind, published_rounding
 from pipelines.marts.measures import MEASURES
+from pipelines.provenance import code_version
 from pipelines.warehouse.mart_tables import warehouse_table
 from pipelines.warehouse.sql_runner import run_model
 
@@ -53,10 +61,49 @@ def levels(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> dict[tuple, 
     return {(measure, breakdown, group): level for measure, breakdown, group, level in rows}
 
 
+@dataclass(frozen=True)
+class AuditInputs:
+    """Everything the audit of one wave of a mart reads: its rows as they would be published
+    now, the levels they are published at, and their per-cell records (audit_cells)."""
+
+    mart: str
+    wave: int
+    published: list[dict]
+    levels: dict[tuple, int]
+    cells: list[tuple]
+
+    def digest(self, min_cell_size: int) -> str:
+        """sha256 of the inputs with the code that audits them and the minimum cell size:
+        equal digests, equal verdicts."""
+        read = (self.published, sorted(self.levels.items()), self.cells)
+        text = repr((self.mart, self.wave, read, min_cell_size, _code()))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@cache
+def _code() -> str:
+    # the code cannot change under a running process; hashing it is once per process
+    return code_version()
+
+
+def audit_inputs(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> AuditInputs:
+    """What the audit of one wave of a mart would read in the warehouse now."""
+    return AuditInputs(
+        mart,
+        wave,
+        read_wave(con, mart, wave).to_pylist(),
+        levels(con, mart, wave),
+        audit_cells(con, mart, wave),
+    )
+
+
 def wave_families(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[Family]:
     """The families of one wave of a mart, as it would be published now."""
-    published = read_wave(con, mart, wave).to_pylist()
-    at = levels(con, mart, wave)
+    return _families(audit_inputs(con, mart, wave))
+
+
+def _families(inputs: AuditInputs) -> list[Family]:
+    at = inputs.levels
 
     def half_width(measure: str, breakdown: str, group: str, column: str) -> float:
         rounding = published_rounding(
@@ -64,7 +111,7 @@ def wave_families(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[
         )
         return 0.0 if rounding is None else rounding.unit / 2
 
-    return families(mart, wave, published, audit_cells(con, mart, wave), half_width)
+    return families(inputs.mart, inputs.wave, inputs.published, inputs.cells, half_width)
 
 
 def audit_cells(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[tuple]:
@@ -123,6 +170,15 @@ def settle_precision(
             if (family.breakdown, family.group_code) in flagged
         ]
         findings = audit(again, min_cell_size, search=level == COARSEST_LEVEL)
+    # What is left is the full audit's verdict on the settled rows: a family certified by
+    # small moves at some level is certified by the search too, and a family's level changes
+    # only its own rows. Recorded, so that the check and publishing need not audit again.
+    inputs = audit_inputs(con, mart, wave)
+    problems = [str(f) for f in findings] + _determined_hidden_estimates(inputs)
+    con.execute(
+        "INSERT OR REPLACE INTO disclosure_verdicts VALUES ($1, $2, $3, $4)",
+        [mart, wave, inputs.digest(min_cell_size), problems],
+    )
     return findings
 
 
@@ -143,16 +199,29 @@ def reconstruction_problems(
     con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int
 ) -> list[str]:
     """What the audit finds in the wave of the mart as it would be published now, in words:
-    splits it cannot certify, and suppressed estimates the published rows pin down."""
+    splits it cannot certify, and suppressed estimates the published rows pin down. The
+    verdict settle_precision recorded is taken when it was reached on the same inputs, code
+    and minimum cell size (AuditInputs.digest); otherwise the audit runs."""
+    inputs = audit_inputs(con, mart, wave)
+    recorded = con.execute(
+        "SELECT problems FROM disclosure_verdicts "
+        "WHERE mart = $mart AND wave = $wave AND audit_digest = $digest",
+        {"mart": mart, "wave": wave, "digest": inputs.digest(min_cell_size)},
+    ).fetchall()
+    return list(recorded[0][0]) if recorded else audit_problems(inputs, min_cell_size)
+
+
+def audit_problems(inputs: AuditInputs, min_cell_size: int) -> list[str]:
+    """The audit of ``inputs``, run afresh: reconstruction_problems without a record."""
     try:
-        found = wave_families(con, mart, wave)
+        found = _families(inputs)
     except UnrecordedRow as unrecorded:
         return [str(unrecorded)]
     findings = audit(found, min_cell_size)
-    return [str(f) for f in findings] + determined_hidden_estimates(con, mart, wave)
+    return [str(f) for f in findings] + _determined_hidden_estimates(inputs)
 
 
-def determined_hidden_estimates(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[str]:
+def _determined_hidden_estimates(inputs: AuditInputs) -> list[str]:
     """Suppressed groups whose estimate the published rows pin down (marts.md §5 (a)).
 
     The attacker is granted each group's weighted size W (from public frame counts and an
@@ -163,20 +232,17 @@ def determined_hidden_estimates(con: duckdb.DuckDBPyConnection, mart: str, wave:
     than a published estimate's own rounding. Tables whose groups do not split the total's
     denominator (a breakdown that leaves respondents without a group) cannot be differenced
     and are skipped."""
-    at = levels(con, mart, wave)
+    mart, wave, rows = inputs.mart, inputs.wave, inputs.published
     size: dict[tuple, float] = defaultdict(float)
-    for measure, item, breakdown, group, cell, n_h, big_n_h, n_d, _, _ in audit_cells(
-        con, mart, wave
-    ):
+    for measure, item, breakdown, group, cell, n_h, big_n_h, n_d, _, _ in inputs.cells:
         if cell is not None:
             size[(measure, item, breakdown, group)] += n_d * big_n_h / n_h
-    rows = read_wave(con, mart, wave).to_pylist()
     totals = {(r["measure"], r["item"]): r for r in rows if r["breakdown"] == "total"}
     tables: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         if r["breakdown"] != "total":
             tables[(r["measure"], r["item"], r["breakdown"])].append(r)
-    half = _estimate_half_widths(at)
+    half = _estimate_half_widths(inputs.levels)
     found = []
     for (measure, item, breakdown), groups in sorted(tables.items()):
         hidden = [g for g in groups if g["suppressed"]]

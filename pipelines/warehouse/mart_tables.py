@@ -4,7 +4,8 @@
 `mart_estimates` holds every estimate mart, keyed by the mart's name, with one view
 `mart_<name>` per mart; the comparison marts are tables of their own. Every column is NOT
 NULL unless the shape says it may be NULL. Beside them, `published_precision`: the coarser
-precision the reconstruction audit asks for a group (marts.md §8), which publishing honours.
+precision the reconstruction audit asks for a group (marts.md §8), which publishing honours,
+and `disclosure_verdicts`, the audit's verdict on the settled rows.
 
 Beside them, the private record of what was published (pipelines/warehouse/release_records.py):
 `release_estimates`, the full-precision estimate rows of every version made, and
@@ -16,6 +17,7 @@ from __future__ import annotations
 from pipelines.marts.measures import MARTS, PUBLISHED_MARTS
 from pipelines.marts.shapes import SHAPES
 from pipelines.warehouse.schema import (
+    DISCLOSURE_VERDICTS,
     MART_CHANGES,
     MART_DIFFERENCES,
     MART_ESTIMATES,
@@ -49,5 +51,7 @@ def mart_tables_sql() -> str:
         f"    SELECT * EXCLUDE (mart) FROM mart_estimates WHERE mart = '{mart}';"
         for mart in MARTS
     ]
-    tables = ddl((MART_ESTIMATES, MART_DIFFERENCES, MART_CHANGES, PUBLISHED_PRECISION))
+    tables = ddl(
+        (MART_ESTIMATES, MART_DIFFERENCES, MART_CHANGES, PUBLISHED_PRECISION, DISCLOSURE_VERDICTS)
+    )
     return tables + "\n".join(views) + "\n" + release_tables_sql()

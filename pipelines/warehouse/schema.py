@@ -388,6 +388,22 @@ PUBLISHED_PRECISION = Table(
     ),
     key=("mart", "wave", "measure", "breakdown", "group_code"),
 )
+DISCLOSURE_VERDICTS = Table(
+    "disclosure_verdicts",
+    "the reconstruction audit's verdict on each wave of a mart as settled "
+    "(pipelines/disclosure/audit.py), which the check and publishing take for the same inputs",
+    (
+        MART,
+        WAVE,
+        _aggregate(
+            "audit_digest",
+            "VARCHAR",
+            "sha256 of what the audit read, with the code and the minimum cell size",
+        ),
+        _aggregate("problems", "VARCHAR[]", "what the audit found, in words; empty: nothing"),
+    ),
+    key=("mart", "wave"),
+)
 DERIVED_TABLES = (
     WEIGHTS,
     RESPONDENTS,
@@ -396,6 +412,7 @@ DERIVED_TABLES = (
     MART_DIFFERENCES,
     MART_CHANGES,
     PUBLISHED_PRECISION,
+    DISCLOSURE_VERDICTS,
 )
 
 # --- the private record of what was published (pipelines/warehouse/release_records.py):

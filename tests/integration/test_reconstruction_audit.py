@@ -20,6 +20,8 @@ from pipelines.disclosure.audit import (
     ReconstructionError,
     audit,
     audit_cells,
+    audit_inputs,
+    audit_problems,
     hidden_estimate_bounds,
     reconstruction_problems,
     refuse_reconstruction,
@@ -133,9 +135,33 @@ def test_the_attack_recovers_nothing_from_what_is_published(sample_warehouse):
 @pytest.mark.parametrize("wave", SAMPLE_WAVES)
 def test_the_published_samples_meet_the_target(sample_warehouse, wave):
     """No group of any mart has a small cell without a certificate, and no suppressed
-    estimate is pinned down — on every sample wave as published."""
+    estimate is pinned down — on every sample wave as published: audited afresh, and in the
+    verdict the run recorded, which its check and publishing took."""
     for mart in MARTS:
+        assert audit_problems(audit_inputs(sample_warehouse, mart, wave), MIN) == []
         assert reconstruction_problems(sample_warehouse, mart, wave, MIN) == []
+
+
+def test_a_recorded_verdict_is_taken_only_for_the_inputs_it_was_reached_on(warehouse_2020):
+    """settle_precision's verdict stands for what it audited: a planted verdict under the
+    current digest is what the check would take, but a changed level or another minimum
+    cell size makes the audit run again (and find the real problems)."""
+    con = warehouse_2020
+    digest = audit_inputs(con, "factors", 2020).digest(MIN)
+    [(recorded,)] = con.execute(
+        "SELECT audit_digest FROM disclosure_verdicts WHERE mart = 'factors' AND wave = 2020"
+    ).fetchall()
+    assert recorded == digest
+    con.execute(
+        "UPDATE disclosure_verdicts SET problems = ['planted'] "
+        "WHERE mart = 'factors' AND wave = 2020"
+    )
+    assert reconstruction_problems(con, "factors", 2020, MIN) == ["planted"]
+    assert reconstruction_problems(con, "factors", 2020, MIN + 1) != ["planted"]
+    con.execute("DELETE FROM published_precision WHERE mart = 'factors' AND level > 0")
+    problems = reconstruction_problems(con, "factors", 2020, MIN)
+    assert problems and "planted" not in problems
+    assert settle_precision(con, "factors", 2020, MIN) == []  # as the module found it
 
 
 def test_full_precision_fails_the_audit(sample_warehouse):
@@ -284,6 +310,8 @@ def test_a_wave_of_many_small_groups_meets_the_target(tmp_path):
     con = built_2020(raw, tmp_path / "warehouse.duckdb")
     for mart in MARTS:
         assert reconstruction_problems(con, mart, 2020, MIN) == [], mart
+        # the verdict settling recorded is the full audit's
+        assert audit_problems(audit_inputs(con, mart, 2020), MIN) == [], mart
     levels = dict(
         con.execute("SELECT level, count(*) FROM published_precision GROUP BY level").fetchall()
     )
