@@ -9,18 +9,25 @@ See docs/ingest.md for the rules. Public entry points:
   a wave's typed delivery (``validation.validate_delivery``), the rules of every row.
 """
 
-from pipelines.ingest.delivery import Delivery, Discovery, discover, discover_waves, locate_delivery
-from pipelines.ingest.errors import DeliveryError
-from pipelines.ingest.ingest_summary import IngestReport
-from pipelines.ingest.wave import ingest_wave
+import importlib
 
-__all__ = [
-    "Delivery",
-    "DeliveryError",
-    "Discovery",
-    "IngestReport",
-    "discover",
-    "discover_waves",
-    "ingest_wave",
-    "locate_delivery",
-]
+# Each name is imported from its module when first asked for: reading and validating load
+# pandas, openpyxl, pyreadstat and pandera (about a second), which a process that only looks
+# for wave folders (`make run` with nothing to do, the sensor) does not need.
+_EXPORTS = {
+    "Delivery": "pipelines.ingest.delivery",
+    "Discovery": "pipelines.ingest.delivery",
+    "discover": "pipelines.ingest.delivery",
+    "discover_waves": "pipelines.ingest.delivery",
+    "locate_delivery": "pipelines.ingest.delivery",
+    "DeliveryError": "pipelines.ingest.errors",
+    "IngestReport": "pipelines.ingest.ingest_summary",
+    "ingest_wave": "pipelines.ingest.wave",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,6 +7,7 @@ import dagster as dg
 
 from pipelines import paths
 from pipelines.ingest.delivery import discover, discover_waves
+from pipelines.orchestration.freshness import observe
 from pipelines.orchestration.partitions import waves
 from pipelines.orchestration.recovery import ENTRY_TAG
 from pipelines.provenance import wave_fingerprints
@@ -86,6 +87,9 @@ def delivery_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg
     for problem in discovery.problems:
         context.log.warning(f"skipped: {problem}")
     found = discovery.waves
+    # so that the UI shows what a change of files made stale before any run
+    for wave in found:
+        observe(context.instance, wave)
     # The cursor holds the digest of each wave as last requested: same files, no new run.
     # Nor when the wave's latest successful run (of `make run`, say) was made from them.
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}

@@ -5,29 +5,30 @@ The changes into a wave depend on the earlier waves' releases: `release` of an e
 feeds `changes` of a later one, which feeds that wave's `release`. As assets (partitions
 aside) that is a cycle, which Dagster does not allow, so the dependency is kept in the data:
 the changes record which versions they compared with (compared_releases, the manifest's
-`compared_with`), and the delivery sensor and `make run` run a wave again when an earlier
-wave has a newer version."""
+`compared_with`), and the observable source `earlier_releases` (pipelines/orchestration/
+sources.py) changes its data version when an earlier wave has a newer version, which makes
+the wave's changes stale."""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import paths
-from pipelines.estimation import comparisons
 from pipelines.marts.measures import MARTS, description
 from pipelines.marts.shapes import SHAPES
 from pipelines.orchestration.metadata import column_schema, mart_result
 from pipelines.orchestration.partitions import wave_of, waves
+from pipelines.orchestration.sources import earlier_releases
 from pipelines.orchestration.warehouse_resource import transaction
 from pipelines.publish.layout import latest_before
 
 
-def _comparison_mart(mart: str, note: str):
+def _comparison_mart(mart: str, note: str, deps: tuple = ()):
     """The asset of a comparison mart: it reads the wave's estimate marts."""
     return dg.asset(
         name=mart,
         group_name="marts",
         partitions_def=waves,
-        deps=list(MARTS),
+        deps=[*MARTS, *deps],
         pool="warehouse",
         kinds={"duckdb"},
         description=f"{description(mart)} {note}",
@@ -41,6 +42,9 @@ def _comparison_mart(mart: str, note: str):
     "Benjamini–Hochberg q-values.",
 )
 def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+    # imported here, not at the top: a run with nothing to do loads the definitions only
+    from pipelines.estimation import comparisons
+
     wave = wave_of(context)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_differences(con, wave)
@@ -52,10 +56,14 @@ def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     "Compared at full precision with the version LATEST names of every earlier wave (the rows "
     "the warehouse kept of it, release_estimates), recorded in the release's manifest as "
     "compared_with. That dependency on the earlier waves' releases is in the data, not in "
-    "the asset graph (release → changes → release would be a cycle): when an earlier wave "
-    "gets a new version, the delivery sensor and make run run this wave again.",
+    "the asset graph (release → changes → release would be a cycle) but in the source "
+    "earlier_releases: when an earlier wave gets a new version, these changes are stale.",
+    deps=(earlier_releases,),
 )
 def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+    # imported here, not at the top: a run with nothing to do loads the definitions only
+    from pipelines.estimation import comparisons
+
     wave = wave_of(context)
     earlier = latest_before(paths.marts_dir(), wave)
     with warehouse.get_connection() as con, transaction(con):

@@ -2,6 +2,10 @@
 
 `make run`, the UI (through `defs`), the tests and the benchmark all build the pipeline with
 `build_definitions`; the tests swap its resources, never its assets or its job.
+
+Every asset carries one code version: the digest of the pipeline's code (SQL, Python,
+codebooks) and the minimum cell size it runs with. Dagster calls an asset made with another
+one stale (pipelines/orchestration/freshness.py), so changed code or settings run again.
 """
 
 from collections.abc import Mapping
@@ -15,12 +19,13 @@ from pipelines.orchestration import (
     mart_assets,
     release_assets,
     report_assets,
+    sources,
     warehouse_assets,
 )
-from pipelines.orchestration.resources import RESOURCES
+from pipelines.orchestration.resources import RESOURCES, min_cell_size_of
+from pipelines.provenance import code_version
 
 ASSETS = [
-    ingest_assets.raw_delivery,
     ingest_assets.validated_responses,
     warehouse_assets.reference_dimensions,
     warehouse_assets.respondents,
@@ -32,17 +37,31 @@ ASSETS = [
 CHECKS = mart_assets.mart_checks
 
 
+def pipeline_version(min_cell_size: int) -> str:
+    """The code version of every asset: the code's digest, shortened for the UI, and the
+    minimum cell size."""
+    return f"{code_version()[:16]}-k{min_cell_size}"
+
+
 def build_definitions(resources: Mapping[str, object] | None = None) -> dg.Definitions:
     """The pipeline's definitions, with ``resources`` in place of the default ones of the
     same key ("warehouse", "settings"). The folders the runs read and write are the
     environment's (pipelines/paths.py), as each run starts."""
+    resources = {**RESOURCES, **(resources or {})}
+    version = pipeline_version(min_cell_size_of(resources["settings"]))
     return dg.Definitions(
-        assets=ASSETS,
+        assets=[
+            *sources.SOURCES,
+            *(
+                a.map_asset_specs(lambda s: s.replace_attributes(code_version=version))
+                for a in ASSETS
+            ),
+        ],
         asset_checks=CHECKS,
         jobs=[automation.wave_job],
         sensors=[automation.delivery_sensor],
         schedules=[automation.annual_rebuild],
-        resources={**RESOURCES, **(resources or {})},
+        resources=resources,
     )
 
 

@@ -1,34 +1,16 @@
-"""Raw deliveries and their validation into the private warehouse."""
+"""Each wave's delivery validated into the private warehouse."""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import paths
-from pipelines.ingest import ingest_wave, locate_delivery
 from pipelines.orchestration.metadata import table_schema
 from pipelines.orchestration.partitions import wave_of, waves
 from pipelines.orchestration.resources import BarometerSettings
 from pipelines.orchestration.respondent_metadata import respondent_metadata
-from pipelines.provenance import sha256_file
+from pipelines.orchestration.sources import raw_delivery
 from pipelines.survey import codebook
 from pipelines.warehouse.schema import RESPONSES
-
-
-@dg.asset(group_name="raw_deliveries", partitions_def=waves, kinds={"file"})
-def raw_delivery(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """The vendor's files of one wave (delivery contract §1), as found in BAROMETER_RAW_DIR."""
-    delivery = locate_delivery(paths.raw_dir(), wave_of(context))
-    files = {
-        delivery.name(path): {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
-        for path in (delivery.responses, delivery.frame)
-    }
-    return dg.MaterializeResult(
-        metadata={
-            "folder": dg.MetadataValue.path(str(delivery.folder)),
-            "format": delivery.format,
-            "files": dg.MetadataValue.json(files),
-        }
-    )
 
 
 @dg.asset(
@@ -46,6 +28,9 @@ def validated_responses(
     the questionnaire) and loaded into the warehouse: canonical typed rows in `responses`,
     refused rows in `quarantine`, ignored answers in `routing_warnings`, the weighting frame
     in `frame`. A refused delivery changes nothing."""
+    # imported here, not at the top: a run with nothing to do loads the definitions only
+    from pipelines.ingest import ingest_wave
+
     wave = wave_of(context)
     with warehouse.get_connection() as con:
         report = ingest_wave(con, paths.raw_dir(), wave)

@@ -14,17 +14,23 @@ instance instead of validating again, so a warm run of unchanged waves validates
 rendered into the private quality folder, and nothing of it is published.
 """
 
+from __future__ import annotations
+
 import hashlib
 from functools import cache
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import pandas as pd
-import pyarrow as pa
 
 from pipelines import paths
 from pipelines.provenance import code_version
-from pipelines.publish.release import Gate
-from pipelines.quality.mart_validation import GateResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from pipelines.publish.release import Gate
+    from pipelines.quality.mart_validation import GateResult
 
 CHECK = "quality_gate"
 DATA_VERSION = "data_version"
@@ -42,6 +48,9 @@ _SEARCHED = 100
 
 def data_version(df: pd.DataFrame) -> str:
     """The digest of one wave of a mart as published: its rows, in order, and its columns."""
+    # imported here: pandas costs about half a second, which a run with nothing to do skips
+    import pandas as pd
+
     rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
     return hashlib.sha256(rows.tobytes() + ",".join(df.columns).encode()).hexdigest()
 
@@ -65,6 +74,9 @@ def _values(evaluation: dg.AssetCheckEvaluation) -> dict:
 
 
 def _as_pass(mart: str, metadata: dict) -> GateResult:
+    # imported here: the quality package loads pandas, which a run with nothing to do skips
+    from pipelines.quality.mart_validation import GateResult
+
     return GateResult(mart, True, metadata["expectations"], (), None, metadata[VALIDATION])
 
 
@@ -113,8 +125,9 @@ def gate_check(
 
 def checked_gate(context: dg.AssetExecutionContext) -> Gate:
     """The gate publishing takes: the verdict of this run's check of the same mart, data
-    version and minimum cell size, and a new validation where the run has none (a release
-    materialized without its checks, or data changed since the check)."""
+    version and minimum cell size; where the run has none (a run that redoes only a wave's
+    changes, a release materialized without its checks), an earlier pass of the same data,
+    code and minimum cell size; else a new validation."""
     records = context.instance.get_records_for_run(
         context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
@@ -128,7 +141,12 @@ def checked_gate(context: dg.AssetExecutionContext) -> Gate:
             passes[found] = _as_pass(mart, metadata)
 
     def gate(mart: str, df: pd.DataFrame, min_cell_size: int) -> GateResult:
-        checked = passes.get((mart, min_cell_size, data_version(df)))
-        return checked if checked is not None else gate_mart(mart, df, min_cell_size)
+        version = data_version(df)
+        checked = passes.get((mart, min_cell_size, version))
+        if checked is not None:
+            return checked
+        wanted = {DATA_VERSION: version, CODE_VERSION: _code(), MIN_CELL_SIZE: min_cell_size}
+        earlier = _earlier_pass(context.instance, mart, wanted)
+        return earlier[0] if earlier is not None else gate_mart(mart, df, min_cell_size)
 
     return gate

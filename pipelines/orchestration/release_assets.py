@@ -13,16 +13,15 @@ from pipelines.orchestration.metadata import column_schema, relation_metadata
 from pipelines.orchestration.partitions import wave_of, waves
 from pipelines.orchestration.quality_checks import checked_gate
 from pipelines.orchestration.resources import BarometerSettings
-from pipelines.provenance import ProvenanceError, unchanged_inputs
-from pipelines.publish import PublishError, build_catalog, code_version, publish_wave
+from pipelines.provenance import ProvenanceError, sha256_file, unchanged_inputs
 from pipelines.publish.layout import read_manifest
-from pipelines.publish.opendata import OPEN_DATA
-from pipelines.quality.pages import QUALITY_PAGES
 
 
 def _unchanged_inputs(con: duckdb.DuckDBPyConnection, wave: int) -> dict[str, str]:
     """What ingest read (provenance.unchanged_inputs); a ProvenanceError is refused as a
     PublishError, nothing of the wave being published."""
+    from pipelines.publish import PublishError
+
     try:
         return unchanged_inputs(con, paths.raw_dir(), wave)
     except ProvenanceError as e:
@@ -41,6 +40,11 @@ def release(
 ) -> dg.MaterializeResult:
     """The wave's marts as versioned Parquet with a manifest (docs/publishing.md), and the
     read-only analyst catalog rebuilt over the latest releases."""
+    # imported here, not at the top: a run with nothing to do loads the definitions only
+    from pipelines.publish import build_catalog, code_version, publish_wave
+    from pipelines.publish.opendata import OPEN_DATA
+    from pipelines.quality.pages import QUALITY_PAGES
+
     wave = wave_of(context)
     marts_dir = paths.marts_dir()
     with warehouse.get_connection() as con:
@@ -70,6 +74,8 @@ def release(
         }
         rows = {p.stem: reader.read_parquet(str(p)).shape[0] for p in files}
     return dg.MaterializeResult(
+        # the version LATEST names, by its manifest: the report is stale only when it changes
+        data_version=dg.DataVersion(f"{published.version}:{sha256_file(published.manifest_path)}"),
         metadata={
             **metadata,
             "version": published.version,
@@ -82,5 +88,5 @@ def release(
             "open data": dg.MetadataValue.json(
                 {f["path"]: f["format"] for f in read_manifest(published.path)[OPEN_DATA]}
             ),
-        }
+        },
     )

@@ -22,6 +22,10 @@ class BarometerSettings(dg.ConfigurableResource):
         return check_min_cell_size(value)
 
 
+def _environment_min_cell_size() -> int:
+    return int(os.environ.get("BAROMETER_MIN_CELL_SIZE", MIN_CELL_SIZE))
+
+
 @dg.resource(
     description="BarometerSettings from BAROMETER_MIN_CELL_SIZE "
     f"(default {MIN_CELL_SIZE}), read as each run starts."
@@ -29,9 +33,15 @@ class BarometerSettings(dg.ConfigurableResource):
 def settings_from_environment(_context: dg.InitResourceContext) -> BarometerSettings:
     # Read as the run starts, not when the definitions are imported: a process that imports
     # them once (a code server, a test session) runs with the environment of the run's time.
-    return BarometerSettings(
-        min_cell_size=int(os.environ.get("BAROMETER_MIN_CELL_SIZE", MIN_CELL_SIZE))
-    )
+    return BarometerSettings(min_cell_size=_environment_min_cell_size())
+
+
+def min_cell_size_of(settings: object) -> int:
+    """The minimum cell size a settings resource gives: a BarometerSettings' own, or the
+    environment's now. (The assets' code version holds it: definitions.pipeline_version.)"""
+    if isinstance(settings, BarometerSettings):
+        return settings.min_cell_size
+    return _environment_min_cell_size()
 
 
 RESOURCES = {

@@ -21,12 +21,14 @@ import duckdb
 
 from pipelines import paths
 from pipelines.ingest.delivery import discover
+from pipelines.orchestration import freshness
 from pipelines.orchestration.automation import run_tags
 from pipelines.orchestration.definitions import defs
 from pipelines.orchestration.interrupts import StopRequest, stop_on_signals
 from pipelines.orchestration.partitions import waves
 from pipelines.orchestration.terminal import problems, terminal_logger
 from pipelines.orchestration.warehouse_lock import WarehouseBusy, hold_warehouse
+from pipelines.publish.layout import latest_published
 
 # Published figures shown after a run: (mart, measure, item, what it is).
 HEADLINES = (
@@ -99,19 +101,31 @@ def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest)
     """Run each wave in turn, the earliest first, until a stop is requested; returns the
     waves that failed. The changes into a wave compare with every earlier wave's latest
     version, so an earlier wave's new version is made before the later waves run: each of
-    them then publishes a version that compared with it (docs/design.md, decision 22)."""
+    them then publishes a version that compared with it (docs/design.md, decision 22).
+
+    A wave runs only what Dagster finds stale or missing (pipelines/orchestration/
+    freshness.py); a wave with nothing to do, published and in the warehouse, says so."""
     instance.add_dynamic_partitions(waves.name, [str(w) for w in found])
     job = wave_job()
+    graph = defs.resolve_asset_graph()
     failed = []
     for wave in sorted(found):
         if stop.requested:
             break
+        freshness.observe(instance, wave)
+        due = freshness.to_run(instance, graph, wave)
+        latest = latest_published(paths.marts_dir(), wave)
+        if latest is not None and paths.warehouse_path().is_file() and not due:
+            print(f"{wave}: up to date, {latest.version}")
+            continue
         result = job.execute_in_process(
             partition_key=str(wave),
             instance=instance,
             raise_on_error=False,
             run_config=RUN_CONFIG,
             tags=run_tags(wave, entry="make run"),
+            # all of it when nothing is due but the release or the warehouse is missing
+            asset_selection=sorted(due) if due else None,
         )
         if not result.success:
             failed.append(wave)

@@ -10,12 +10,14 @@ from pipelines.orchestration.metadata import relation_metadata, table_schema
 from pipelines.orchestration.partitions import wave_of, waves
 from pipelines.orchestration.resources import BarometerSettings
 from pipelines.orchestration.respondent_metadata import respondent_metadata
+from pipelines.orchestration.sources import reference_data
 from pipelines.orchestration.warehouse_resource import transaction
 from pipelines.warehouse.schema import REF_MUNICIPALITY, RESPONDENTS
 
 
 @dg.asset(
     group_name="warehouse",
+    deps=[reference_data],
     pool="warehouse",
     kinds={"duckdb"},
     metadata={"dagster/column_schema": table_schema(REF_MUNICIPALITY)},

@@ -4,23 +4,26 @@ See docs/publishing.md. Importing this package does not import Great
 Expectations; the gate is passed in to `publish_wave`.
 """
 
-from pipelines.estimation.published_rows import read_wave
-from pipelines.marts.measures import MARTS
-from pipelines.provenance import code_version, wave_fingerprints
-from pipelines.publish.catalog import build_catalog
-from pipelines.publish.privacy import PrivacyError
-from pipelines.publish.release import PublishError, Release, publish_wave
-from pipelines.warehouse.mart_tables import MartTableError
+import importlib
 
-__all__ = [
-    "MARTS",
-    "MartTableError",
-    "PrivacyError",
-    "PublishError",
-    "Release",
-    "build_catalog",
-    "code_version",
-    "publish_wave",
-    "read_wave",
-    "wave_fingerprints",
-]
+# Each name is imported from its module when first asked for, so that importing
+# pipelines.publish.layout (the folders of the releases) loads no writer.
+_EXPORTS = {
+    "read_wave": "pipelines.estimation.published_rows",
+    "MARTS": "pipelines.marts.measures",
+    "code_version": "pipelines.provenance",
+    "wave_fingerprints": "pipelines.provenance",
+    "build_catalog": "pipelines.publish.catalog",
+    "PrivacyError": "pipelines.publish.privacy",
+    "PublishError": "pipelines.publish.release",
+    "Release": "pipelines.publish.release",
+    "publish_wave": "pipelines.publish.release",
+    "MartTableError": "pipelines.warehouse.mart_tables",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

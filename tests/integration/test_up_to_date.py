@@ -1,0 +1,118 @@
+"""`make run` does only what Dagster calls stale or missing (pipelines/orchestration/
+freshness.py): nothing for unchanged waves, which it reports up to date; a changed delivery
+redoes that wave and the later waves' changes; new code or settings make everything due.
+
+Waves 2020 and 2024 of the samples (the cheaper two to estimate), run in-process by
+`run_waves`, as `make run` runs them, in folders and an instance of this module's own.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.orchestration import definitions, freshness, run
+from pipelines.orchestration.interrupts import StopRequest
+from pipelines.orchestration.resources import BarometerSettings
+from pipelines.publish.layout import latest_published, read_manifest
+
+RAW_DIR = Path(__file__).resolve().parents[2] / "data" / "raw"
+WAVES = [2020, 2024]
+WAVE_ASSETS = {
+    "validated_responses",
+    "respondents",
+    "innovation",
+    "culture_index",
+    "factors",
+    "failures",
+    "reform_pressure",
+    "differences",
+    "changes",
+    "release",
+    "report",
+}
+
+
+class Project:
+    def __init__(self, root: Path):
+        self.raw = root / "raw"
+        self.marts = root / "marts"
+        self.instance = dg.DagsterInstance.ephemeral()
+
+    def run(self, capsys) -> tuple[list[str], list[dg.DagsterRun]]:
+        """run_waves over both waves: the lines it printed and the runs it made."""
+        before = {r.run_id for r in self.instance.get_runs()}
+        capsys.readouterr()
+        assert run.run_waves(self.instance, WAVES, StopRequest()) == []
+        printed = capsys.readouterr().out.splitlines()
+        made = [r for r in self.instance.get_runs() if r.run_id not in before]
+        return printed, sorted(made, key=lambda r: r.tags["dagster/partition"])
+
+    def due(self, graph, wave: int) -> set[str]:
+        return {k.to_user_string() for k in freshness.to_run(self.instance, graph, wave)}
+
+    def latest(self, wave: int) -> str:
+        return latest_published(self.marts, wave).version
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("up_to_date")
+    made = Project(root)
+    for folder in ("reference", *map(str, WAVES)):
+        shutil.copytree(RAW_DIR / folder, made.raw / folder)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BAROMETER_RAW_DIR", str(made.raw))
+        env.setenv("BAROMETER_MARTS_DIR", str(made.marts))
+        env.setenv("BAROMETER_WAREHOUSE", str(root / "warehouse.duckdb"))
+        env.setenv("BAROMETER_MIN_CELL_SIZE", "10")
+        assert run.run_waves(made.instance, WAVES, StopRequest()) == []
+        yield made
+
+
+def test_an_unchanged_run_does_nothing_and_says_so(project, capsys):
+    graph = definitions.defs.resolve_asset_graph()
+    assert [project.due(graph, wave) for wave in WAVES] == [set(), set()]
+    printed, made = project.run(capsys)
+    assert printed == ["2020: up to date, v0001", "2024: up to date, v0001"]
+    assert made == []
+
+
+def test_a_changed_frame_redoes_that_wave_and_the_later_waves_changes(project, capsys):
+    frame = project.raw / "2020" / "frame.csv"
+    header, first, *rest = frame.read_text(encoding="utf-8").splitlines()
+    cell, count = first.rsplit(",", 1)
+    frame.write_text("\n".join([header, f"{cell},{int(count) + 1}", *rest]) + "\n")
+    graph = definitions.defs.resolve_asset_graph()
+    assert freshness.observe(project.instance, 2020) == ["raw_delivery"]
+    assert project.due(graph, 2020) == WAVE_ASSETS
+    assert project.due(graph, 2024) == set()  # until 2020 has a new version
+
+    printed, made = project.run(capsys)
+    assert not any("up to date" in line for line in printed)
+    assert [r.tags["dagster/partition"] for r in made] == ["2020", "2024"]
+    selected = [{k.to_user_string() for k in r.asset_selection} for r in made]
+    assert selected == [WAVE_ASSETS, {"changes", "release", "report"}]
+    assert (project.latest(2020), project.latest(2024)) == ("v0002", "v0002")
+    compared = read_manifest(latest_published(project.marts, 2024).path)["compared_with"]
+    assert [(c["wave"], c["version"]) for c in compared] == [(2020, "v0002")]
+
+    printed, made = project.run(capsys)
+    assert printed == ["2020: up to date, v0002", "2024: up to date, v0002"]
+    assert made == []
+
+
+@pytest.mark.parametrize("change", ["code", "min_cell_size"])
+def test_new_code_or_settings_make_every_asset_due(project, change, monkeypatch):
+    """Every asset's code version holds the code's digest and the minimum cell size."""
+    settings = BarometerSettings(min_cell_size=10)
+    if change == "code":
+        monkeypatch.setattr(definitions, "code_version", lambda: "another code")
+    else:
+        settings = BarometerSettings(min_cell_size=11)
+    graph = definitions.build_definitions({"settings": settings}).resolve_asset_graph()
+    everything = {*WAVE_ASSETS, "reference_dimensions"}
+    assert [project.due(graph, wave) for wave in WAVES] == [everything, everything]
