@@ -33,7 +33,9 @@ _OBSERVED: tuple[tuple[dg.SourceAsset, Callable[[int], str], Callable[[int], dic
 )
 
 
-def _resolver(instance: dg.DagsterInstance, graph: BaseAssetGraph) -> CachingStaleStatusResolver:
+def resolver(instance: dg.DagsterInstance, graph: BaseAssetGraph) -> CachingStaleStatusResolver:
+    """Dagster's stale-status resolver over the instance as it is now: it caches what it
+    reads, so a new one is needed once a run or an observation has added events."""
     view = AssetGraphView(
         temporal_context=TemporalContext(effective_dt=get_current_datetime(), last_event_id=None),
         instance=instance,
@@ -64,13 +66,12 @@ def observe(instance: dg.DagsterInstance, wave: int) -> list[str]:
     return changed
 
 
-def to_run(instance: dg.DagsterInstance, graph: BaseAssetGraph, wave: int) -> set[dg.AssetKey]:
+def to_run(stale: CachingStaleStatusResolver, graph: BaseAssetGraph, wave: int) -> set[dg.AssetKey]:
     """The materializable assets of ``wave`` that are stale or missing, and those below them."""
-    resolver = _resolver(instance, graph)
     due = {
         key
         for key in graph.materializable_asset_keys
-        if resolver.get_status(key, str(wave) if graph.get(key).is_partitioned else None)
+        if stale.get_status(key, str(wave) if graph.get(key).is_partitioned else None)
         in (StaleStatus.STALE, StaleStatus.MISSING)
     }
     below = list(due)

@@ -109,15 +109,18 @@ def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest)
     job = wave_job()
     graph = defs.resolve_asset_graph()
     failed = []
+    stale = None  # the resolver, kept while no run or observation adds events
     for wave in sorted(found):
         if stop.requested:
             break
-        freshness.observe(instance, wave)
-        due = freshness.to_run(instance, graph, wave)
+        if freshness.observe(instance, wave) or stale is None:
+            stale = freshness.resolver(instance, graph)
+        due = freshness.to_run(stale, graph, wave)
         latest = latest_published(paths.marts_dir(), wave)
         if latest is not None and paths.warehouse_path().is_file() and not due:
             print(f"{wave}: up to date, {latest.version}")
             continue
+        stale = None
         result = job.execute_in_process(
             partition_key=str(wave),
             instance=instance,

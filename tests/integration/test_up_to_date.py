@@ -52,7 +52,8 @@ class Project:
         return printed, sorted(made, key=lambda r: r.tags["dagster/partition"])
 
     def due(self, graph, wave: int) -> set[str]:
-        return {k.to_user_string() for k in freshness.to_run(self.instance, graph, wave)}
+        stale = freshness.resolver(self.instance, graph)
+        return {k.to_user_string() for k in freshness.to_run(stale, graph, wave)}
 
     def latest(self, wave: int) -> str:
         return latest_published(self.marts, wave).version
