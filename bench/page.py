@@ -6,7 +6,7 @@ import statistics
 
 from bench.compare import MartComparison
 from bench.make_test import SuiteRun
-from bench.profiles import Profile
+from bench.profiles import Line, Profile
 from bench.results import BenchResults, gib, median_of, median_wall, spaced, targets
 from bench.scenarios import MakeRun, Scenarios
 
@@ -170,12 +170,22 @@ def targets_section(results: BenchResults) -> list[str]:
     return [*lines, ""]
 
 
+def _profile_table(lines: list[Line]) -> list[str]:
+    return [
+        "| cumulative (s) | own (s) | calls | function |",
+        "|---:|---:|---:|---|",
+        *(f"| {t.cumulative_s:.2f} | {t.own_s:.2f} | {t.calls} | `{t.function}` |" for t in lines),
+        "",
+    ]
+
+
 def profile_section(profiles: list[Profile]) -> list[str]:
     lines = [
         "## Profile",
         "",
         "`python -m cProfile -o FILE -m pipelines.orchestration.run` on the copy of the sample "
-        "waves, warm (`bench/profiles.py`); the functions with the largest cumulative time.",
+        "waves, warm (`bench/profiles.py`): the functions with the largest cumulative time, "
+        "then those with the largest own time.",
         "",
     ]
     for p in profiles:
@@ -183,13 +193,8 @@ def profile_section(profiles: list[Profile]) -> list[str]:
             f"make run, {p.name}: {p.total_s:.2f} s in cProfile's count "
             f"({p.wall_s:.1f} s wall under the profiler).",
             "",
-            "| cumulative (s) | own (s) | calls | function |",
-            "|---:|---:|---:|---|",
-            *(
-                f"| {t.cumulative_s:.2f} | {t.own_s:.2f} | {t.calls} | `{t.function}` |"
-                for t in p.top
-            ),
-            "",
+            *_profile_table(p.top),
+            *_profile_table(p.top_own),
         ]
     return lines
 

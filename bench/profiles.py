@@ -31,18 +31,22 @@ class Profile:
     name: str
     wall_s: float  # the profiled run's, cProfile's overhead included
     total_s: float  # what cProfile counted
-    top: list[Line]
+    top: list[Line]  # by cumulative time: the calls that the run's time is spent under
+    # by own time: where it is spent, which the cumulative top (callers of callers) hides
+    top_own: list[Line]
 
 
 def read_profile(name: str, wall_s: float, path: Path, lines: int = TOP) -> Profile:
-    """The `lines` functions of cProfile's file `path` with the largest cumulative time."""
+    """The `lines` functions of cProfile's file `path` with the largest cumulative time, and
+    the `lines` with the largest own time."""
     stats = pstats.Stats(str(path))
     found = [
         Line(cumulative, own, calls, _function(where))
         for where, (_, calls, own, cumulative, _) in stats.stats.items()
     ]
-    found.sort(key=lambda line: -line.cumulative_s)
-    return Profile(name, wall_s, stats.total_tt, found[:lines])
+    top = sorted(found, key=lambda line: -line.cumulative_s)[:lines]
+    top_own = sorted(found, key=lambda line: -line.own_s)[:lines]
+    return Profile(name, wall_s, stats.total_tt, top, top_own)
 
 
 def _function(where: tuple[str, int, str]) -> str:

@@ -134,9 +134,10 @@ def test_make_test_is_met_when_it_passes_within_three_minutes(suite, measured, m
 
 def test_profiles_and_the_before_figures_are_shown():
     top = [Line(9.5, 0.0, 1, "<built-in method builtins.exec>"), Line(9.4, 0.1, 2, "x.py:1(f)")]
+    own = [Line(0.5, 0.4, 9, "y.py:2(g)")]
     profiles = [
-        Profile("nothing changed", 12.0, 9.6, top),
-        Profile("wave 2020 changed", 14.0, 11.2, top),
+        Profile("nothing changed", 12.0, 9.6, top, own),
+        Profile("wave 2020 changed", 14.0, 11.2, top, own),
     ]
     before = "Measured 2024-01-01 with `python -m bench --sizes`:\n\n| a | b |\n|---|---|\n"
     text = render(results(profiles=profiles), before)
@@ -149,4 +150,7 @@ def test_profiles_and_the_before_figures_are_shown():
         ["9.50", "0.00", "1", "`<built-in method builtins.exec>`"],
         ["9.40", "0.10", "2", "`x.py:1(f)`"],
     ]
+    # each profile's top by own time follows its top by cumulative time
+    assert text.count("| cumulative (s) |") == 4
+    assert text.count("| 0.50 | 0.40 | 9 | `y.py:2(g)` |") == 2
     assert f"## {BEFORE}\n\n{before.strip()}\n" in text

@@ -26,3 +26,6 @@ def test_the_top_lines_are_the_largest_cumulative_times(tmp_path):
     assert profile.top[0].function.startswith("tests/unit/bench/test_profiles.py:")
     assert profile.top[0].function.endswith("(_work)") and profile.top[0].calls == 1
     assert any("json" in line.function for line in profile.top)
+    own = [line.own_s for line in profile.top_own]
+    assert len(own) == 4 and own == sorted(own, reverse=True)
+    assert own[0] >= max(line.own_s for line in profile.top)
