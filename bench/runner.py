@@ -124,18 +124,17 @@ def run_bench(
     changed_waves: tuple[int, ...] = CHANGED_WAVES,
     profiles: bool = True,
     make_test_runs: int = 3,
-    raw: Path = RAW,
     say: Callable[[str], None] = print,
 ) -> BenchResults:
     """Each part measured when asked for: `sizes` (none: neither they nor the start-up),
-    `scenario_runs` of each `make run` scenario on a copy of `raw` (0: none, nor the open
+    `scenario_runs` of each `make run` scenario on a copy of data/raw (0: none, nor the open
     data on their releases), `profiles` of `make run`, `make_test_runs`."""
     load = os.getloadavg()[0]
     measured = [measure_size(cache, n, runs, say) for n in sizes]
     startup = measure_startup(cache, runs) if sizes else []
     if startup:
         say(f"start-up only: {startup[-1].wall_s:.2f} s")
-    sample = Sample(cache / "make_run", raw)
+    sample = Sample(cache / "make_run", RAW)
     scenarios = open_data = None
     if scenario_runs:
         scenarios = measure_scenarios(sample, scenario_runs, changed_waves, say)
