@@ -26,6 +26,7 @@ from bench.runner import RAW, run_bench
 from bench.scenarios import Sample, measure_scenarios
 from pipelines.marts.measures import MARTS
 from pipelines.marts.shapes import ESTIMATES, VALUE_COLUMNS
+from tests.markdown_tables import table_after
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -73,22 +74,6 @@ def make_runs(tmp_path_factory):
     return sample, results, render(results)
 
 
-def cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
-
-
-def table_after(text: str, header: str) -> list[list[str]]:
-    """The rows of the Markdown table whose header line starts with `header`."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(header))
-    rows = []
-    for line in lines[start:]:
-        if not line.startswith("|"):
-            break
-        rows.append(cells(line))
-    return rows
-
-
 def test_results_table_has_a_row_per_size_in_its_columns(bench):
     _, _, text = bench
     header, rule, *rows = table_after(text, "| respondents")
@@ -130,13 +115,14 @@ def test_each_make_run_scenario_made_the_versions_it_is_named_for(make_runs):
     changed frame a new version of its wave and the later ones, in every run, as the frame's
     count goes +1, -1, +1."""
     _, results, text = make_runs
+    made = results.scenarios
     first = {wave: "v0001" for wave in SAMPLE_WAVES}
-    assert [r.new_versions for r in results.scenarios.from_scratch] == [first] * 3
-    assert [r.new_versions for r in results.scenarios.unchanged] == [{}] * 3
-    assert [r.new_versions for r in results.scenarios.changed[2018]] == [
+    assert [r.new_versions for r in made.from_scratch] == [first] * 3
+    assert [r.new_versions for r in made.unchanged] == [{}] * 3
+    assert [r.new_versions for r in made.changed[2018]] == [
         {wave: f"v000{n}" for wave in SAMPLE_WAVES} for n in (2, 3, 4)
     ]
-    assert [r.new_versions for r in results.scenarios.changed[2020]] == [
+    assert [r.new_versions for r in made.changed[2020]] == [
         {2020: f"v000{n}", 2024: f"v000{n}"} for n in (5, 6, 7)
     ]
     _, _, *rows = table_after(text, "| make run")
@@ -146,9 +132,8 @@ def test_each_make_run_scenario_made_the_versions_it_is_named_for(make_runs):
         "wave 2018 changed",
         "wave 2020 changed",
     ]
-    for row, runs in zip(
-        rows, (results.scenarios.from_scratch, results.scenarios.unchanged), strict=False
-    ):
+    every = [made.from_scratch, made.unchanged, *made.changed.values()]
+    for row, runs in zip(rows, every, strict=True):
         walls = [r.wall_s for r in runs]
         assert row[1] == f"{statistics.median(walls):.1f}"
         assert row[2] == ", ".join(f"{w:.1f}" for w in walls)

@@ -12,6 +12,7 @@ from bench.page import BEFORE, render
 from bench.profiles import Line, Profile
 from bench.results import GIB, BenchResults, SizeResult
 from bench.scenarios import MakeRun, Scenarios
+from tests.markdown_tables import table_after
 
 SAME = MartComparison(rows=10, differing=0, max_difference=0.0, examples=())
 
@@ -28,22 +29,6 @@ def runs(*walls: float, versions: dict[int, str] | None = None) -> list[MakeRun]
 
 def results(**parts) -> BenchResults:
     return BenchResults(3, "2 cores", **parts)
-
-
-def cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
-
-
-def table_after(text: str, header: str) -> list[list[str]]:
-    """The rows of the Markdown table whose header line starts with `header`, header included."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(header))
-    rows = []
-    for line in lines[start:]:
-        if not line.startswith("|"):
-            break
-        rows.append(cells(line))
-    return rows
 
 
 def targets(text: str) -> dict[str, list[str]]:
