@@ -1,11 +1,13 @@
 """Where a `make run` spends its time: one run with nothing changed and one with a wave's
 frame changed, each under cProfile, on the bench's copy of the sample waves
-(bench/scenarios.py); their top functions by cumulative time go to bench/results.md."""
+(bench/scenarios.py); their top functions by cumulative and by own time go to
+bench/results.md."""
 
 from __future__ import annotations
 
 import pstats
 import site
+import sysconfig
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,11 @@ from pipelines.provenance import PROJECT_ROOT
 
 TOP = 15
 # longest first: the project's .venv lies under PROJECT_ROOT, and its files are named from it
-_PREFIXES = sorted([*site.getsitepackages(), str(PROJECT_ROOT)], key=len, reverse=True)
+_PREFIXES = sorted(
+    [*site.getsitepackages(), sysconfig.get_paths()["stdlib"], str(PROJECT_ROOT)],
+    key=len,
+    reverse=True,
+)
 
 
 @dataclass(frozen=True)
