@@ -27,23 +27,30 @@ class Measurement:
     report: dict = field(default_factory=dict)
 
 
+def run_process(
+    argv: list[str], *, env: dict[str, str], cwd: Path, log: Path
+) -> tuple[int, float, int]:
+    """Run `argv` with its output in `log`: its exit code, wall seconds and peak RSS bytes."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w", encoding="utf-8") as out:
+        started = time.perf_counter()
+        child = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+    # wait4 reaped the child behind Popen's back: told, it does not warn of a child still running
+    child.returncode = os.waitstatus_to_exitcode(status)
+    # Linux reports ru_maxrss in KiB
+    return child.returncode, wall, usage.ru_maxrss * 1024
+
+
 def run_child(
     args: list[str], *, env: dict[str, str], cwd: Path, log: Path, report: Path | None = None
 ) -> Measurement:
     """Run `python <args>` with its output in `log`; `report` is the JSON file it writes."""
-    log.parent.mkdir(parents=True, exist_ok=True)
     if report is not None:
         report.unlink(missing_ok=True)
-    with log.open("w", encoding="utf-8") as out:
-        started = time.perf_counter()
-        child = subprocess.Popen(
-            [sys.executable, *args], env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise ChildFailed(f"python {' '.join(args)} exited with {child.returncode}; see {log}")
+    code, wall, rss = run_process([sys.executable, *args], env=env, cwd=cwd, log=log)
+    if code != 0:
+        raise ChildFailed(f"python {' '.join(args)} exited with {code}; see {log}")
     found = json.loads(report.read_text(encoding="utf-8")) if report is not None else {}
-    # Linux reports ru_maxrss in KiB
-    return Measurement(wall_s=wall, peak_rss_bytes=usage.ru_maxrss * 1024, report=found)
+    return Measurement(wall_s=wall, peak_rss_bytes=rss, report=found)

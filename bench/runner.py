@@ -1,10 +1,10 @@
 """The benchmark's runs: per size the pipeline and the baseline in turn, the start-up on
-its own, and `make run` on the sample waves."""
+its own; `make run` on the sample waves (bench/scenarios.py), profiled (bench/profiles.py);
+and `make test` (bench/make_test.py)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from importlib.metadata import version
@@ -12,35 +12,18 @@ from pathlib import Path
 
 from bench import deliveries
 from bench.compare import compare_marts
+from bench.make_test import measure_make_test
 from bench.measure import Measurement, run_child
+from bench.profiles import measure_profiles
 from bench.results import GIB, BenchResults, SizeResult
-from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
+from bench.scenarios import Sample, measure_scenarios
+from bench.workspace import child_env, fresh
 from pipelines.provenance import PROJECT_ROOT
 
 SIZES = (10_000, 100_000, 1_000_000)
-# Variables of the project's own runs that must not leak into a measured child.
-_PROJECT_VARIABLES = (
-    "DAGSTER_HOME",
-    "BAROMETER_DAGSTER_DIR",
-    "BAROMETER_RAW_DIR",
-    "BAROMETER_MARTS_DIR",
-    "BAROMETER_WAREHOUSE",
-    "BAROMETER_MIN_CELL_SIZE",
-)
-
-
-def child_env(**variables: Path | str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _PROJECT_VARIABLES}
-    env["BAROMETER_MIN_CELL_SIZE"] = str(MIN_CELL_SIZE)
-    env["PYTHONPATH"] = str(PROJECT_ROOT)
-    env.update({k: str(v) for k, v in variables.items()})
-    return env
-
-
-def _fresh(folder: Path) -> Path:
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    return folder
+RAW = PROJECT_ROOT / "data" / "raw"
+# the middle sample wave: its change makes the later wave's changes be redone too
+CHANGED_WAVES = (2020,)
 
 
 def measure_size(
@@ -51,7 +34,7 @@ def measure_size(
     pipeline, baseline = [], []
     # alternating, so that load from elsewhere on the machine falls on both alike
     for run in range(1, runs + 1):
-        folder = _fresh(work / "pipeline")
+        folder = fresh(work / "pipeline")
         env = child_env(
             BAROMETER_RAW_DIR=raw,
             BAROMETER_MARTS_DIR=folder / "marts",
@@ -67,7 +50,7 @@ def measure_size(
                 report=folder / "timings.json",
             )
         )
-        folder = _fresh(work / "baseline")
+        folder = fresh(work / "baseline")
         args = [
             "-m",
             "bench.baseline",
@@ -98,7 +81,7 @@ def measure_size(
 
 
 def measure_startup(cache: Path, runs: int) -> list[Measurement]:
-    folder = _fresh(cache / "work" / "startup")
+    folder = fresh(cache / "work" / "startup")
     env = child_env(
         BAROMETER_RAW_DIR=PROJECT_ROOT / "data" / "raw",
         BAROMETER_MARTS_DIR=folder / "marts",
@@ -112,58 +95,61 @@ def measure_startup(cache: Path, runs: int) -> list[Measurement]:
     ]
 
 
-def measure_make_run(cache: Path, runs: int) -> list[Measurement]:
-    """`python -m pipelines.orchestration.run` (what `make run` runs) on data/raw, warm: after one
-    unmeasured run, in an instance and folders of its own: a copy of the project's
-    dagster.yaml in a DAGSTER_HOME of its own, which keeps its storage in .dagster/ there."""
-    home = _fresh(cache / "make_run")
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    (home / ".dagster").mkdir()
-    env = child_env(
-        DAGSTER_HOME=home,
-        BAROMETER_RAW_DIR=PROJECT_ROOT / "data" / "raw",
-        BAROMETER_MARTS_DIR=home / "marts",
-        BAROMETER_WAREHOUSE=home / "warehouse.duckdb",
-    )
-    args = ["-m", "pipelines.orchestration.run"]
-    measured = [
-        run_child(args, env=env, cwd=home, log=home / f"run-{run}.log") for run in range(runs + 1)
-    ]
-    return measured[1:]
-
-
-def measure_open_data(cache: Path, runs: int) -> dict:
-    """Making the open-data files of the versions `measure_make_run` published."""
-    home = cache / "make_run"
-    report = home / "open_data.json"
-    args = ["-m", "bench.open_data", str(home / "marts"), str(report), str(runs)]
+def measure_open_data(cache: Path, marts: Path, runs: int) -> dict:
+    """Making the open-data files of the versions the scenarios published in `marts`."""
+    report = cache / "work" / "open_data.json"
+    args = ["-m", "bench.open_data", str(marts), str(report), str(runs)]
     return run_child(
-        args, env=child_env(), cwd=PROJECT_ROOT, log=home / "open_data.log", report=report
+        args, env=child_env(), cwd=PROJECT_ROOT, log=report.with_suffix(".log"), report=report
     ).report
 
 
-def machine() -> str:
+def machine(load_at_start: float) -> str:
+    """The machine, and its load: other work on it slows every figure."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
     packages = ", ".join(
         f"{name} {version(name)}" for name in ("duckdb", "dagster", "great-expectations", "pandera")
     )
     python = ".".join(map(str, sys.version_info[:3]))
-    return f"{os.cpu_count()} cores, {memory:.0f} GiB RAM; Python {python}, {packages}"
+    load = f"load average {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    return f"{os.cpu_count()} cores, {memory:.0f} GiB RAM, {load}; Python {python}, {packages}"
 
 
 def run_bench(
     cache: Path,
     sizes: tuple[int, ...] = SIZES,
     runs: int = 3,
-    make_run_runs: int = 3,
+    *,
+    scenario_runs: int = 3,
+    changed_waves: tuple[int, ...] = CHANGED_WAVES,
+    profiles: bool = True,
+    make_test_runs: int = 3,
     say: Callable[[str], None] = print,
 ) -> BenchResults:
+    """Each part measured when asked for: `sizes` (none: neither they nor the start-up),
+    `scenario_runs` of each `make run` scenario on a copy of data/raw (0: none, nor the open
+    data on their releases), `profiles` of `make run`, `make_test_runs`."""
+    load = os.getloadavg()[0]
     measured = [measure_size(cache, n, runs, say) for n in sizes]
-    startup = measure_startup(cache, runs)
-    say(f"start-up only: {startup[-1].wall_s:.2f} s")
-    make_run = measure_make_run(cache, make_run_runs) if make_run_runs else []
-    open_data = None
-    if make_run:
-        say(f"make run, warm: {', '.join(f'{m.wall_s:.1f}' for m in make_run)} s")
-        open_data = measure_open_data(cache, runs)
-    return BenchResults(measured, startup, make_run, open_data, runs, machine())
+    startup = measure_startup(cache, runs) if sizes else []
+    if startup:
+        say(f"start-up only: {startup[-1].wall_s:.2f} s")
+    sample = Sample(cache / "make_run", RAW)
+    scenarios = open_data = None
+    if scenario_runs:
+        scenarios = measure_scenarios(sample, scenario_runs, changed_waves, say)
+        open_data = measure_open_data(cache, sample.marts, runs)
+    # profiled last: they start from the scenarios' warm state instead of making their own
+    wave = (changed_waves or CHANGED_WAVES)[0]
+    profiled = measure_profiles(sample, wave, say) if profiles else []
+    suite = measure_make_test(make_test_runs, cache / "work", say)
+    return BenchResults(
+        runs,
+        machine(load),
+        sizes=measured,
+        startup=startup,
+        scenarios=scenarios,
+        open_data=open_data,
+        make_test=suite,
+        profiles=profiled,
+    )
