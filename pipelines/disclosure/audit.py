@@ -203,12 +203,26 @@ def reconstruction_problems(
     verdict settle_precision recorded is taken when it was reached on the same inputs, code
     and minimum cell size (AuditInputs.digest); otherwise the audit runs."""
     inputs = audit_inputs(con, mart, wave)
-    recorded = con.execute(
-        "SELECT problems FROM disclosure_verdicts "
-        "WHERE mart = $mart AND wave = $wave AND audit_digest = $digest",
-        {"mart": mart, "wave": wave, "digest": inputs.digest(min_cell_size)},
+    recorded = _recorded_verdict(con, inputs, min_cell_size)
+    return recorded if recorded is not None else audit_problems(inputs, min_cell_size)
+
+
+def _recorded_verdict(
+    con: duckdb.DuckDBPyConnection, inputs: AuditInputs, min_cell_size: int
+) -> list[str] | None:
+    # a warehouse whose marts were built before verdicts were recorded has no such table
+    [(tables,)] = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'disclosure_verdicts'"
     ).fetchall()
-    return list(recorded[0][0]) if recorded else audit_problems(inputs, min_cell_size)
+    recorded = (
+        tables
+        and con.execute(
+            "SELECT problems FROM disclosure_verdicts "
+            "WHERE mart = $mart AND wave = $wave AND audit_digest = $digest",
+            {"mart": inputs.mart, "wave": inputs.wave, "digest": inputs.digest(min_cell_size)},
+        ).fetchall()
+    )
+    return list(recorded[0][0]) if recorded else None
 
 
 def audit_problems(inputs: AuditInputs, min_cell_size: int) -> list[str]:

@@ -161,6 +161,10 @@ def test_a_recorded_verdict_is_taken_only_for_the_inputs_it_was_reached_on(wareh
     con.execute("DELETE FROM published_precision WHERE mart = 'factors' AND level > 0")
     problems = reconstruction_problems(con, "factors", 2020, MIN)
     assert problems and "planted" not in problems
+    # a warehouse whose marts were built before verdicts were recorded: audited afresh
+    con.execute("DROP TABLE disclosure_verdicts")
+    assert reconstruction_problems(con, "factors", 2020, MIN) == problems
+    transform.prepare_warehouse(con)
     assert settle_precision(con, "factors", 2020, MIN) == []  # as the module found it
 
 
