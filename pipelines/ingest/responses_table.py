@@ -21,7 +21,7 @@ from __future__ import annotations
 from pipelines.ingest.encoding import ROW_COLUMN
 from pipelines.ingest.identifiers import quote
 from pipelines.survey import questionnaire as q
-from pipelines.survey.codebook import Codebook
+from pipelines.survey.codebook import WEIGHTING_CELL_COLUMNS, Codebook
 from pipelines.warehouse.schema import SQL_TYPES
 
 # The kinds whose delivered text the typing may fail to read (then the value is NULL, as
@@ -137,13 +137,14 @@ def quarantine_sql(book: Codebook) -> str:
 
 
 def accepted_sql(book: Codebook) -> str:
-    """The rows without quarantine records, typed as in ``responses`` (a variable the wave
-    did not ask is NULL), with the respondent's landsdel (the frame's cells need it);
-    parameter $numbering."""
+    """The rows without quarantine records: their source_row and weighting cell (typed as in
+    ``responses``, with the respondent's landsdel), all the frame checks need; parameter
+    $numbering. Their typed answers are read from ingest_raw once, as they are written
+    (``responses_sql``): a wide copy of a million rows here took longer than the join."""
     columns = ["p.source_row"]
-    for v in q.VARIABLES:
-        value = f"p.{v.name}" if book.asked(v.name) else "NULL"
-        columns.append(f"CAST({value} AS {SQL_TYPES[v.kind]}) AS {v.name}")
+    for name in WEIGHTING_CELL_COLUMNS:
+        if name in q.BY_NAME:
+            columns.append(f"{_typed(book, q.variable(name), 'p')} AS {name}")
     columns.append("m.landsdel")
     return _create(
         "ingest_accepted",
@@ -171,26 +172,33 @@ def routing_warnings_sql(book: Codebook) -> str:
 
 def responses_sql(book: Codebook) -> str:
     """The wave's rows of ``responses`` but ``wave`` and ``source_file`` (bound when they are
-    written, sql/ingest/replace_wave.sql): the accepted rows with every answer that has a
-    routing warning blanked."""
+    written, sql/ingest/replace_wave.sql): the accepted rows typed (a variable the wave did
+    not ask is NULL), with every answer that has a routing warning blanked."""
     asked_routed = {v.name for v in routed(book)}
     columns = ["a.source_row"]
     for v in q.VARIABLES:
+        value = _typed(book, v, "r")
         if v.name in asked_routed:
-            columns.append(
-                f"CASE WHEN list_contains(w.blanked, {_text(v.name)}) THEN NULL "
-                f"ELSE a.{v.name} END AS {v.name}"
+            value = (
+                f"CASE WHEN list_contains(w.blanked, {_text(v.name)}) THEN NULL ELSE {value} END"
             )
-        else:
-            columns.append(f"a.{v.name}")
+        columns.append(f"{value} AS {v.name}")
     return _create(
         "ingest_responses",
         f"SELECT\n    {_list(columns)}\n"
         "FROM ingest_accepted AS a\n"
+        "JOIN ingest_raw AS r USING (source_row)\n"
         'LEFT JOIN (SELECT "row" AS source_row, list("column") AS blanked '
         'FROM ingest_routing_warnings GROUP BY "row") AS w USING (source_row)',
         view=True,
     )
+
+
+def _typed(book: Codebook, v: q.Variable, table: str) -> str:
+    """``v``'s value in ``table`` (an alias of ingest_raw) typed as in ``responses``: NULL
+    where the wave did not ask it."""
+    value = f"{table}.{v.name}" if book.asked(v.name) else "NULL"
+    return f"CAST({value} AS {SQL_TYPES[v.kind]})"
 
 
 def _create(table: str, select: str, view: bool = False) -> str:
