@@ -3,11 +3,11 @@
 Each function returns one statement over the ingest's temporary tables:
 
     ingest_landing   the delivered columns, as text                      (readers.py)
-    ingest_raw       per variable the text delivered (raw_<name>) and its value (<name>)
+    ingest_raw       (a view) per variable the text delivered (raw_<name>) and its value
     delivery_rows    (a query) the typed delivery as the pandera schema validates it
     ingest_failures  what the schema found: (source_row, column, rule)   (validation.py)
     ingest_quarantine  one record per failed (rule, column) of a row
-    ingest_accepted  the typed rows without quarantine records
+    ingest_accepted  the rows without quarantine records: row and weighting cell
     ingest_routing_warnings, ingest_responses   what the warehouse receives
 
 The rules themselves are the pandera schema's (schemas.py); SQL turns its failures into
@@ -46,12 +46,15 @@ def raw_sql(book: Codebook) -> str:
     next to it ``<name>``, the value read as its variable's kind (NULL: empty or
     unreadable). Codes are read as BIGINT, so that a number too large for SMALLINT is
     still reported as outside the code list. Validation, the records and the typed rows
-    read this one table; it replaces the landing table, which is dropped."""
+    read this one view. Not a table: that would hold every delivered text a second time
+    beside the landing table (0.9 GB at a million rows, more than the warehouse's memory
+    limit allows), and reading the texts once more where the rows are written costs less
+    than copying them."""
     columns = [f"{quote(ROW_COLUMN)} AS source_row"]
     for v in asked(book):
         raw = quote(book.raw_for[v.name])
         columns += [f"{raw} AS raw_{v.name}", f"{_parse(v, raw)} AS {v.name}"]
-    return _create("ingest_raw", f"SELECT\n    {_list(columns)}\nFROM ingest_landing")
+    return _create("ingest_raw", f"SELECT\n    {_list(columns)}\nFROM ingest_landing", view=True)
 
 
 def _parse(v: q.Variable, raw: str) -> str:
@@ -175,7 +178,7 @@ def responses_sql(book: Codebook) -> str:
     written, sql/ingest/replace_wave.sql): the accepted rows typed (a variable the wave did
     not ask is NULL), with every answer that has a routing warning blanked."""
     asked_routed = {v.name for v in routed(book)}
-    columns = ["a.source_row"]
+    columns = ["r.source_row"]
     for v in q.VARIABLES:
         value = _typed(book, v, "r")
         if v.name in asked_routed:
@@ -186,10 +189,10 @@ def responses_sql(book: Codebook) -> str:
     return _create(
         "ingest_responses",
         f"SELECT\n    {_list(columns)}\n"
-        "FROM ingest_accepted AS a\n"
-        "JOIN ingest_raw AS r USING (source_row)\n"
+        "FROM ingest_raw AS r\n"
         'LEFT JOIN (SELECT "row" AS source_row, list("column") AS blanked '
-        'FROM ingest_routing_warnings GROUP BY "row") AS w USING (source_row)',
+        'FROM ingest_routing_warnings GROUP BY "row") AS w USING (source_row)\n'
+        "WHERE r.source_row IN (SELECT source_row FROM ingest_accepted)",
         view=True,
     )
 
@@ -202,9 +205,8 @@ def _typed(book: Codebook, v: q.Variable, table: str) -> str:
 
 
 def _create(table: str, select: str, view: bool = False) -> str:
-    """A staging table, or a view where a query reads it once and it is cheap to compute
-    (a view is computed anew wherever it is named, so what several statements read is a
-    table)."""
+    """A staging table, or a view where a query reads it once, or a copy would cost more
+    than computing it anew (a view is computed wherever it is named)."""
     return f"CREATE OR REPLACE TEMP {'VIEW' if view else 'TABLE'} {table} AS\n{select}"
 
 
