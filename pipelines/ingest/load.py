@@ -8,10 +8,9 @@ from pipelines.warehouse.schema import INGEST_TABLES, ddl
 from pipelines.warehouse.sql_runner import run_model, run_sql
 
 # The temporary views and tables one ingest stages; dropped when it ends, however it ends.
-STAGING_VIEWS = ("ingest_responses",)
+STAGING_VIEWS = ("ingest_raw", "ingest_responses")
 STAGING_TABLES = (
     "ingest_landing",
-    "ingest_raw",
     "ingest_malformed",
     "ingest_frame_landing",
     "ingest_frame_raw",

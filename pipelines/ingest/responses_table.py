@@ -3,11 +3,11 @@
 Each function returns one statement over the ingest's temporary tables:
 
     ingest_landing   the delivered columns, as text                      (readers.py)
-    ingest_raw       per variable the text delivered (raw_<name>) and its value (<name>)
+    ingest_raw       (a view) per variable the text delivered (raw_<name>) and its value
     delivery_rows    (a query) the typed delivery as the pandera schema validates it
     ingest_failures  what the schema found: (source_row, column, rule)   (validation.py)
     ingest_quarantine  one record per failed (rule, column) of a row
-    ingest_accepted  the typed rows without quarantine records
+    ingest_accepted  the rows without quarantine records: row and weighting cell
     ingest_routing_warnings, ingest_responses   what the warehouse receives
 
 The rules themselves are the pandera schema's (schemas.py); SQL turns its failures into
@@ -21,7 +21,7 @@ from __future__ import annotations
 from pipelines.ingest.encoding import ROW_COLUMN
 from pipelines.ingest.identifiers import quote
 from pipelines.survey import questionnaire as q
-from pipelines.survey.codebook import Codebook
+from pipelines.survey.codebook import WEIGHTING_CELL_COLUMNS, Codebook
 from pipelines.warehouse.schema import SQL_TYPES
 
 # The kinds whose delivered text the typing may fail to read (then the value is NULL, as
@@ -46,12 +46,15 @@ def raw_sql(book: Codebook) -> str:
     next to it ``<name>``, the value read as its variable's kind (NULL: empty or
     unreadable). Codes are read as BIGINT, so that a number too large for SMALLINT is
     still reported as outside the code list. Validation, the records and the typed rows
-    read this one table; it replaces the landing table, which is dropped."""
+    read this one view. Not a table: that would hold every delivered text a second time
+    beside the landing table (0.9 GB at a million rows, more than the warehouse's memory
+    limit allows), and reading the texts once more where the rows are written costs less
+    than copying them."""
     columns = [f"{quote(ROW_COLUMN)} AS source_row"]
     for v in asked(book):
         raw = quote(book.raw_for[v.name])
         columns += [f"{raw} AS raw_{v.name}", f"{_parse(v, raw)} AS {v.name}"]
-    return _create("ingest_raw", f"SELECT\n    {_list(columns)}\nFROM ingest_landing")
+    return _create("ingest_raw", f"SELECT\n    {_list(columns)}\nFROM ingest_landing", view=True)
 
 
 def _parse(v: q.Variable, raw: str) -> str:
@@ -137,13 +140,14 @@ def quarantine_sql(book: Codebook) -> str:
 
 
 def accepted_sql(book: Codebook) -> str:
-    """The rows without quarantine records, typed as in ``responses`` (a variable the wave
-    did not ask is NULL), with the respondent's landsdel (the frame's cells need it);
-    parameter $numbering."""
+    """The rows without quarantine records: their source_row and weighting cell (typed as in
+    ``responses``, with the respondent's landsdel), all the frame checks need; parameter
+    $numbering. Their typed answers are read from ingest_raw once, as they are written
+    (``responses_sql``): a wide copy of a million rows here took longer than the join."""
     columns = ["p.source_row"]
-    for v in q.VARIABLES:
-        value = f"p.{v.name}" if book.asked(v.name) else "NULL"
-        columns.append(f"CAST({value} AS {SQL_TYPES[v.kind]}) AS {v.name}")
+    for name in WEIGHTING_CELL_COLUMNS:
+        if name in q.BY_NAME:
+            columns.append(f"{_typed(book, q.variable(name), 'p')} AS {name}")
     columns.append("m.landsdel")
     return _create(
         "ingest_accepted",
@@ -171,32 +175,38 @@ def routing_warnings_sql(book: Codebook) -> str:
 
 def responses_sql(book: Codebook) -> str:
     """The wave's rows of ``responses`` but ``wave`` and ``source_file`` (bound when they are
-    written, sql/ingest/replace_wave.sql): the accepted rows with every answer that has a
-    routing warning blanked."""
+    written, sql/ingest/replace_wave.sql): the accepted rows typed (a variable the wave did
+    not ask is NULL), with every answer that has a routing warning blanked."""
     asked_routed = {v.name for v in routed(book)}
-    columns = ["a.source_row"]
+    columns = ["r.source_row"]
     for v in q.VARIABLES:
+        value = _typed(book, v, "r")
         if v.name in asked_routed:
-            columns.append(
-                f"CASE WHEN list_contains(w.blanked, {_text(v.name)}) THEN NULL "
-                f"ELSE a.{v.name} END AS {v.name}"
+            value = (
+                f"CASE WHEN list_contains(w.blanked, {_text(v.name)}) THEN NULL ELSE {value} END"
             )
-        else:
-            columns.append(f"a.{v.name}")
+        columns.append(f"{value} AS {v.name}")
     return _create(
         "ingest_responses",
         f"SELECT\n    {_list(columns)}\n"
-        "FROM ingest_accepted AS a\n"
+        "FROM ingest_raw AS r\n"
         'LEFT JOIN (SELECT "row" AS source_row, list("column") AS blanked '
-        'FROM ingest_routing_warnings GROUP BY "row") AS w USING (source_row)',
+        'FROM ingest_routing_warnings GROUP BY "row") AS w USING (source_row)\n'
+        "WHERE r.source_row IN (SELECT source_row FROM ingest_accepted)",
         view=True,
     )
 
 
+def _typed(book: Codebook, v: q.Variable, table: str) -> str:
+    """``v``'s value in ``table`` (an alias of ingest_raw) typed as in ``responses``: NULL
+    where the wave did not ask it."""
+    value = f"{table}.{v.name}" if book.asked(v.name) else "NULL"
+    return f"CAST({value} AS {SQL_TYPES[v.kind]})"
+
+
 def _create(table: str, select: str, view: bool = False) -> str:
-    """A staging table, or a view where a query reads it once and it is cheap to compute
-    (a view is computed anew wherever it is named, so what several statements read is a
-    table)."""
+    """A staging table, or a view where a query reads it once, or a copy would cost more
+    than computing it anew (a view is computed wherever it is named)."""
     return f"CREATE OR REPLACE TEMP {'VIEW' if view else 'TABLE'} {table} AS\n{select}"
 
 

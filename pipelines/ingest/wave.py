@@ -68,14 +68,11 @@ def _require_columns(responses: Path, book: codebook.Codebook, landed: Landed) -
 
 
 def _stage_raw(con: duckdb.DuckDBPyConnection, book: codebook.Codebook) -> int:
-    """Copy the landed rows to ingest_raw; how many rows the delivery has, landed or not."""
+    """The view ingest_raw of the landed rows; how many rows the delivery has, landed or not."""
     run_sql(con, responses_table.raw_sql(book))
     # a row that is not landed may have several records (formula cells): rows count once
     (not_landed,) = con.execute(f"SELECT count(DISTINCT source_row) FROM {MALFORMED}").fetchone()
-    rows_read = _count(con, LANDING) + not_landed
-    # ingest_raw holds the delivered text too: the landing copy can go
-    con.execute(f"DROP TABLE {LANDING}")
-    return rows_read
+    return _count(con, LANDING) + not_landed
 
 
 def _quarantine(
@@ -138,7 +135,7 @@ def _check_unchanged(raw_dir: Path, wave: int, before: dict[str, tuple]) -> None
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    [(rows,)] = con.execute(f"SELECT count(*) FROM {table}").fetchall()
     return rows
 
 
