@@ -46,6 +46,7 @@ def resolver(instance: dg.DagsterInstance, graph: BaseAssetGraph) -> CachingStal
 
 def observe(instance: dg.DagsterInstance, wave: int) -> list[str]:
     """Record the sources of ``wave`` whose data version changed; returns their names."""
+    _forget_materializations(instance)
     changed = []
     for source, version_of, metadata_of in _OBSERVED:
         partition = str(wave) if source.partitions_def is not None else None
@@ -64,6 +65,16 @@ def observe(instance: dg.DagsterInstance, wave: int) -> list[str]:
         )
         changed.append(source.key.to_user_string())
     return changed
+
+
+def _forget_materializations(instance: dg.DagsterInstance) -> None:
+    """Wipe the events of a source that was once materialized: `raw_delivery` was an asset
+    before it was an observed source, and Dagster takes an asset's latest materialization
+    over its observations as what a run read, so an instance from then would call every wave
+    stale for ever. After the wipe every wave runs once more."""
+    for source, *_ in _OBSERVED:
+        if instance.get_latest_data_version_record(source.key, False) is not None:
+            instance.wipe_assets([source.key])
 
 
 def to_run(stale: CachingStaleStatusResolver, graph: BaseAssetGraph, wave: int) -> set[dg.AssetKey]:

@@ -117,3 +117,24 @@ def test_new_code_or_settings_make_every_asset_due(project, change, monkeypatch)
     graph = definitions.build_definitions({"settings": settings}).resolve_asset_graph()
     everything = {*WAVE_ASSETS, "reference_dimensions"}
     assert [project.due(graph, wave) for wave in WAVES] == [everything, everything]
+
+
+def test_an_instance_from_when_raw_delivery_was_materialized_forgets_it(tmp_path, monkeypatch):
+    """Such an instance holds materializations of `raw_delivery`, which Dagster would take
+    over its observations as what a run read: observing wipes them."""
+    monkeypatch.setenv("BAROMETER_RAW_DIR", str(RAW_DIR))
+    monkeypatch.setenv("BAROMETER_MARTS_DIR", str(tmp_path / "marts"))
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("wave", ["2020"])
+    instance.report_runless_asset_event(dg.AssetMaterialization("raw_delivery", partition="2020"))
+    assert freshness.observe(instance, 2020) == [
+        "raw_delivery",
+        "reference_data",
+        "published_figures",
+        "earlier_releases",
+    ]
+    key = dg.AssetKey("raw_delivery")
+    assert instance.get_latest_data_version_record(key, False, "2020") is None
+    observed = instance.get_latest_data_version_record(key, True, "2020")
+    assert observed is not None
+    assert freshness.observe(instance, 2020) == []  # nothing changed since
