@@ -9,6 +9,8 @@ the changes record which versions they compared with (compared_releases, the man
 sources.py) changes its data version when an earlier wave has a newer version, which makes
 the wave's changes stale."""
 
+import json
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -68,8 +70,13 @@ def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     earlier = latest_before(paths.marts_dir(), wave)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_changes(con, wave, earlier)
-        compared = {"compared with": dg.MetadataValue.json([e.compared() for e in earlier])}
-        return mart_result(con, "changes", wave, compared)
+        versions = [e.compared() for e in earlier]
+        compared = {"compared with": dg.MetadataValue.json(versions)}
+        # Dagster does not carry a partitioned source's version (earlier_releases) into the
+        # version it derives; the rows need not change with the versions compared with, the
+        # release does (its manifest names them)
+        made_from = json.dumps(versions, sort_keys=True)
+        return mart_result(con, "changes", wave, compared, made_from=made_from)
 
 
 comparison_assets = [differences, changes]

@@ -1,6 +1,8 @@
 """Dagster metadata for a table without respondent rows: row count, column schema and a
 preview."""
 
+import hashlib
+
 import dagster as dg
 import duckdb
 
@@ -48,19 +50,26 @@ def _column_constraints(c: Column) -> dg.TableColumnConstraints:
 
 
 def mart_result(
-    con: duckdb.DuckDBPyConnection, mart: str, wave: int, extra: dict | None = None
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    wave: int,
+    extra: dict | None = None,
+    made_from: str = "",
 ) -> dg.MaterializeResult:
     """One wave of a mart as it is published (rounded, marts.md §8): its metadata, columns
     described (the Dagster UI is a place numbers leave the warehouse), and the digest of its
-    rows as its data version, the one the quality gate's verdicts are kept for."""
+    rows as its data version, the one the quality gate's verdicts are kept for — with
+    ``made_from``, an input's version that the rows need not show, hashed in."""
     table = read_wave(con, mart, wave)
     metadata = {
         **relation_metadata(con.from_arrow(table)),
         "dagster/column_schema": column_schema(SHAPES[mart]),
         **(extra or {}),
     }
-    version = dg.DataVersion(data_version(table.to_pandas()))
-    return dg.MaterializeResult(metadata=metadata, data_version=version)
+    version = data_version(table.to_pandas())
+    if made_from:
+        version = hashlib.sha256(f"{version}\0{made_from}".encode()).hexdigest()
+    return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(version))
 
 
 def relation_schema(rows: duckdb.DuckDBPyRelation) -> dg.TableSchema:

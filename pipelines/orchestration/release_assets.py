@@ -31,7 +31,8 @@ def _unchanged_inputs(con: duckdb.DuckDBPyConnection, wave: int) -> dict[str, st
 @dg.asset(
     group_name="published",
     partitions_def=waves,
-    deps=[*MARTS, "changes", "differences"],
+    # validated_responses too: the manifest names the inputs ingest read (wave_inputs)
+    deps=[*MARTS, "changes", "differences", "validated_responses"],
     pool="warehouse",
     kinds={"parquet"},
 )

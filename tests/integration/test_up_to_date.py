@@ -119,6 +119,26 @@ def test_new_code_or_settings_make_every_asset_due(project, change, monkeypatch)
     assert [project.due(graph, wave) for wave in WAVES] == [everything, everything]
 
 
+def test_a_run_stopped_after_ingest_leaves_what_follows_due(project):
+    """Ingest made anew from a changed frame, then the run stopped: what was made from the
+    responses before is stale, though Dagster's own derived versions would not show it (it
+    does not carry a partitioned source's version into them)."""
+    frame = project.raw / "2020" / "frame.csv"
+    header, first, *rest = frame.read_text(encoding="utf-8").splitlines()
+    cell, count = first.rsplit(",", 1)
+    frame.write_text("\n".join([header, f"{cell},{int(count) + 1}", *rest]) + "\n")
+    freshness.observe(project.instance, 2020)
+    ingested = run.wave_job().execute_in_process(
+        partition_key="2020",
+        instance=project.instance,
+        run_config=run.RUN_CONFIG,
+        asset_selection=[dg.AssetKey("validated_responses")],
+    )
+    assert ingested.success
+    graph = definitions.defs.resolve_asset_graph()
+    assert project.due(graph, 2020) == WAVE_ASSETS - {"validated_responses"}
+
+
 def test_an_instance_from_when_raw_delivery_was_materialized_forgets_it(tmp_path, monkeypatch):
     """Such an instance holds materializations of `raw_delivery`, which Dagster would take
     over its observations as what a run read: observing wipes them."""
