@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
+from filelock import FileLock
 
 from pipelines.orchestration import run
 from pipelines.orchestration.definitions import build_definitions
@@ -38,6 +40,48 @@ def _reference_marts_shared_between_workers(tmp_path_factory, worker_id):
         reference_samples.share_between_workers(shared)
 
 
+def built_once(tmp_path_factory, worker_id: str, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder ``name``, made by ``build(folder)`` once per test run and shared by the
+    tests that use it, which must not change it (the digest taken after ``build`` is compared
+    at the session's end, which fails on a test that did).
+
+    Under pytest-xdist the first worker that needs it builds it in the workers' shared folder
+    (their base temp's parent) and the other one waits for it and reads the same folder: it is
+    built where it is used, since the files in it name their own paths."""
+    if worker_id == "master":
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        digest = folder_digest(folder)
+    else:
+        shared = tmp_path_factory.getbasetemp().parent / "shared"
+        shared.mkdir(exist_ok=True)
+        folder = shared / name
+        made = shared / f"{name}.digest"
+        with FileLock(f"{folder}.lock"):
+            if not made.is_file():
+                # a build that failed (in the other worker) leaves a partial folder
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                build(folder)
+                made.write_text(folder_digest(folder), encoding="ascii")
+            digest = made.read_text(encoding="ascii")
+    _built[folder] = digest
+    return folder
+
+
+# The folders built once (built_once) and their digest when made: checked at the session's end.
+_built: dict[Path, str] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _built_once_folders_unchanged() -> Iterator[None]:
+    yield
+    for folder, digest in _built.items():
+        assert folder_digest(folder) == digest, (
+            f"a test changed the session's {folder.name} in {folder}; work on a copy instead"
+        )
+
+
 @dataclass(frozen=True)
 class SampleRun:
     """The folders of the sample waves' run: the private warehouse and the published one."""
@@ -55,16 +99,9 @@ def folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-@pytest.fixture(scope="session")
-def sample_run(tmp_path_factory) -> Iterator[SampleRun]:
-    """The three sample waves run, earliest first, by the wave job of ``make run``
-    (min cell size 10) in temporary folders: ingested, estimated, gated, published,
-    reported and catalogued.
-
-    Shared by the whole session, so no test may change it: a test that writes works on a
-    copy (``shutil.copy`` of ``warehouse``). The folder's digest, taken after the run, is
-    compared at the session's end, which fails on a test that did."""
-    root = tmp_path_factory.mktemp("sample_run")
+def run_sample_waves(root: Path) -> SampleRun:
+    """The three sample waves run, earliest first, by the wave job of ``make run`` (min cell
+    size 10), its folders under ``root``."""
     made = SampleRun(warehouse=root / "private" / "warehouse.duckdb", marts=root / "marts")
     # the settings pinned rather than read from BAROMETER_MIN_CELL_SIZE; the folders are
     # the environment's, as for every run (pipelines/paths.py)
@@ -83,11 +120,21 @@ def sample_run(tmp_path_factory) -> Iterator[SampleRun]:
                 raise_on_error=False,
             )
             assert result.success, "\n".join(problems(result, str(wave)))
-    made_digest = folder_digest(root)
-    yield made
-    assert folder_digest(root) == made_digest, (
-        f"a test changed the session's sample run in {root}; work on a copy instead"
-    )
+    return made
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory, worker_id) -> SampleRun:
+    """The three sample waves run, earliest first, by the wave job of ``make run``
+    (min cell size 10) in temporary folders: ingested, estimated, gated, published,
+    reported and catalogued; once per test run (``built_once``: under pytest-xdist the two
+    workers share it).
+
+    Shared by the whole session, so no test may change it: a test that writes works on a
+    copy (``shutil.copy`` of ``warehouse``). The folder's digest, taken after the run, is
+    compared at the session's end, which fails on a test that did."""
+    root = built_once(tmp_path_factory, worker_id, "sample_run", run_sample_waves)
+    return SampleRun(warehouse=root / "private" / "warehouse.duckdb", marts=root / "marts")
 
 
 @pytest.fixture(scope="session")
@@ -104,14 +151,31 @@ def published(sample_run) -> Path:
     return sample_run.marts
 
 
-@pytest.fixture(scope="session")
-def published_project(tmp_path_factory):
-    """Wave 2018 published once (v0001) by a real ``python -m pipelines.orchestration.run`` in
-    tmp dirs; tests copy it (tests/pipeline_processes.py)."""
+def publish_2018(root: Path) -> None:
+    """Wave 2018 published (v0001) by a real ``python -m pipelines.orchestration.run`` in
+    ``root/project``; what it printed in ``root/output.txt``."""
     from tests.pipeline_processes import Project
 
-    project = Project.create(tmp_path_factory.mktemp("published") / "project")
+    project = Project.create(root / "project")
     code, output = project.run()
     assert code == 0, output
     assert project.latest() == "v0001"
-    return project
+    (root / "output.txt").write_text(output, encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def published_project_run(tmp_path_factory, worker_id):
+    """Wave 2018 published once (v0001) by a real ``python -m pipelines.orchestration.run`` in
+    tmp dirs, and what the process printed; once per test run (``built_once``: under
+    pytest-xdist the two workers share it). Tests copy it (tests/pipeline_processes.py)."""
+    from tests.pipeline_processes import Project
+
+    root = built_once(tmp_path_factory, worker_id, "published", publish_2018)
+    return Project(root / "project"), (root / "output.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def published_project(published_project_run):
+    """Wave 2018 published once (v0001) by a real ``python -m pipelines.orchestration.run`` in
+    tmp dirs; tests copy it (tests/pipeline_processes.py)."""
+    return published_project_run[0]

@@ -33,6 +33,7 @@ The matching rule, in three steps:
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -103,6 +104,11 @@ class RowFinder:
         self._by_kommunenr: dict[str, list[Row]] = {}
         for row in rows:
             self._by_kommunenr.setdefault(row.kommunenr, []).append(row)
+        # What the rule found before: a record's rows, and the files (by suffix and sha256 of
+        # their bytes) in which it found none. The rule reads nothing but a record's text and
+        # a file's bytes and suffix, so the same text or file gives the same rows again.
+        self._found: dict[str, list[Row]] = {}
+        self._clean_files: set[tuple[str, str]] = set()
 
     @classmethod
     def from_warehouse(cls, warehouse: Path, wave: int) -> RowFinder:
@@ -128,6 +134,11 @@ class RowFinder:
 
     def in_record(self, record: str) -> list[Row]:
         """The rows ``record`` leaks (step 3)."""
+        if record not in self._found:
+            self._found[record] = self._in_record(record)
+        return list(self._found[record])
+
+    def _in_record(self, record: str) -> list[Row]:
         tokens = self.tokens(record)
         leaked = []
         for i, t in enumerate(tokens):
@@ -152,8 +163,19 @@ class RowFinder:
         ]
 
     def in_folder(self, folder: Path) -> list[Leak]:
-        """The rows leaked anywhere under ``folder``, file by file."""
-        return self.in_records(folder_records(folder))
+        """The rows leaked anywhere under ``folder``, file by file (a file whose bytes the
+        rule found clean before, under the same suffix, is not read again)."""
+        found = []
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            seen = (path.suffix, _digest(path))
+            if seen in self._clean_files:
+                continue
+            where = path.relative_to(folder).as_posix()
+            leaks = self.in_records((where, record) for record in file_records(path))
+            if not leaks:
+                self._clean_files.add(seen)
+            found += leaks
+        return found
 
     def in_text(self, text: str, where: str) -> list[Leak]:
         return self.in_records((where, record) for record in text_records(text))
@@ -167,6 +189,16 @@ def row_of(source_row: int, values: dict[str, object]) -> Row:
         if name != "kommunenr" and value is not None
     )
     return Row(source_row, token(str(values["kommunenr"])), tokens)
+
+
+def _digest(path: Path) -> str:
+    """sha256 of a file's bytes and of its write-ahead log's (SQLite's -wal, DuckDB's .wal),
+    which a database read through its engine includes."""
+    digest = hashlib.sha256(path.read_bytes())
+    for log in (path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}.wal")):
+        if log.is_file():
+            digest.update(log.read_bytes())
+    return digest.hexdigest()
 
 
 def folder_records(folder: Path) -> Iterator[tuple[str, str]]:

@@ -45,6 +45,9 @@ from pipelines.marts.measures import MARTS
 from pipelines.publish import code_version, publish_wave
 from sample import generate
 
+# a minute or more of CPU: scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 MIN = 10
 RAW_DIR = Path(__file__).resolve().parents[2] / "data" / "raw"
 SAMPLE_WAVES = (2018, 2020, 2024)

@@ -28,6 +28,9 @@ from tests.data_docs import validation_pages
 from tests.mart_fixtures import planting
 from tests.wave_runs import wave_run
 
+# a minute or more of CPU: scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 AGGREGATE = ("reference_dimensions", "innovation", "release")
 RESPONDENT_LEVEL = ("validated_responses", "respondents")
 
