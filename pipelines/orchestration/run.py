@@ -13,10 +13,8 @@ as the sensor's are, so that the sensor does not run an unchanged wave again
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-import threading
 
 import dagster as dg
 import duckdb
@@ -123,7 +121,6 @@ def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest)
             print(f"{wave}: up to date, {latest.version}")
             continue
         stale = None
-        preload_in_background()
         result = job.execute_in_process(
             partition_key=str(wave),
             instance=instance,
@@ -137,21 +134,6 @@ def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest)
             failed.append(wave)
             print("\n".join(problems(result, str(wave))))
     return failed
-
-
-# What a run that does anything imports, and what takes long to import: Great Expectations
-# (the gates, about 2.5 s), matplotlib (the report). Imported by a second thread while the
-# first ingests and estimates, mostly in DuckDB, which releases the GIL: the two cores
-# overlap them. Python's import lock makes a step that needs a module wait for it.
-_SLOW_IMPORTS = ("great_expectations", "matplotlib.figure")
-
-
-def preload_in_background() -> None:
-    def load() -> None:
-        for name in _SLOW_IMPORTS:
-            importlib.import_module(name)
-
-    threading.Thread(target=load, name="preload", daemon=True).start()
 
 
 def summary() -> str:

@@ -30,9 +30,9 @@ STOPS = (
     ("SIGKILL", "pipelines.publish.release:_write_manifest"),  # release: staging written
     ("SIGINT", "pipelines.publish.release:_point_latest"),  # release: version made, not LATEST
     # release: LATEST moved, catalog not
-    ("SIGKILL", "pipelines.orchestration.release_assets:build_catalog"),
+    ("SIGKILL", "pipelines.publish.catalog:build_catalog"),
     # report; a second Ctrl-C exits at once
-    ("SIGINT*2", "pipelines.orchestration.report_assets:write_report"),
+    ("SIGINT*2", "pipelines.report:write_report"),
 )
 EXIT_CODES = {"SIGKILL": -9, "SIGTERM": 128 + 15, "SIGINT": 128 + 2, "SIGINT*2": 128 + 2}
 # Who ends the stopped run: Dagster itself when it could see the interrupt, else the recovery.

@@ -8,6 +8,7 @@ same run."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -227,14 +228,16 @@ def test_a_warm_run_takes_the_verdicts_of_its_checks_earlier_passes(tmp_path, mo
     assert {m: e.passed for m, e in verdicts.items()} == dict.fromkeys(PUBLISHED_MARTS, True)
     reused = {m: e.metadata[quality_checks.REUSED].value for m, e in verdicts.items()}
     assert reused == dict.fromkeys(PUBLISHED_MARTS, first.run_id)
-    # the data version each check judged is the one its mart's asset reported
+    # the data version each check judged is the one its mart's asset reported; that of the
+    # changes holds the versions they compared with too (metadata.mart_result)
     made = {
-        e.materialization.asset_key.to_user_string(): e.materialization.tags
+        e.materialization.asset_key.to_user_string(): e.materialization
         for e in warm.get_asset_materialization_events()
     }
-    assert {m: made[m]["dagster/data_version"] for m in verdicts} == {
-        m: e.metadata[quality_checks.DATA_VERSION].value for m, e in verdicts.items()
-    }
+    judged = {m: e.metadata[quality_checks.DATA_VERSION].value for m, e in verdicts.items()}
+    compared = json.dumps(made["changes"].metadata["compared with"].value, sort_keys=True)
+    judged["changes"] = hashlib.sha256(f"{judged['changes']}\0{compared}".encode()).hexdigest()
+    assert {m: made[m].tags["dagster/data_version"] for m in verdicts} == judged
     release_folder = wave.marts / "wave=2018"
     assert [p.name for p in release_folder.glob("v*")] == ["v0001"]
 
