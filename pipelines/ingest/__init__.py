@@ -9,7 +9,7 @@ See docs/ingest.md for the rules. Public entry points:
   a wave's typed delivery (``validation.validate_delivery``), the rules of every row.
 """
 
-import importlib
+from pipelines.lazy_exports import lazy_exports
 
 # Each name is imported from its module when first asked for: reading and validating load
 # pandas, openpyxl, pyreadstat and pandera (about a second), which a process that only looks
@@ -26,8 +26,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

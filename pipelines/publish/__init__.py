@@ -4,7 +4,7 @@ See docs/publishing.md. Importing this package does not import Great
 Expectations; the gate is passed in to `publish_wave`.
 """
 
-import importlib
+from pipelines.lazy_exports import lazy_exports
 
 # Each name is imported from its module when first asked for, so that importing
 # pipelines.publish.layout (the folders of the releases) loads no writer.
@@ -22,8 +22,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)
