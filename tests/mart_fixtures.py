@@ -24,6 +24,7 @@ from pipelines.marts.shapes import ESTIMATES, SHAPES
 from pipelines.publish.layout import LATEST, MANIFEST, release_dir
 from pipelines.warehouse.mart_tables import warehouse_table
 from pipelines.warehouse.schema import MART_CELL_SCORES, PUBLISHED_PRECISION
+from pipelines.warehouse.sql_runner import insert_rows
 
 MIN_CELL_SIZE = 10
 # breakdown, group_code, group_label, n, suppression: the last group is below the minimum
@@ -128,9 +129,7 @@ def create_mart_table(
     table = table or warehouse_table(mart)
     columns = ", ".join(f"{c.name} {c.type}" for c in shape.columns)
     con.execute(f"CREATE OR REPLACE TABLE {table} ({columns})")
-    if rows:
-        slots = ", ".join("?" * len(shape.columns))
-        con.executemany(f"INSERT INTO {table} VALUES ({slots})", rows)
+    insert_rows(con, table, list(rows))
 
 
 def write_release(marts_dir: Path, wave: int, marts: dict[str, list[tuple]], version: str) -> Path:
@@ -205,10 +204,7 @@ def write_warehouse(path: Path, waves: tuple[int, ...] = (2018, 2020), bump: flo
             create_mart_table(con, mart)
             con.execute(f"INSERT INTO {warehouse_table(mart)} SELECT * FROM new_rows")
             con.unregister("new_rows")
-            records = cell_records(mart, rows)
-            if records:
-                slots = ", ".join("?" * len(records[0]))
-                con.executemany(f"INSERT INTO mart_cell_scores VALUES ({slots})", records)
+            insert_rows(con, "mart_cell_scores", cell_records(mart, rows))
         # the comparison marts, without rows: what they hold is
         # tests/unit/estimation/test_comparisons.py's
         for mart in COMPARISON_MARTS:

@@ -30,7 +30,7 @@ from pipelines.marts.disclosure_rules import COARSEST_LEVEL, number_kind, publis
 from pipelines.marts.measures import MEASURES
 from pipelines.provenance import code_version
 from pipelines.warehouse.mart_tables import warehouse_table
-from pipelines.warehouse.sql_runner import run_model
+from pipelines.warehouse.sql_runner import insert_rows, run_model
 
 
 class ReconstructionError(ValueError):
@@ -156,18 +156,24 @@ def settle_precision(
                 for row in f.family.rows
             }
         )
-        con.executemany(
-            "INSERT OR REPLACE INTO published_precision VALUES ($1, $2, $3, $4, $5, $6)",
+        insert_rows(
+            con,
+            "published_precision",
             [
                 (mart, wave, measure, breakdown, group, level)
                 for measure, breakdown, group in groups
             ],
+            replace=True,
         )
-        flagged = {(f.family.breakdown, f.family.group_code) for f in findings}
+        # Only the families with a row now published coarser: the others read what they
+        # read before, and were certified on it.
+        coarser = set(groups)
         again = [
             family
             for family in wave_families(con, mart, wave)
-            if (family.breakdown, family.group_code) in flagged
+            if any(
+                (row.measure, family.breakdown, family.group_code) in coarser for row in family.rows
+            )
         ]
         findings = audit(again, min_cell_size, search=level == COARSEST_LEVEL)
     # What is left is the full audit's verdict on the settled rows: a family certified by

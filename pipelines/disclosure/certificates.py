@@ -13,6 +13,7 @@ without a certificate counts as determined — the audit never passes a cell for
 from __future__ import annotations
 
 import itertools
+from functools import cache
 
 import numpy as np
 
@@ -50,48 +51,59 @@ def certificate(family: Family, cell: int) -> Split | None:
     """A split one small move from the truth that changes ``cell`` and reproduces every
     number the family publishes: answers traded with other cells, or a respondent moved
     (with the answers that keep the estimates nearest). None where no such move does."""
+    deltas = _cell_deltas(family, cell)
     for r in range(len(family.rows)):
-        x = _first_agreeing_trade(family, r, cell)
+        x = _first_agreeing_trade(family, r, cell, deltas)
         if x is not None:
             return Split(m=family.m, x=x)
-    for m, x in _respondent_moves(family, cell):
-        if agrees(family, Split(m=m, x=x)):
-            return Split(m=m, x=x)
-    return None
+    return _first_agreeing_move(family, _respondent_moves(family, cell))
 
 
 def changed_cells(family: Family, split: Split) -> set[int]:
     """The cells whose count or answers differ between ``split`` and the truth."""
-    return {
-        c
-        for c in range(len(split.m))
-        if split.m[c] != family.m[c] or (split.x[:, c] != family.x[:, c]).any()
-    }
+    changed = (split.m != family.m) | (split.x != family.x).any(axis=0)
+    return set(np.flatnonzero(changed).tolist())
 
 
-def _first_agreeing_trade(family: Family, r: int, cell: int) -> np.ndarray | None:
-    """The truth's sums with row r's answers traded (``_trades``) in the first way that
-    keeps every published number of the rows it touches, each batch checked at once."""
-    for trades, partner in _trades(family, r, cell):
-        if not len(trades):
-            continue
-        ok = np.ones(len(trades), dtype=bool)
-        touched = [(r, family.x[r] + trades)]
-        if partner is not None:
-            touched.append((partner, family.x[partner] - trades))
-        for row, sums in touched:
-            mean = family.rows[row].mean
-            squares = mean_squares(family, row, family.m, sums) if mean else sums
-            ok &= family.rows[row].published.consistent(
-                figures(family.cells, family.m, sums, squares, mean)
-            )
-        if ok.any():
-            x = family.x.copy()
-            x[r] += trades[ok.argmax()]
+def _first_agreeing_trade(
+    family: Family, r: int, cell: int, deltas: np.ndarray
+) -> np.ndarray | None:
+    """The truth's sums with row r's answers traded (``_trades`` of ``deltas``) in the first
+    way that keeps every published number of the rows it touches, checked a batch at once."""
+    for batch, partner in _trades(family, r, deltas):
+        for trades in _nearest_first(batch):
+            ok = np.ones(len(trades), dtype=bool)
+            touched = [(r, family.x[r] + trades)]
             if partner is not None:
-                x[partner] -= trades[ok.argmax()]
-            return x
+                touched.append((partner, family.x[partner] - trades))
+            for row, sums in touched:
+                mean = family.rows[row].mean
+                squares = mean_squares(family, row, family.m, sums) if mean else sums
+                ok &= family.rows[row].published.consistent(
+                    figures(family.cells, family.m, sums, squares, mean)
+                )
+                if not ok.any():
+                    break
+            if ok.any():
+                x = family.x.copy()
+                x[r] += trades[ok.argmax()]
+                if partner is not None:
+                    x[partner] -= trades[ok.argmax()]
+                return x
     return None
+
+
+def _nearest_first(trades: np.ndarray):
+    """``trades`` in slices of growing length: the trades come nearest first and the first
+    that agrees is taken, which is mostly among the first few, so most of a batch of up to
+    5⁶ need not be computed."""
+    start = 0
+    for stop in (64, 1024):
+        if start < len(trades):
+            yield trades[start:stop]
+        start = stop
+    if start < len(trades):
+        yield trades[start:]
 
 
 # A trade of answers between cells moves a row's estimate by Σ_c w_c·δ_c / W: with weights
@@ -102,6 +114,26 @@ def _first_agreeing_trade(family: Family, r: int, cell: int) -> np.ndarray | Non
 TRADE_STEPS = (-2, -1, 0, 1, 2)
 ALL_TRADES_UP_TO = 6
 NEAREST_CELLS = 8
+
+
+def _first_agreeing_move(
+    family: Family, moves: list[tuple[np.ndarray, np.ndarray]]
+) -> Split | None:
+    """The first of ``moves`` that reproduces every number the family publishes (what
+    search.agrees asks of one split), the moves checked at once, row by row."""
+    if not moves:
+        return None
+    m = np.stack([m for m, _ in moves])
+    x = np.stack([x for _, x in moves])
+    ok = np.ones(len(moves), dtype=bool)
+    for r, row in enumerate(family.rows):
+        sums = x[:, r]
+        squares = mean_squares(family, r, m, sums) if row.mean else sums
+        ok &= row.published.consistent(figures(family.cells, m, sums, squares, row.mean))
+        if not ok.any():
+            return None
+    first = int(ok.argmax())
+    return Split(m=m[first], x=x[first])
 
 
 def _respondent_moves(family: Family, cell: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -120,30 +152,44 @@ def _respondent_moves(family: Family, cell: int) -> list[tuple[np.ndarray, np.nd
     return [(m, x) for m, x in moves if _within(family, m, x)]
 
 
-def _trades(family: Family, r: int, cell: int):
-    """Batches of changes of row r's per-cell sums that touch ``cell`` and keep every sum on
-    its scale, nearest to the truth's weighted sum first, each with the row that takes the
-    opposite change or None. A single-choice question's answers move to another of its
-    items within each cell (a distribution's must: its items split the cell), or, where
-    answers may be missing, also in or out of the row alone."""
+def _cell_deltas(family: Family, cell: int) -> np.ndarray:
+    """The changes of a row's per-cell sums that touch ``cell``, nearest to the truth's
+    weighted sum first (the same for every row of the family)."""
     cells = len(family.m)
     w = family.cells.weight
     if cells <= ALL_TRADES_UP_TO:
-        deltas = np.array(list(itertools.product(TRADE_STEPS, repeat=cells)), dtype=np.int64)
+        deltas = _steps(cells)
     else:
         # the cells whose weights are nearest the cell's own balance a trade best
         nearest = np.argsort(np.abs(w - w[cell]), kind="stable")[1 : NEAREST_CELLS + 1]
-        pairs = np.array(list(itertools.product(TRADE_STEPS, repeat=2)), dtype=np.int64)
+        pairs = _steps(2)
         deltas = np.zeros((len(nearest) * len(pairs), cells), dtype=np.int64)
         for k, j in enumerate(nearest):
             deltas[k * len(pairs) : (k + 1) * len(pairs), j] = pairs[:, 1]
         deltas[:, cell] = np.tile(pairs[:, 0], len(nearest))
     deltas = deltas[deltas[:, cell] != 0]
-    deltas = deltas[np.argsort(np.abs(deltas @ w), kind="stable")]
+    return deltas[np.argsort(np.abs(deltas @ w), kind="stable")]
+
+
+@cache
+def _steps(cells: int) -> np.ndarray:
+    """Every combination of TRADE_STEPS over ``cells`` cells (read-only: shared by every
+    family with that many cells; building it cost more than the trades it checks)."""
+    steps = np.array(list(itertools.product(TRADE_STEPS, repeat=cells)), dtype=np.int64)
+    steps.flags.writeable = False
+    return steps
+
+
+def _trades(family: Family, r: int, deltas: np.ndarray):
+    """Batches of ``deltas`` (_cell_deltas) of row r's per-cell sums that keep every sum on
+    its scale, in their order, each with the row that takes the opposite change or None. A
+    single-choice question's answers move to another of its items within each cell (a
+    distribution's must: its items split the cell), or, where answers may be missing, also
+    in or out of the row alone."""
     bottom, top = family.rows[r].scale
     sums = family.x[r] + deltas
     on_scale = ((sums >= bottom * family.m) & (sums <= top * family.m)).all(axis=1)
-    question = next(((ms, exact) for ms, exact in family.exclusive() if r in ms), None)
+    question = next(((ms, exact) for ms, exact in family.exclusive if r in ms), None)
     if question is None:
         yield deltas[on_scale], None
         return
@@ -166,7 +212,7 @@ def _carried_answers(family: Family, source: int, target: int) -> list[np.ndarra
     w = family.cells.weight
     big_w = float((w * family.m).sum())
     x = family.x.copy()
-    questions = family.exclusive()
+    questions = family.exclusive
     asked = {r for members, _ in questions for r in members}
     for r, row in enumerate(family.rows):
         if r in asked:
@@ -175,7 +221,8 @@ def _carried_answers(family: Family, source: int, target: int) -> list[np.ndarra
         options = [v for v in range(bottom, top + 1) if _value_available(family, r, source, v)]
         if not options:
             return []
-        value = min(options, key=lambda v: abs(_shift(family, r, source, target, v, big_w)))
+        shift = _shift(family, r, source, target, big_w)
+        value = min(options, key=lambda v: abs(shift(v)))
         x[r, source] -= value
         x[r, target] += value
     candidates = [x]
@@ -203,22 +250,21 @@ def _value_available(family: Family, r: int, cell: int, value: int) -> bool:
     return m >= 0 and bottom * m <= x <= top * m
 
 
-def _shift(family: Family, r: int, source: int, target: int, value: int, big_w: float) -> float:
+def _shift(family: Family, r: int, source: int, target: int, big_w: float):
+    """How far row r's estimate moves when a respondent carries a value from ``source`` to
+    ``target``, as a function of the value."""
     w = family.cells.weight
-    p = float((w * family.x[r]).sum()) / big_w
-    x_new = float((w * family.x[r]).sum()) + value * (w[target] - w[source])
+    weighted = float((w * family.x[r]).sum())
+    p = weighted / big_w
     w_new = big_w + w[target] - w[source]
-    return x_new / w_new - p
+    return lambda value: (weighted + value * (w[target] - w[source])) / w_new - p
 
 
 def _within(family: Family, m: np.ndarray, x: np.ndarray) -> bool:
     if (m < 0).any() or (m > family.cells.respondents).any():
         return False
-    for r, row in enumerate(family.rows):
-        bottom, top = row.scale
-        if (x[r] < bottom * m).any() or (x[r] > top * m).any():
-            return False
-    return True
+    bottom, top = family.scales
+    return not ((x < bottom * m).any() or (x > top * m).any())
 
 
 def _searched_certificates(family: Family, cells: list[int]) -> set[int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -63,8 +64,16 @@ class Family:
     def n(self) -> int:
         return int(self.m.sum())
 
+    @cached_property
+    def scales(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's scale as two columns (bottom, top), to bound every cell's sum at once."""
+        bottom, top = np.array([row.scale for row in self.rows], dtype=np.int64).T
+        return bottom[:, None], top[:, None]
+
+    @cached_property
     def exclusive(self) -> list[tuple[list[int], bool]]:
-        """Rows of one single-choice measure: (their indices, whether they sum to m_c)."""
+        """Rows of one single-choice measure: (their indices, whether they sum to m_c).
+        Cached: asked for once per candidate move, and the rows never change."""
         by_measure: dict[str, list[int]] = defaultdict(list)
         for i, row in enumerate(self.rows):
             if row.measure in SINGLE_CHOICE:

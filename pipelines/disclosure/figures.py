@@ -10,6 +10,7 @@ candidate split, so that many candidates are checked at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -26,11 +27,12 @@ class Cells:
     respondents: np.ndarray  # n_h
     population: np.ndarray  # N_h
 
-    @property
+    # Cached: the audit evaluates figures() some 10⁵ times per wave on the same cells.
+    @cached_property
     def weight(self) -> np.ndarray:
         return self.population / self.respondents
 
-    @property
+    @cached_property
     def variance_factor(self) -> np.ndarray:
         """(1 − f_h) · n_h / (n_h − 1); a cell of one respondent contributes nothing."""
         n, big_n = self.respondents, self.population

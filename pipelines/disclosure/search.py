@@ -57,7 +57,7 @@ class Program:
                 constraint({self.x_index(r, c): 1.0, c: -top[r]}, -np.inf, 0)
                 if bottom[r]:
                     constraint({self.x_index(r, c): 1.0, c: -bottom[r]}, 0, np.inf)
-        for members, exact in family.exclusive():
+        for members, exact in family.exclusive:
             for c in range(cells):
                 coefficients = {self.x_index(r, c): 1.0 for r in members}
                 coefficients[c] = -1.0

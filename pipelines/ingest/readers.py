@@ -30,7 +30,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from pipelines.ingest.encoding import MAX_LINE_BYTES, ROW_COLUMN, CsvText, normalise_csv
 from pipelines.ingest.errors import DeliveryError
-from pipelines.warehouse.sql_runner import run_model
+from pipelines.warehouse.sql_runner import insert_rows, run_model
 
 BATCH_ROWS = 100_000
 XLSX_SHEET = "Data"
@@ -177,7 +177,7 @@ def land_xlsx(con: duckdb.DuckDBPyConnection, path: Path, id_column: str) -> Lan
         raise DeliveryError(path, f"header-only file: sheet {XLSX_SHEET!r} has no data rows")
     _empty_malformed(con)
     if stray:
-        con.executemany(f"INSERT INTO {MALFORMED} VALUES (?, ?, ?, ?, ?)", stray)
+        insert_rows(con, MALFORMED, stray)
     return Landed(header)
 
 

@@ -19,6 +19,7 @@ import duckdb
 from pipelines.marts.breakdowns import BREAKDOWN_LIST
 from pipelines.marts.measures import MEASURES
 from pipelines.warehouse.schema import LABEL_TABLES
+from pipelines.warehouse.sql_runner import insert_rows
 
 
 def item_rows() -> list[tuple[str, str, str, int | None]]:
@@ -47,9 +48,8 @@ def _positioned(rows: list[tuple[str, str, str, int | None]]) -> list[tuple]:
 def write_label_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in LABEL_TABLES:
         con.execute(table.ddl(replace=True))
-    con.executemany(
-        "INSERT INTO label_measure VALUES (?, ?, ?)",
-        [(m.name, m.kind, m.items_are_groups) for m in MEASURES.values()],
+    insert_rows(
+        con, "label_measure", [(m.name, m.kind, m.items_are_groups) for m in MEASURES.values()]
     )
-    con.executemany("INSERT INTO label_item VALUES (?, ?, ?, ?, ?)", _positioned(item_rows()))
-    con.executemany("INSERT INTO label_group VALUES (?, ?, ?, ?)", group_rows())
+    insert_rows(con, "label_item", _positioned(item_rows()))
+    insert_rows(con, "label_group", group_rows())

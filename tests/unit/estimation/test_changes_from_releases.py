@@ -34,7 +34,7 @@ from pipelines.publish import release as release_module
 from pipelines.publish.layout import latest_before, read_manifest
 from pipelines.quality import GateResult
 from pipelines.warehouse.mart_tables import mart_tables_sql
-from pipelines.warehouse.sql_runner import run_sql
+from pipelines.warehouse.sql_runner import insert_rows, run_sql
 from tests.mart_fixtures import (
     MIN_CELL_SIZE,
     asked,
@@ -70,10 +70,7 @@ def estimate(con: duckdb.DuckDBPyConnection, wave: int, bump: float = 0.0) -> No
             con.register("new_rows", rows)
             con.execute("INSERT INTO mart_estimates SELECT $mart, * FROM new_rows", {"mart": mart})
             con.unregister("new_rows")
-            con.executemany(
-                "INSERT INTO mart_cell_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                cell_records(mart, made),
-            )
+            insert_rows(con, "mart_cell_scores", cell_records(mart, made))
 
 
 def run_wave(con, marts_dir: Path, wave: int, frame: str = "1"):
