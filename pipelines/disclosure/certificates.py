@@ -13,7 +13,7 @@ without a certificate counts as determined — the audit never passes a cell for
 from __future__ import annotations
 
 import itertools
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -56,7 +56,7 @@ def certificate(family: Family, cell: int) -> Split | None:
         x = _first_agreeing_trade(family, r, cell, deltas)
         if x is not None:
             return Split(m=family.m, x=x)
-    return _first_agreeing_move(family, _respondent_moves(family, cell))
+    return _first_agreeing_move(family, *_respondent_moves(family, cell))
 
 
 def changed_cells(family: Family, split: Split) -> set[int]:
@@ -116,16 +116,17 @@ ALL_TRADES_UP_TO = 6
 NEAREST_CELLS = 8
 
 
-def _first_agreeing_move(
-    family: Family, moves: list[tuple[np.ndarray, np.ndarray]]
-) -> Split | None:
-    """The first of ``moves`` that reproduces every number the family publishes (what
+def _first_agreeing_move(family: Family, m: np.ndarray, x: np.ndarray) -> Split | None:
+    """The first of the moves (counts ``m`` and sums ``x``, one per leading index) that keeps
+    every count and sum on its scale and reproduces every number the family publishes (what
     search.agrees asks of one split), the moves checked at once, row by row."""
-    if not moves:
+    bottom, top = family.scales
+    within = ((m >= 0) & (m <= family.cells.respondents)).all(axis=1)
+    within &= ((x >= bottom * m[:, None]) & (x <= top * m[:, None])).all(axis=(1, 2))
+    m, x = m[within], x[within]
+    if not len(m):
         return None
-    m = np.stack([m for m, _ in moves])
-    x = np.stack([x for _, x in moves])
-    ok = np.ones(len(moves), dtype=bool)
+    ok = np.ones(len(m), dtype=bool)
     for r, row in enumerate(family.rows):
         sums = x[:, r]
         squares = mean_squares(family, r, m, sums) if row.mean else sums
@@ -136,27 +137,56 @@ def _first_agreeing_move(
     return Split(m=m[first], x=x[first])
 
 
-def _respondent_moves(family: Family, cell: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def _respondent_moves(family: Family, cell: int) -> tuple[np.ndarray, np.ndarray]:
     """One respondent moved between ``cell`` and another cell, carrying per row the answer
-    that keeps the row's estimate nearest to the truth's — and, for a single-choice
-    question, each answer its source cell holds in turn."""
-    moves = []
-    for j in range(len(family.m)):
-        for source, target in ((cell, j), (j, cell)):
-            if j == cell or family.m[source] == 0:
-                continue
-            m = family.m.copy()
-            m[source] -= 1
-            m[target] += 1
-            moves += [(m, x) for x in _carried_answers(family, source, target)]
-    return [(m, x) for m, x in moves if _within(family, m, x)]
+    that keeps the row's estimate nearest to the truth's (the least such value on a tie) —
+    and, for a single-choice question, each answer its source cell holds in turn: their
+    counts and sums, one move per leading index, every move from one cell to another
+    computed at once. A move whose source cell can give some row no value is left out."""
+    pairs = [
+        (source, target)
+        for j in range(len(family.m))
+        if j != cell
+        for source, target in ((cell, j), (j, cell))
+        if family.m[source] > 0
+    ]
+    sources = np.array([s for s, _ in pairs], dtype=np.int64)
+    targets = np.array([t for _, t in pairs], dtype=np.int64)
+    moves = np.arange(len(pairs))
+    m = np.repeat(family.m[None], len(pairs), axis=0)
+    m[moves, sources] -= 1
+    m[moves, targets] += 1
+    x = np.repeat(family.x[None], len(pairs), axis=0)
+    free = _free_rows(family)
+    if len(pairs) and len(free):
+        value, possible = _carried_values(family, free, sources, targets)
+        x[moves[:, None], free, sources[:, None]] -= value
+        x[moves[:, None], free, targets[:, None]] += value
+        m, x, sources, targets = m[possible], x[possible], sources[possible], targets[possible]
+    if not family.exclusive:
+        return m, x
+    expanded = [
+        (m[k], y)
+        for k in range(len(m))
+        for y in _carried_items(family, x[k], int(sources[k]), int(targets[k]))
+    ]
+    if not expanded:
+        return m[:0], x[:0]
+    return np.stack([a for a, _ in expanded]), np.stack([b for _, b in expanded])
 
 
 def _cell_deltas(family: Family, cell: int) -> np.ndarray:
     """The changes of a row's per-cell sums that touch ``cell``, nearest to the truth's
     weighted sum first (the same for every row of the family)."""
-    cells = len(family.m)
-    w = family.cells.weight
+    return _sorted_deltas(cell, family.cells.weight.tobytes())
+
+
+# Families of one breakdown mostly draw on the same cells, and so share their trades: kept
+# per cell and weights (read-only, as int8: steps of at most 2), a few MB for a wave.
+@lru_cache(maxsize=1024)
+def _sorted_deltas(cell: int, weights: bytes) -> np.ndarray:
+    w = np.frombuffer(weights)
+    cells = len(w)
     if cells <= ALL_TRADES_UP_TO:
         deltas = _steps(cells)
     else:
@@ -168,7 +198,9 @@ def _cell_deltas(family: Family, cell: int) -> np.ndarray:
             deltas[k * len(pairs) : (k + 1) * len(pairs), j] = pairs[:, 1]
         deltas[:, cell] = np.tile(pairs[:, 0], len(nearest))
     deltas = deltas[deltas[:, cell] != 0]
-    return deltas[np.argsort(np.abs(deltas @ w), kind="stable")]
+    deltas = deltas[np.argsort(np.abs(deltas @ w), kind="stable")].astype(np.int8)
+    deltas.flags.writeable = False
+    return deltas
 
 
 @cache
@@ -204,29 +236,43 @@ def _trades(family: Family, r: int, deltas: np.ndarray):
             yield deltas[keep], partner
 
 
-def _carried_answers(family: Family, source: int, target: int) -> list[np.ndarray]:
-    """The truth's sums with one respondent moved from ``source`` to ``target``: per row the
-    value it carries is the one its source cell can give that keeps the row's estimate
-    nearest; for a single-choice question, one sum per answer the respondent may carry (an
-    item its source cell holds, or none where answers may be missing)."""
+def _free_rows(family: Family) -> np.ndarray:
+    """The rows outside single-choice questions."""
+    asked = {r for members, _ in family.exclusive for r in members}
+    return np.array([r for r in range(len(family.rows)) if r not in asked], dtype=np.int64)
+
+
+def _carried_values(
+    family: Family, free: np.ndarray, sources: np.ndarray, targets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per move (source → target cell) and row of ``free``, the value the respondent carries:
+    of those its source cell can give up (the rest, m − 1 values, still on the scale), the
+    one that keeps the row's estimate nearest the truth's; and per move whether every row
+    has such a value."""
     w = family.cells.weight
+    bottom, top = (bound[free, 0] for bound in family.scales)
+    rest = (family.m[sources] - 1)[:, None]
+    held = family.x[free][:, sources].T
+    low = np.maximum(bottom, held - top * rest)
+    high = np.minimum(top, held - bottom * rest)
+    values = np.arange(low.min(), high.max() + 1)
     big_w = float((w * family.m).sum())
-    x = family.x.copy()
-    questions = family.exclusive
-    asked = {r for members, _ in questions for r in members}
-    for r, row in enumerate(family.rows):
-        if r in asked:
-            continue
-        bottom, top = row.scale
-        options = [v for v in range(bottom, top + 1) if _value_available(family, r, source, v)]
-        if not options:
-            return []
-        shift = _shift(family, r, source, target, big_w)
-        value = min(options, key=lambda v: abs(shift(v)))
-        x[r, source] -= value
-        x[r, target] += value
+    weighted = np.array([float((w * family.x[r]).sum()) for r in free])
+    # the estimate after the move, as (Σ w·x + v·(w_t − w_s)) / (W + w_t − w_s)
+    w_new = (big_w + w[targets] - w[sources])[:, None, None]
+    step = (w[targets] - w[sources])[:, None, None]
+    moved = (weighted[None, :, None] + values * step) / w_new
+    shift = np.abs(moved - (weighted / big_w)[None, :, None])
+    shift[(values < low[..., None]) | (values > high[..., None])] = np.inf
+    return values[shift.argmin(axis=2)], (low <= high).all(axis=1)
+
+
+def _carried_items(family: Family, x: np.ndarray, source: int, target: int) -> list[np.ndarray]:
+    """The sums ``x`` of a move from ``source`` to ``target`` with, for each single-choice
+    question, one answer the respondent may carry: an item its source cell holds, or none
+    where answers may be missing."""
     candidates = [x]
-    for members, exact in questions:
+    for members, exact in family.exclusive:
         carried: list[int | None] = [i for i in members if family.x[i, source] > 0]
         if not exact and family.x[members, source].sum() < family.m[source]:
             carried.append(None)
@@ -240,31 +286,6 @@ def _carried_answers(family: Family, source: int, target: int) -> list[np.ndarra
                 expanded.append(y)
         candidates = expanded
     return candidates
-
-
-def _value_available(family: Family, r: int, cell: int, value: int) -> bool:
-    """Whether the cell's respondents of the row can give up one with ``value``, so that the
-    rest still lie on the scale."""
-    bottom, top = family.rows[r].scale
-    m, x = int(family.m[cell]) - 1, int(family.x[r, cell]) - value
-    return m >= 0 and bottom * m <= x <= top * m
-
-
-def _shift(family: Family, r: int, source: int, target: int, big_w: float):
-    """How far row r's estimate moves when a respondent carries a value from ``source`` to
-    ``target``, as a function of the value."""
-    w = family.cells.weight
-    weighted = float((w * family.x[r]).sum())
-    p = weighted / big_w
-    w_new = big_w + w[target] - w[source]
-    return lambda value: (weighted + value * (w[target] - w[source])) / w_new - p
-
-
-def _within(family: Family, m: np.ndarray, x: np.ndarray) -> bool:
-    if (m < 0).any() or (m > family.cells.respondents).any():
-        return False
-    bottom, top = family.scales
-    return not ((x < bottom * m).any() or (x > top * m).any())
 
 
 def _searched_certificates(family: Family, cells: list[int]) -> set[int]:
