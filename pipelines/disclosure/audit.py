@@ -209,12 +209,26 @@ def reconstruction_problems(
     verdict settle_precision recorded is taken when it was reached on the same inputs, code
     and minimum cell size (AuditInputs.digest); otherwise the audit runs."""
     inputs = audit_inputs(con, mart, wave)
-    recorded = _recorded_verdict(con, inputs, min_cell_size)
-    return recorded if recorded is not None else audit_problems(inputs, min_cell_size)
+    digest = inputs.digest(min_cell_size)
+    recorded = _recorded_verdict(con, inputs, digest)
+    if recorded is not None:
+        return recorded
+    if digest not in _AUDITED:
+        while len(_AUDITED) >= _AUDITED_KEPT:
+            del _AUDITED[next(iter(_AUDITED))]
+        _AUDITED[digest] = audit_problems(inputs, min_cell_size)
+    return list(_AUDITED[digest])
+
+
+# Verdicts this process reached afresh, by digest (equal digests, equal verdicts): the
+# blocking check and publishing may both find no recorded verdict for the same inputs, and
+# the integer program makes such an audit seconds long. The oldest goes first.
+_AUDITED: dict[str, list[str]] = {}
+_AUDITED_KEPT = 64
 
 
 def _recorded_verdict(
-    con: duckdb.DuckDBPyConnection, inputs: AuditInputs, min_cell_size: int
+    con: duckdb.DuckDBPyConnection, inputs: AuditInputs, digest: str
 ) -> list[str] | None:
     # a warehouse whose marts were built before verdicts were recorded has no such table
     [(tables,)] = con.execute(
@@ -225,7 +239,7 @@ def _recorded_verdict(
         and con.execute(
             "SELECT problems FROM disclosure_verdicts "
             "WHERE mart = $mart AND wave = $wave AND audit_digest = $digest",
-            {"mart": inputs.mart, "wave": inputs.wave, "digest": inputs.digest(min_cell_size)},
+            {"mart": inputs.mart, "wave": inputs.wave, "digest": digest},
         ).fetchall()
     )
     return list(recorded[0][0]) if recorded else None

@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pytest
 
+from pipelines.disclosure import audit as audit_module
 from pipelines.disclosure.attack import attack
 from pipelines.disclosure.audit import (
     ReconstructionError,
@@ -145,10 +146,13 @@ def test_the_published_samples_meet_the_target(sample_warehouse, wave):
         assert reconstruction_problems(sample_warehouse, mart, wave, MIN) == []
 
 
-def test_a_recorded_verdict_is_taken_only_for_the_inputs_it_was_reached_on(warehouse_2020):
+def test_a_recorded_verdict_is_taken_only_for_the_inputs_it_was_reached_on(
+    warehouse_2020, monkeypatch
+):
     """settle_precision's verdict stands for what it audited: a planted verdict under the
     current digest is what the check would take, but a changed level or another minimum
-    cell size makes the audit run again (and find the real problems)."""
+    cell size makes the audit run again (and find the real problems) — once per process
+    for the same inputs."""
     con = warehouse_2020
     digest = audit_inputs(con, "factors", 2020).digest(MIN)
     [(recorded,)] = con.execute(
@@ -159,14 +163,28 @@ def test_a_recorded_verdict_is_taken_only_for_the_inputs_it_was_reached_on(wareh
         "UPDATE disclosure_verdicts SET problems = ['planted'] "
         "WHERE mart = 'factors' AND wave = 2020"
     )
+    audited = []
+    real = audit_module.audit_problems
+
+    def audit_problems(inputs, min_cell_size):
+        audited.append(min_cell_size)
+        # at another size only whether the audit runs matters, not what it finds
+        return real(inputs, min_cell_size) if min_cell_size == MIN else ["audited afresh"]
+
+    monkeypatch.setattr(audit_module, "audit_problems", audit_problems)
     assert reconstruction_problems(con, "factors", 2020, MIN) == ["planted"]
-    assert reconstruction_problems(con, "factors", 2020, MIN + 1) != ["planted"]
+    assert audited == []
+    assert reconstruction_problems(con, "factors", 2020, MIN + 1) == ["audited afresh"]
+    assert audited == [MIN + 1]
     con.execute("DELETE FROM published_precision WHERE mart = 'factors' AND level > 0")
     problems = reconstruction_problems(con, "factors", 2020, MIN)
-    assert problems and "planted" not in problems
-    # a warehouse whose marts were built before verdicts were recorded: audited afresh
+    assert problems and "planted" not in problems and "audited afresh" not in problems
+    assert audited == [MIN + 1, MIN]
+    # a warehouse whose marts were built before verdicts were recorded: no record to take;
+    # the verdict this process reached on the same inputs is, without auditing them again
     con.execute("DROP TABLE disclosure_verdicts")
     assert reconstruction_problems(con, "factors", 2020, MIN) == problems
+    assert audited == [MIN + 1, MIN]
     transform.prepare_warehouse(con)
     assert settle_precision(con, "factors", 2020, MIN) == []  # as the module found it
 
