@@ -138,7 +138,11 @@ def settle_precision(
 ) -> list[Finding]:
     """Publish every family the audit flags one level coarser (published_precision), and
     attack again, until none is flagged or the coarsest level is reached; returns what is
-    still flagged then (empty when the wave meets §8's target)."""
+    still flagged then (empty when the wave meets §8's target). Settling rows it settled
+    before takes what it left then (``_settled_before``)."""
+    settled_on = _settling_inputs(con, mart, wave, min_cell_size)
+    if _settled_before(con, mart, wave, min_cell_size, settled_on):
+        return []
     con.execute(
         "DELETE FROM published_precision WHERE mart = $mart AND wave = $wave",
         {"mart": mart, "wave": wave},
@@ -182,10 +186,45 @@ def settle_precision(
     inputs = audit_inputs(con, mart, wave)
     problems = [str(f) for f in findings] + _determined_hidden_estimates(inputs)
     con.execute(
-        "INSERT OR REPLACE INTO disclosure_verdicts VALUES ($1, $2, $3, $4)",
-        [mart, wave, inputs.digest(min_cell_size), problems],
+        "INSERT OR REPLACE INTO disclosure_verdicts VALUES ($1, $2, $3, $4, $5)",
+        [mart, wave, inputs.digest(min_cell_size), problems, settled_on],
     )
     return findings
+
+
+def _settling_inputs(
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int
+) -> str:
+    """sha256 of what settling reads: the wave's rows of the mart at full precision and
+    their cell records, with the code and the minimum cell size."""
+    rows = con.execute(
+        "SELECT * FROM mart_estimates WHERE mart = $mart AND wave = $wave ORDER BY ALL",
+        {"mart": mart, "wave": wave},
+    ).fetchall()
+    text = repr((mart, wave, rows, audit_cells(con, mart, wave), min_cell_size, _code()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _settled_before(
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int, settled_on: str
+) -> bool:
+    """Whether the levels of the wave of the mart are still those a settling of the same
+    inputs left, with nothing found: settling them again would set the same levels (it
+    starts from none, and decides on its inputs alone) and reach the same verdict. A run
+    that materializes unchanged marts again (the UI, a run after a stop) skips the audit."""
+    recorded = con.execute(
+        "SELECT audit_digest, problems, settled_on FROM disclosure_verdicts "
+        "WHERE mart = $mart AND wave = $wave",
+        {"mart": mart, "wave": wave},
+    ).fetchall()
+    if not recorded:
+        return False
+    [(digest, problems, on)] = recorded
+    return (
+        on == settled_on
+        and not problems
+        and digest == audit_inputs(con, mart, wave).digest(min_cell_size)
+    )
 
 
 def refuse_reconstruction(

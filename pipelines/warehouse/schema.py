@@ -401,6 +401,12 @@ DISCLOSURE_VERDICTS = Table(
             "sha256 of what the audit read, with the code and the minimum cell size",
         ),
         _aggregate("problems", "VARCHAR[]", "what the audit found, in words; empty: nothing"),
+        _aggregate(
+            "settled_on",
+            "VARCHAR",
+            "sha256 of the full-precision rows and cell records the precision was settled on, "
+            "with the code and the minimum cell size",
+        ),
     ),
     key=("mart", "wave"),
 )

@@ -189,6 +189,53 @@ def test_a_recorded_verdict_is_taken_only_for_the_inputs_it_was_reached_on(
     assert settle_precision(con, "factors", 2020, MIN) == []  # as the module found it
 
 
+def test_settling_the_same_rows_again_takes_what_it_left(warehouse_2020, monkeypatch):
+    """Settling rows whose precision was settled before audits nothing and leaves their
+    levels; a level changed since, or one number of the rows at full precision, makes it
+    settle again — to the levels it set before, once the number is back."""
+    con = warehouse_2020
+
+    def levels():
+        return con.execute(
+            "SELECT * FROM published_precision WHERE mart = 'failures' ORDER BY ALL"
+        ).fetchall()
+
+    # settled by the fixture, or again here where a test before dropped its verdict
+    assert settle_precision(con, "failures", 2020, MIN) == []
+    settled = levels()
+    assert settled
+    audited = []
+    real = audit_module.audit
+    monkeypatch.setattr(
+        audit_module,
+        "audit",
+        lambda found, k, search=True: audited.append(k) or real(found, k, search),
+    )
+    assert settle_precision(con, "failures", 2020, MIN) == []
+    assert audited == [] and levels() == settled
+    con.execute("DELETE FROM published_precision WHERE mart = 'failures'")
+    assert settle_precision(con, "failures", 2020, MIN) == []
+    assert audited and levels() == settled
+    where = (
+        "mart = 'failures' AND wave = 2020 AND breakdown = 'total' AND measure = $measure "
+        "AND item = $item"
+    )
+    [(measure, item, estimate)] = con.execute(
+        "SELECT measure, item, estimate FROM mart_estimates WHERE mart = 'failures' "
+        "AND wave = 2020 AND breakdown = 'total' AND NOT suppressed ORDER BY ALL LIMIT 1"
+    ).fetchall()
+    key = {"measure": measure, "item": item}
+    con.execute(
+        f"UPDATE mart_estimates SET estimate = $e WHERE {where}", {**key, "e": estimate / 2}
+    )
+    audited.clear()
+    settle_precision(con, "failures", 2020, MIN)
+    assert audited
+    con.execute(f"UPDATE mart_estimates SET estimate = $e WHERE {where}", {**key, "e": estimate})
+    assert settle_precision(con, "failures", 2020, MIN) == []
+    assert levels() == settled
+
+
 def test_full_precision_fails_the_audit(sample_warehouse):
     """The audit is no formality: on the marts as printed in full, dozens of 2020 groups
     have small cells it cannot certify — among them the group the attack splits above."""
