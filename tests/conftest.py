@@ -179,3 +179,18 @@ def published_project(published_project_run):
     """Wave 2018 published once (v0001) by a real ``python -m pipelines.orchestration.run`` in
     tmp dirs; tests copy it (tests/pipeline_processes.py)."""
     return published_project_run[0]
+
+
+@pytest.fixture(scope="session")
+def corpus_project_run(tmp_path_factory, worker_id):
+    """The bad-input corpus's base delivery (40 rows of wave 2018, one quarantined, ids marked:
+    tests/leak_corpus.py) published once (v0001) by a real ``python -m
+    pipelines.orchestration.run`` in tmp dirs, and what the process printed; once per test run
+    (``built_once``). The small project the leak corpus and the crash tests start from; tests
+    copy it."""
+    from tests.leak_corpus import BASE_RESPONDENTS, publish_base
+    from tests.pipeline_processes import Project
+
+    root = built_once(tmp_path_factory, worker_id, "corpus_published", publish_base)
+    project = Project(root / "project", respondents=BASE_RESPONDENTS)
+    return project, (root / "output.txt").read_text(encoding="utf-8")

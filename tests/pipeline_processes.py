@@ -48,23 +48,33 @@ def instance_yaml(home: Path) -> str:
 
 @dataclass(frozen=True)
 class Project:
-    """One wave's raw delivery, a Dagster home, a warehouse and the marts, under ``root``."""
+    """One wave's raw delivery, a Dagster home, a warehouse and the marts, under ``root``;
+    ``respondents``: how many rows of the delivery ingest accepts."""
 
     root: Path
+    respondents: int = WAVE_RESPONDENTS
 
     @classmethod
     def create(cls, root: Path) -> Project:
+        """The sample wave's delivery, nothing run yet."""
         shutil.copytree(RAW_DIR / "reference", root / "raw" / "reference")
         shutil.copytree(RAW_DIR / WAVE, root / "raw" / WAVE)
-        (root / "home").mkdir()
-        (root / "home" / "dagster.yaml").write_text(instance_yaml(root / "home"), encoding="utf-8")
-        return cls(root)
+        project = cls(root)
+        project.make_home()
+        return project
+
+    def make_home(self) -> None:
+        """The Dagster home: the instance of dagster.yaml with its storage in it."""
+        home = self.root / "home"
+        home.mkdir(exist_ok=True)
+        (home / "dagster.yaml").write_text(instance_yaml(home), encoding="utf-8")
 
     def copy(self, root: Path) -> Project:
         """The same project, state included, at ``root`` (paths in the instance moved)."""
         shutil.copytree(self.root, root)
-        (root / "home" / "dagster.yaml").write_text(instance_yaml(root / "home"), encoding="utf-8")
-        return Project(root)
+        project = Project(root, self.respondents)
+        project.make_home()
+        return project
 
     @property
     def marts_dir(self) -> Path:
@@ -155,7 +165,7 @@ def assert_published_state_whole(project: Project) -> None:
         [(respondents,)] = warehouse.sql(
             f"SELECT count(*) FROM respondents WHERE wave = {WAVE}"
         ).fetchall()
-        assert respondents == WAVE_RESPONDENTS
+        assert respondents == project.respondents
         marts = warehouse.sql(
             f"SELECT DISTINCT mart FROM mart_estimates WHERE wave = {WAVE}"
         ).fetchall()

@@ -3,7 +3,8 @@
 A respondent row is the tuple (kommunenr, forvaltningsniva, sektor, virksomhetstype,
 ansatte, every answer, startet, fullfort) of one accepted respondent: the workplace's
 quasi-identifiers (kommunenr + virksomhetstype + size identify a workplace) with its
-answers. The respondent id and free text are searched for separately.
+answers. The respondent id and free text are searched for separately, as themselves
+(``StringFinder``).
 
 The matching rule, in three steps:
 
@@ -179,6 +180,38 @@ class RowFinder:
 
     def in_text(self, text: str, where: str) -> list[Leak]:
         return self.in_records((where, record) for record in text_records(text))
+
+
+class StringFinder:
+    """Strings searched for as themselves (ids, free texts): in a text, and in every file under
+    a folder, read both as text (bytes undecodable as UTF-8 replaced) and as the records of
+    step 1, which see what the bytes hide: a string JSON escapes, Parquet pages, a workbook's
+    zip, DuckDB's string compression, a SQLite cell zlib-compressed."""
+
+    def __init__(self, strings: list[str]):
+        self.strings = list(strings)
+        # The files (by suffix and sha256 of their bytes, write-ahead log included) found
+        # clean before.
+        self._clean_files: set[tuple[str, str]] = set()
+
+    def in_text(self, text: str) -> list[str]:
+        return [s for s in self.strings if s in text]
+
+    def in_folder(self, folder: Path) -> list[tuple[str, str]]:
+        """(file, string) of every string found in a file under ``folder``."""
+        found = []
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            seen = (path.suffix, _digest(path))
+            if seen in self._clean_files:
+                continue
+            # JSON escapes what is not ASCII (every free text of the corpus): the records
+            # hold its strings decoded
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            in_file = self.in_text("\n".join([text, *file_records(path)]))
+            if not in_file:
+                self._clean_files.add(seen)
+            found += [(path.relative_to(folder).as_posix(), s) for s in in_file]
+        return found
 
 
 def row_of(source_row: int, values: dict[str, object]) -> Row:

@@ -2,8 +2,10 @@
 SIGTERM, SIGINT, and SIGINT twice — and run two at a time: no later run waits on a dead one, the
 stopped run ends failed, and the releases, the catalog and the warehouse stay whole.
 
-One wave (2018) keeps it affordable: the project is published once (v0001) and copied for
-each test; the delivery then changes, so every stopped run was about to publish v0002.
+One small wave keeps it affordable: the bad-input corpus's base delivery (40 rows of 2018, one
+quarantined: tests/leak_corpus.py), which every step runs on as on the sample's 1 800. The
+project is published once (v0001) and copied for each test; the delivery then changes, so
+every stopped run was about to publish v0002.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ ENDED_BY_RECOVERY = {"SIGKILL", "SIGINT*2"}
 
 
 @pytest.fixture
-def project(published_project, tmp_path) -> Project:
-    return published_project.copy(tmp_path / "project")
+def project(corpus_project_run, tmp_path) -> Project:
+    return corpus_project_run[0].copy(tmp_path / "project")
 
 
 def test_a_run_stopped_at_any_step_never_blocks_the_next_and_leaves_everything_whole(project):

@@ -4,7 +4,6 @@ byte-identical, Data Docs included."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from pipelines.provenance import ProvenanceError, changed_inputs, unchanged_inpu
 from pipelines.publish import wave_fingerprints
 from pipelines.publish.layout import read_manifest
 from tests.ingest_fixtures import reference_warehouse, respondents, write_csv_2018
-from tests.wave_runs import wave_run
+from tests.wave_runs import after_first_run, snapshot
 
 RAW_DIR = Path(__file__).resolve().parents[2] / "data" / "raw"
 
@@ -86,24 +85,16 @@ def test_changed_inputs_names_changed_added_and_removed_files():
     assert changed_inputs(read, dict(read)) == []
 
 
-def snapshot(folder: Path) -> dict[str, str]:
-    """sha256 of every file under ``folder``, by relative path."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 @pytest.fixture
-def wave_2018(tmp_path, monkeypatch):
-    wave = wave_run(tmp_path, monkeypatch)
-    return wave.materialize, wave.raw, wave.marts, wave.private
+def wave_2018(tmp_path_factory, monkeypatch):
+    """Wave 2018 as its first run left it, for this test alone (tests/wave_runs.py)."""
+    yield from after_first_run(tmp_path_factory, monkeypatch)
 
 
 def test_a_rerun_without_changes_and_a_file_changed_before_release_publish_nothing(wave_2018):
-    run, raw, marts_dir, private = wave_2018
-    assert run().success
+    wave, _ = wave_2018
+    run, raw, marts_dir, private = wave.materialize, wave.raw, wave.marts, wave.private
+    # the first run published v0001
     published = snapshot(marts_dir)
     manifest = read_manifest(marts_dir / "wave=2018" / "v0001")
     assert manifest["inputs"] == wave_fingerprints(raw, 2018)

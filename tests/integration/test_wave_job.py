@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pyarrow as pa
 import pytest
@@ -20,32 +21,37 @@ import pytest
 from pipelines.estimation.published_rows import read_wave
 from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
 from pipelines.marts.measures import PUBLISHED_MARTS
-from pipelines.orchestration import mart_assets, metadata, quality_checks
+from pipelines.orchestration import mart_assets, quality_checks
 from pipelines.publish import release
 from pipelines.publish.layout import read_manifest
 from pipelines.quality import mart_validation as quality_gate
 from pipelines.quality.mart_validation import GateResult
 from tests.data_docs import validation_pages
 from tests.mart_fixtures import planting
-from tests.wave_runs import wave_run
+from tests.wave_runs import SHARED_QUALITY_PAGE, after_first_run, snapshot, wave_run
 
 # a minute or more of CPU: scheduled first (tests/conftest.py)
 pytestmark = pytest.mark.heavy
 
 AGGREGATE = ("reference_dimensions", "innovation", "release")
 RESPONDENT_LEVEL = ("validated_responses", "respondents")
+# The checks of the wave's marts and the release, without the marts: a run that plants a
+# table the checks read from the warehouse, as the marts' run before it left it.
+CHECKS_AND_RELEASE = dg.AssetSelection.assets("release") | dg.AssetSelection.checks_for_assets(
+    *PUBLISHED_MARTS
+)
 
 
 @pytest.fixture
 def run_2018(tmp_path, monkeypatch):
     wave = wave_run(tmp_path, monkeypatch)
-    return wave.materialize, wave.marts
+    return wave.materialize, wave.marts, wave.instance
 
 
 @pytest.fixture
-def warehouse(tmp_path) -> Path:
-    """The warehouse of run_2018's runs."""
-    return tmp_path / "private" / "warehouse.duckdb"
+def after_2018(tmp_path_factory, monkeypatch):
+    """Wave 2018 as its first run left it, for this test alone (tests/wave_runs.py)."""
+    yield from after_first_run(tmp_path_factory, monkeypatch)
 
 
 def profile(markdown: str) -> dict[str, dict[str, int]]:
@@ -69,6 +75,14 @@ def check_evaluations(result) -> dict:
     }
 
 
+def never_started(instance, result) -> set[str]:
+    """The steps of the run's plan that never started: a step a failed blocking check
+    stopped leaves no event of its own."""
+    plan = instance.get_execution_plan_snapshot(result.dagster_run.execution_plan_snapshot_id)
+    started = {e.step_key for e in result.all_events if e.is_step_start}
+    return set(plan.step_keys_to_execute) - started
+
+
 def count_gates(monkeypatch) -> Counter:
     """How many times each mart is validated from now on."""
     gated = Counter()
@@ -82,15 +96,12 @@ def count_gates(monkeypatch) -> Counter:
     return gated
 
 
-def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, warehouse, monkeypatch):
-    run, marts_dir = run_2018
-    # the folder of quality pages the releases once shared, with a failed validation's page
-    shared = marts_dir / "quality" / "validations" / "factors-wave-2020.html"
-    shared.parent.mkdir(parents=True)
-    shared.write_text("Status: Failed")
-    gated = count_gates(monkeypatch)
-    result = run()
-    assert result.success
+def test_a_wave_runs_end_to_end_and_reports_what_it_made(after_2018, monkeypatch):
+    wave, first = after_2018
+    run, marts_dir, warehouse = wave.materialize, wave.marts, wave.private / "warehouse.duckdb"
+    # the first run, from a published folder that held the quality pages the releases once
+    # shared (SHARED_QUALITY_PAGE); it succeeded (tests/wave_runs.py)
+    result = first.result
     checks = {key: e.passed for key, e in check_evaluations(result).items()}
     assert checks == {
         **{(m, check): True for m in ("innovation", "factors", "failures",
@@ -138,7 +149,7 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, warehouse, mo
     assert Path(metadata["report"]["report"].value).is_file()
 
     # each mart was validated once, by its check; publishing took the checks' verdicts
-    assert gated == dict.fromkeys(PUBLISHED_MARTS, 1)
+    assert first.validated == dict.fromkeys(PUBLISHED_MARTS, 1)
     manifest = read_manifest(marts_dir / "wave=2018" / "v0001")
     published = [f["mart"] for f in manifest["files"]]
     assert set(manifest["quality_gate"]["marts"]) == set(published)
@@ -149,11 +160,11 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, warehouse, mo
     assert pages == marts_dir / "wave=2018" / "v0001" / "quality" / "index.html"
     assert pages.is_file()
     assert validation_pages(marts_dir) == {f"{m}-wave-2018": "Succeeded" for m in published}
-    assert not (marts_dir / "quality").exists()
+    assert not (marts_dir / SHARED_QUALITY_PAGE.parts[0]).exists()
 
     # a release materialized without its checks in the run takes the passes the checks kept
     # for the same data, code and minimum cell size (the code case: at the end)
-    gated.clear()
+    gated = count_gates(monkeypatch)
     assert run(selection=["release"]).success
     assert gated == {}
 
@@ -183,11 +194,10 @@ def test_a_wave_runs_end_to_end_and_reports_what_it_made(run_2018, warehouse, mo
     assert gated == dict.fromkeys(published, 1)
 
 
-def test_a_pass_kept_from_an_earlier_run_brings_the_pages_of_a_new_version(tmp_path, monkeypatch):
+def test_a_pass_kept_from_an_earlier_run_brings_the_pages_of_a_new_version(after_2018, monkeypatch):
     """The second run validates nothing (the same marts passed the same rules in the first),
     yet the version it makes holds the pages of every mart it publishes."""
-    wave = wave_run(tmp_path, monkeypatch)
-    assert wave.materialize().success
+    wave, _ = after_2018
     validated = Counter()
     real = quality_gate.run_gate
 
@@ -211,13 +221,12 @@ def test_a_pass_kept_from_an_earlier_run_brings_the_pages_of_a_new_version(tmp_p
     assert validation_pages(release / "v0001" / "quality") == pages
 
 
-def test_a_warm_run_takes_the_verdicts_of_its_checks_earlier_passes(tmp_path, monkeypatch):
+def test_a_warm_run_takes_the_verdicts_of_its_checks_earlier_passes(after_2018, monkeypatch):
     """A second run of the same wave validates nothing: each check takes the verdict of its
     earlier pass of the same data version, code and minimum cell size, and names the run
     that made it. A mart whose rows changed is validated again, and only that mart."""
-    wave = wave_run(tmp_path, monkeypatch)
-    first = wave.materialize()
-    assert first.success
+    wave, first_run = after_2018
+    first = first_run.result
     gated = count_gates(monkeypatch)
     warm = wave.materialize()
     assert warm.success
@@ -241,11 +250,12 @@ def test_a_warm_run_takes_the_verdicts_of_its_checks_earlier_passes(tmp_path, mo
     release_folder = wave.marts / "wave=2018"
     assert [p.name for p in release_folder.glob("v*")] == ["v0001"]
 
-    # a label changed on its way out of the warehouse, for every reader of the published rows
+    # a label changed on its way out of the warehouse, for the checks and the release, which
+    # read the published rows: a run of them alone (the marts are the warm run's)
     planted = planting("factors", {"breakdown": "total"}, group_label="Alle virksomheter")
-    for reader in (mart_assets, metadata, release):
+    for reader in (mart_assets, release):
         monkeypatch.setattr(reader, "read_wave", planted)
-    changed = wave.materialize()
+    changed = wave.materialize(selection=CHECKS_AND_RELEASE)
     assert changed.success
     assert gated == {"factors": 1}
     evaluations = check_evaluations(changed)
@@ -258,7 +268,7 @@ def test_a_warm_run_takes_the_verdicts_of_its_checks_earlier_passes(tmp_path, mo
 
 
 def test_a_failing_quality_gate_stops_publication(run_2018, monkeypatch):
-    run, marts_dir = run_2018
+    run, marts_dir, instance = run_2018
     failing = GateResult(
         mart="innovation", success=False, evaluated=1, failures=(), docs_index=marts_dir
     )
@@ -267,12 +277,15 @@ def test_a_failing_quality_gate_stops_publication(run_2018, monkeypatch):
     assert not result.success
     executed = {e.step_key for e in result.all_events if e.is_step_success}
     assert "respondents" in executed and "release" not in executed
+    # stopped by the check, not refused by publishing's own gate
+    assert {"release", "report"} <= never_started(instance, result)
     assert not (marts_dir / "wave=2018").exists()
 
 
-def test_a_lone_hidden_group_stops_publication(run_2018, monkeypatch):
+def test_a_lone_hidden_group_stops_publication(after_2018, monkeypatch):
     """The disclosure audit is a blocking check: plant a table where one group alone is hidden."""
-    run, marts_dir = run_2018
+    wave, _ = after_2018
+    published = snapshot(wave.marts)
 
     def planted(con, mart, wave):
         table = read_wave(con, mart, wave)
@@ -291,26 +304,29 @@ def test_a_lone_hidden_group_stops_publication(run_2018, monkeypatch):
         return pa.Table.from_pylist(rows, schema=table.schema)
 
     monkeypatch.setattr(mart_assets, "read_wave", planted)
-    result = run()
+    result = wave.materialize(selection=CHECKS_AND_RELEASE)
     assert not result.success
     checks = check_evaluations(result)
     assert checks[("innovation", "quality_gate")].passed
     audit = checks[("innovation", "disclosure_audit")]
     assert not audit.passed
     assert "breakdown='sector') has exactly one suppressed group" in audit.description
-    executed = {e.step_key for e in result.all_events if e.is_step_success}
-    assert "release" not in executed
-    assert not (marts_dir / "wave=2018").exists()
+    # the release was in the run, and the check stopped it before it started
+    assert never_started(wave.instance, result) == {"release"}
+    assert snapshot(wave.marts) == published
 
 
-def test_a_number_with_more_decimals_than_section_8_allows_stops_publication(run_2018, monkeypatch):
+def test_a_number_with_more_decimals_than_section_8_allows_stops_publication(
+    after_2018, monkeypatch
+):
     """The quality gate is a blocking check: plant an estimate that escaped rounding."""
-    run, marts_dir = run_2018
+    wave, _ = after_2018
+    published = snapshot(wave.marts)
 
     where = {"measure": "promoted", "item": "ny_teknologi", "breakdown": "total"}
     planted = planting("factors", where, estimate=0.61234)
     monkeypatch.setattr(mart_assets, "read_wave", planted)
-    result = run()
+    result = wave.materialize(selection=CHECKS_AND_RELEASE)
     assert not result.success
     checks = check_evaluations(result)
     gate_check = checks[("factors", "quality_gate")]
@@ -321,6 +337,6 @@ def test_a_number_with_more_decimals_than_section_8_allows_stops_publication(run
         in gate_check.description
     )
     assert checks[("innovation", "quality_gate")].passed
-    executed = {e.step_key for e in result.all_events if e.is_step_success}
-    assert "release" not in executed
-    assert not (marts_dir / "wave=2018").exists()
+    # the release was in the run, and the check stopped it before it started
+    assert never_started(wave.instance, result) == {"release"}
+    assert snapshot(wave.marts) == published
