@@ -99,9 +99,13 @@ def wave_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wave: str = "2018"
 
 
 def _instance(root: Path) -> dg.DagsterInstance:
-    # a persistent instance, in a folder of its own beside the others: copied with them
+    # a persistent instance, in a folder of its own beside the others: copied with them;
+    # without telemetry, which Dagster would otherwise log under DAGSTER_HOME (the project
+    # root under `make test`), as the project's dagster.yaml has it
     (root / "dagster").mkdir(exist_ok=True)
-    return dg.DagsterInstance.local_temp(str(root / "dagster"))
+    return dg.DagsterInstance.local_temp(
+        str(root / "dagster"), overrides={"telemetry": {"enabled": False}}
+    )
 
 
 @cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import duckdb
 import pandas as pd
@@ -474,6 +475,9 @@ def test_a_comparison_with_more_decimals_than_section_8_allows_fails(mart, frame
 
 # A mean score no answer scale allows: the 2018 factors fail the gate on it.
 PLANTED = 6.87
+# The planted value as a number of its own: not the digits of a longer one, such as the
+# seconds of a time a page prints (18:56:06.873).
+PLANTED_NUMBER = re.compile(rf"(?<![\d.]){re.escape(str(PLANTED))}(?!\d)")
 
 
 def test_only_passing_validations_of_a_version_are_published_in_it(tmp_path):
@@ -505,7 +509,8 @@ def test_only_passing_validations_of_a_version_are_published_in_it(tmp_path):
 
     failing = validation_pages(private)
     assert failing == {"factors-wave-2018": "Failed"}
-    assert str(PLANTED) in "".join(p.read_text() for p in private.rglob("validations/**/*.html"))
+    failing_pages = "".join(p.read_text() for p in private.rglob("validations/**/*.html"))
+    assert PLANTED_NUMBER.search(failing_pages)
 
     assert sorted(p.name for p in marts_dir.iterdir()) == ["wave=2020"]
     pages = release.path / "quality"
@@ -520,4 +525,4 @@ def test_only_passing_validations_of_a_version_are_published_in_it(tmp_path):
             assert "wave-2018" not in text, path
             # GX's own images and scripts hold numbers of every kind; the pages hold values
             if "static" not in path.relative_to(marts_dir).parts:
-                assert str(PLANTED) not in text, path
+                assert not PLANTED_NUMBER.search(text), path
