@@ -224,6 +224,18 @@ CORPUS_STRINGS = StringFinder([*IDS, *TEXTS])
 CORPUS_ROWS = RowFinder([row_of(i + 2, r) for i, r in enumerate(build_corpus.ROWS)], 2018)
 
 
+def assert_nothing_of_the_corpus(project: Project, terminal: str) -> None:
+    """None of the corpus's ids, free texts or rows in what a run printed, the project's
+    instance or its published folder, and no stack trace printed."""
+    assert CORPUS_STRINGS.in_text(terminal) == [], terminal
+    assert CORPUS_STRINGS.in_folder(project.root / "home") == []
+    assert CORPUS_STRINGS.in_folder(project.marts_dir) == []
+    assert CORPUS_ROWS.in_text(terminal, "terminal") == []
+    assert CORPUS_ROWS.in_folder(project.root / "home") == []
+    assert CORPUS_ROWS.in_folder(project.marts_dir) == []
+    assert "Traceback" not in terminal and "Stack Trace" not in terminal
+
+
 def test_the_base_run_to_the_end_leaves_nothing_of_the_corpus(corpus_project_run, tmp_path):
     """The corpus's base delivery (a row quarantined, an answer against the routing dropped,
     an extra column ignored: tests/leak_corpus.py) run by `make run`, every step to the end
@@ -233,13 +245,7 @@ def test_the_base_run_to_the_end_leaves_nothing_of_the_corpus(corpus_project_run
     # session's project must stay as it was made (tests/conftest.py)
     project = corpus_project_run[0].copy(tmp_path / "project")
     terminal = corpus_project_run[1]
-    assert CORPUS_STRINGS.in_text(terminal) == [], terminal
-    assert CORPUS_STRINGS.in_folder(project.root / "home") == []
-    assert CORPUS_STRINGS.in_folder(project.marts_dir) == []
-    assert CORPUS_ROWS.in_text(terminal, "terminal") == []
-    assert CORPUS_ROWS.in_folder(project.root / "home") == []
-    assert CORPUS_ROWS.in_folder(project.marts_dir) == []
-    assert "Traceback" not in terminal and "Stack Trace" not in terminal
+    assert_nothing_of_the_corpus(project, terminal)
     assert "wave 2018: 1 row(s) quarantined {'completed_before_started': 1}" in terminal
 
 
@@ -252,13 +258,7 @@ def test_no_id_or_free_text_leaves_the_warehouse(
     copy_case(case, project.root / "raw")
     code, terminal = run_here(project, monkeypatch, capfd, "validated_responses")
 
-    assert CORPUS_STRINGS.in_text(terminal) == [], terminal
-    assert CORPUS_STRINGS.in_folder(project.root / "home") == []
-    assert CORPUS_STRINGS.in_folder(project.marts_dir) == []
-    assert CORPUS_ROWS.in_text(terminal, "terminal") == []
-    assert CORPUS_ROWS.in_folder(project.root / "home") == []
-    assert CORPUS_ROWS.in_folder(project.marts_dir) == []
-    assert "Traceback" not in terminal and "Stack Trace" not in terminal
+    assert_nothing_of_the_corpus(project, terminal)
     # every case differs from the base: a wave found is ingested again
     assert f"{WAVE}: up to date" not in terminal
     refused = "nothing of this wave was published" in terminal or "no complete wave" in terminal
