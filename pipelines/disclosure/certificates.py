@@ -53,7 +53,7 @@ def certificate(family: Family, cell: int) -> Split | None:
     (with the answers that keep the estimates nearest). None where no such move does."""
     deltas = _cell_deltas(family, cell)
     for r in range(len(family.rows)):
-        x = _first_agreeing_trade(family, r, cell, deltas)
+        x = _first_agreeing_trade(family, r, deltas)
         if x is not None:
             return Split(m=family.m, x=x)
     return _first_agreeing_move(family, *_respondent_moves(family, cell))
@@ -65,9 +65,7 @@ def changed_cells(family: Family, split: Split) -> set[int]:
     return set(np.flatnonzero(changed).tolist())
 
 
-def _first_agreeing_trade(
-    family: Family, r: int, cell: int, deltas: np.ndarray
-) -> np.ndarray | None:
+def _first_agreeing_trade(family: Family, r: int, deltas: np.ndarray) -> np.ndarray | None:
     """The truth's sums with row r's answers traded (``_trades`` of ``deltas``) in the first
     way that keeps every published number of the rows it touches, checked a batch at once."""
     for batch, partner in _trades(family, r, deltas):

@@ -36,6 +36,9 @@ def _mart_asset(mart: str) -> dg.AssetsDefinition:
 
         wave = wave_of(context)
         with warehouse.get_connection() as con, transaction(con):
+            # the derived tables as this code declares them (decision 17), for a mart
+            # materialized on its own after an upgrade, before `respondents` ran again
+            transform.prepare_warehouse(con)
             transform.build_mart(con, mart, wave, settings.min_cell_size)
             # the precision each group is published at (the reconstruction audit,
             # docs/disclosure.md); what is still flagged afterwards stops publication in the
