@@ -86,14 +86,18 @@ def _code() -> str:
     return code_version()
 
 
-def audit_inputs(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> AuditInputs:
-    """What the audit of one wave of a mart would read in the warehouse now."""
+def audit_inputs(
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, cells: list[tuple] | None = None
+) -> AuditInputs:
+    """What the audit of one wave of a mart would read in the warehouse now; ``cells``: its
+    cell records (audit_cells) where the caller read them already — building the mart
+    writes them, settling its precision does not."""
     return AuditInputs(
         mart,
         wave,
         read_wave(con, mart, wave).to_pylist(),
         levels(con, mart, wave),
-        audit_cells(con, mart, wave),
+        audit_cells(con, mart, wave) if cells is None else cells,
     )
 
 
@@ -140,8 +144,9 @@ def settle_precision(
     attack again, until none is flagged or the coarsest level is reached; returns what is
     still flagged then (empty when the wave meets §8's target). Settling rows it settled
     before takes what it left then (``_settled_before``)."""
-    settled_on = _settling_inputs(con, mart, wave, min_cell_size)
-    if _settled_before(con, mart, wave, min_cell_size, settled_on):
+    cells = audit_cells(con, mart, wave)
+    settled_on = _settling_inputs(con, mart, wave, cells, min_cell_size)
+    if _settled_before(con, mart, wave, cells, min_cell_size, settled_on):
         return []
     con.execute(
         "DELETE FROM published_precision WHERE mart = $mart AND wave = $wave",
@@ -149,7 +154,7 @@ def settle_precision(
     )
     # Below the coarsest level a family that small moves do not certify is published coarser
     # at once: cheaper than searching, and never less safe.
-    findings = audit(wave_families(con, mart, wave), min_cell_size, search=False)
+    findings = audit(_families(audit_inputs(con, mart, wave, cells)), min_cell_size, search=False)
     for level in range(1, COARSEST_LEVEL + 1):
         if not findings:
             break
@@ -174,7 +179,7 @@ def settle_precision(
         coarser = set(groups)
         again = [
             family
-            for family in wave_families(con, mart, wave)
+            for family in _families(audit_inputs(con, mart, wave, cells))
             if any(
                 (row.measure, family.breakdown, family.group_code) in coarser for row in family.rows
             )
@@ -183,7 +188,7 @@ def settle_precision(
     # What is left is the full audit's verdict on the settled rows: a family certified by
     # small moves at some level is certified by the search too, and a family's level changes
     # only its own rows. Recorded, so that the check and publishing need not audit again.
-    inputs = audit_inputs(con, mart, wave)
+    inputs = audit_inputs(con, mart, wave, cells)
     problems = [str(f) for f in findings] + _determined_hidden_estimates(inputs)
     con.execute(
         "INSERT OR REPLACE INTO disclosure_verdicts VALUES ($1, $2, $3, $4, $5)",
@@ -193,7 +198,7 @@ def settle_precision(
 
 
 def _settling_inputs(
-    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int
+    con: duckdb.DuckDBPyConnection, mart: str, wave: int, cells: list[tuple], min_cell_size: int
 ) -> str:
     """sha256 of what settling reads: the wave's rows of the mart at full precision and
     their cell records, with the code and the minimum cell size."""
@@ -201,12 +206,17 @@ def _settling_inputs(
         "SELECT * FROM mart_estimates WHERE mart = $mart AND wave = $wave ORDER BY ALL",
         {"mart": mart, "wave": wave},
     ).fetchall()
-    text = repr((mart, wave, rows, audit_cells(con, mart, wave), min_cell_size, _code()))
+    text = repr((mart, wave, rows, cells, min_cell_size, _code()))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _settled_before(
-    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int, settled_on: str
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    wave: int,
+    cells: list[tuple],
+    min_cell_size: int,
+    settled_on: str,
 ) -> bool:
     """Whether the levels of the wave of the mart are still those a settling of the same
     inputs left, with nothing found: settling them again would set the same levels (it
@@ -223,7 +233,7 @@ def _settled_before(
     return (
         on == settled_on
         and not problems
-        and digest == audit_inputs(con, mart, wave).digest(min_cell_size)
+        and digest == audit_inputs(con, mart, wave, cells).digest(min_cell_size)
     )
 
 
