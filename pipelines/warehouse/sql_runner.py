@@ -91,12 +91,17 @@ def run_sql(
     return result
 
 
+# Rows per statement of insert_rows: parsing a statement grows with its text, so a long list
+# (a delivery's malformed lines) goes in statements of this many rows.
+_ROWS_PER_INSERT = 1000
+
+
 def insert_rows(
     con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], *, replace: bool = False
 ) -> None:
-    """Insert ``rows`` (tuples in the table's column order) in one statement, each value
-    bound: DuckDB runs ``executemany`` as one statement per row, about 3 ms each, which made
-    writing a wave's precision levels take a second."""
+    """Insert ``rows`` (tuples in the table's column order), a statement per thousand rows,
+    each value bound: DuckDB runs ``executemany`` as one statement per row, about 3 ms each,
+    which made writing a wave's precision levels take a second."""
     verb = "INSERT OR REPLACE" if replace else "INSERT"
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start : start + _ROWS_PER_INSERT]
@@ -105,8 +110,3 @@ def insert_rows(
             f"{verb} INTO {table} VALUES " + ", ".join([one_row] * len(chunk)),
             [value for row in chunk for value in row],
         )
-
-
-# Rows per statement of insert_rows: parsing a statement grows with its text, so a long list
-# (a delivery's malformed lines) goes in statements of this many rows.
-_ROWS_PER_INSERT = 1000
