@@ -516,24 +516,44 @@ def _group_covariances(part: pd.DataFrame, breakdown: str, observations: list[Ob
             table=[(observations[k].measure, observations[k].item) for k in part["obs"]],
             member=part["group_code"],
         )
+    if part.empty:
+        return {}
+    # the cells as sorted integers and each respondent as one sortable key (cell, row)
+    cell_id, _ = pd.factorize(part["cell"], sort=True)
+    key = cell_id.astype(np.int64) * (int(part["row"].max()) + 1) + part["row"].to_numpy()
+    n_h = part["n_h"].to_numpy(dtype=float)
+    big_n_h = part["N_h"].to_numpy(dtype=float)
+    u_all, member_all = part["u"].to_numpy(), part["member"].to_numpy(dtype=object)
     out = {}
-    for (measure_name, item), members in part.groupby("table", sort=False):
-        codes = sorted(members["member"].unique())
-        scores = members.pivot_table(
-            index=["cell", "row"], columns="member", values="u", fill_value=0.0
-        ).reindex(columns=codes, fill_value=0.0)
-        sizes = members.groupby("cell")[["n_h", "N_h"]].first()
+    for (measure_name, item), at in part.groupby("table", sort=False).indices.items():
+        codes, member = np.unique(member_all[at], return_inverse=True)
+        respondents, respondent = np.unique(key[at], return_inverse=True)
+        scores = _scores(respondent, member, u_all[at], (len(respondents), len(codes)))
+        # a row of each respondent, in the matrix's order; where each cell's rows start
+        seen = at[np.unique(respondent, return_index=True)[1]]
+        cell_of = cell_id[seen]
+        starts = np.flatnonzero(np.r_[True, cell_of[1:] != cell_of[:-1]])
+        first = seen[starts]
         cov = np.zeros((len(codes), len(codes)))
-        for cell, block in scores.groupby(level="cell"):
-            n_h, big_n_h = sizes.loc[cell]
-            if n_h <= 1:
+        for a, b, i in zip(starts, [*starts[1:], len(cell_of)], first, strict=True):
+            if n_h[i] <= 1:
                 continue
-            u = block.to_numpy()
-            mean = u.sum(axis=0) / n_h
-            cross = u.T @ u - n_h * np.outer(mean, mean)
-            cov += (1 - n_h / big_n_h) * n_h / (n_h - 1) * cross
-        out[(measure_name, item, breakdown)] = (codes, cov)
+            u = scores[a:b]
+            mean = u.sum(axis=0) / n_h[i]
+            cross = u.T @ u - n_h[i] * np.outer(mean, mean)
+            cov += (1 - n_h[i] / big_n_h[i]) * n_h[i] / (n_h[i] - 1) * cross
+        out[(measure_name, item, breakdown)] = (list(codes), cov)
     return out
+
+
+def _scores(respondent: np.ndarray, member: np.ndarray, u: np.ndarray, shape) -> np.ndarray:
+    """The scores u as a matrix, a row per respondent and a column per member, 0 where the
+    respondent is no member (outside the group, u = 0). A respondent is in a member once;
+    should one be there twice, the mean of its scores is taken."""
+    sums, counts = np.zeros(shape), np.zeros(shape)
+    np.add.at(sums, (respondent, member), u)
+    np.add.at(counts, (respondent, member), 1)
+    return np.divide(sums, counts, out=np.zeros(shape), where=counts > 0)
 
 
 DIFFERENCE_COLUMNS = [

@@ -153,15 +153,17 @@ def test_a_recorded_verdict_is_taken_only_for_the_inputs_it_was_reached_on(
     current digest is what the check would take, but a changed level or another minimum
     cell size makes the audit run again (and find the real problems) — once per process
     for the same inputs."""
+    # innovation: a mart with groups published coarser, whose audit at level 0 finds their
+    # problems in a second (those of factors and failures take 20 s; the rule is the same)
     con = warehouse_2020
-    digest = audit_inputs(con, "factors", 2020).digest(MIN)
+    digest = audit_inputs(con, "innovation", 2020).digest(MIN)
     [(recorded,)] = con.execute(
-        "SELECT audit_digest FROM disclosure_verdicts WHERE mart = 'factors' AND wave = 2020"
+        "SELECT audit_digest FROM disclosure_verdicts WHERE mart = 'innovation' AND wave = 2020"
     ).fetchall()
     assert recorded == digest
     con.execute(
         "UPDATE disclosure_verdicts SET problems = ['planted'] "
-        "WHERE mart = 'factors' AND wave = 2020"
+        "WHERE mart = 'innovation' AND wave = 2020"
     )
     audited = []
     real = audit_module.audit_problems
@@ -172,21 +174,21 @@ def test_a_recorded_verdict_is_taken_only_for_the_inputs_it_was_reached_on(
         return real(inputs, min_cell_size) if min_cell_size == MIN else ["audited afresh"]
 
     monkeypatch.setattr(audit_module, "audit_problems", audit_problems)
-    assert reconstruction_problems(con, "factors", 2020, MIN) == ["planted"]
+    assert reconstruction_problems(con, "innovation", 2020, MIN) == ["planted"]
     assert audited == []
-    assert reconstruction_problems(con, "factors", 2020, MIN + 1) == ["audited afresh"]
+    assert reconstruction_problems(con, "innovation", 2020, MIN + 1) == ["audited afresh"]
     assert audited == [MIN + 1]
-    con.execute("DELETE FROM published_precision WHERE mart = 'factors' AND level > 0")
-    problems = reconstruction_problems(con, "factors", 2020, MIN)
+    con.execute("DELETE FROM published_precision WHERE mart = 'innovation' AND level > 0")
+    problems = reconstruction_problems(con, "innovation", 2020, MIN)
     assert problems and "planted" not in problems and "audited afresh" not in problems
     assert audited == [MIN + 1, MIN]
     # a warehouse whose marts were built before verdicts were recorded: no record to take;
     # the verdict this process reached on the same inputs is, without auditing them again
     con.execute("DROP TABLE disclosure_verdicts")
-    assert reconstruction_problems(con, "factors", 2020, MIN) == problems
+    assert reconstruction_problems(con, "innovation", 2020, MIN) == problems
     assert audited == [MIN + 1, MIN]
     transform.prepare_warehouse(con)
-    assert settle_precision(con, "factors", 2020, MIN) == []  # as the module found it
+    assert settle_precision(con, "innovation", 2020, MIN) == []  # as the module found it
 
 
 def test_settling_the_same_rows_again_takes_what_it_left(warehouse_2020, monkeypatch):
@@ -308,15 +310,19 @@ def test_a_certificate_reproduces_every_published_number(warehouse_2020):
 
 
 def test_the_audit_stops_what_it_cannot_certify(warehouse_2020, tmp_path):
-    """Without the coarser levels the audit set, factors 2020 would publish groups whose
-    small cells it cannot certify: the audit names them, publishing refuses the wave and
-    writes nothing; settling the precision again passes."""
-    warehouse_2020.execute("DELETE FROM published_precision WHERE mart = 'factors'")
-    problems = reconstruction_problems(warehouse_2020, "factors", 2020, MIN)
-    assert problems
-    assert any("biggest_inhibitor" in p for p in problems)
-    with pytest.raises(ReconstructionError, match="factors 2020"):
-        refuse_reconstruction(warehouse_2020, "factors", 2020, MIN)
+    """Without the coarser levels the audit set, innovation 2020 would publish groups whose
+    small cells it cannot certify — among them the group the attack splits above: the audit
+    names them, publishing refuses the wave and writes nothing; settling the precision again
+    passes."""
+    warehouse_2020.execute("DELETE FROM published_precision WHERE mart = 'innovation'")
+    problems = reconstruction_problems(warehouse_2020, "innovation", 2020, MIN)
+    assert len(problems) >= 5
+    assert any(
+        p.startswith("innovation 2020 government_level=2 (development_underway; n = 29)")
+        for p in problems
+    )
+    with pytest.raises(ReconstructionError, match="innovation 2020"):
+        refuse_reconstruction(warehouse_2020, "innovation", 2020, MIN)
 
     def no_gate(*_):
         raise AssertionError("the audit comes before the gate")
@@ -336,8 +342,8 @@ def test_the_audit_stops_what_it_cannot_certify(warehouse_2020, tmp_path):
     assert not (marts_dir / "wave=2020").exists() or not any(
         p.name.startswith("v") for p in (marts_dir / "wave=2020").iterdir()
     )
-    assert settle_precision(warehouse_2020, "factors", 2020, MIN) == []
-    assert reconstruction_problems(warehouse_2020, "factors", 2020, MIN) == []
+    assert settle_precision(warehouse_2020, "innovation", 2020, MIN) == []
+    assert reconstruction_problems(warehouse_2020, "innovation", 2020, MIN) == []
 
 
 def test_a_lone_hidden_group_is_pinned_down_at_full_precision_not_when_rounded():
