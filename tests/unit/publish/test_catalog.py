@@ -180,7 +180,9 @@ def test_the_catalog_opens_read_only_while_a_run_writes(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     marts_dir = tmp_path / "marts"
     write_warehouse(warehouse, waves=(2020,))
-    rounds = 15
+    # versions published while the reader reads: enough to be seen in turn (the reader
+    # polls without pause; each round is a publication, about half a second)
+    rounds = 6
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(ROOT), str(warehouse), str(marts_dir), str(rounds)],
         stdin=subprocess.PIPE,
