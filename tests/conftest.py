@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import shutil
 from collections.abc import Callable, Iterator
@@ -29,6 +30,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The files marked heavy first, the others in their order: with a file per worker at a
     time, a heavy file that starts last would leave the other worker idle until it ends."""
     items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The session is over: the interpreter's collections at exit, over every object of the
+    libraries the tests loaded, would add seconds to each worker's end (as to `make run`'s,
+    pipelines/orchestration/run.py). Frozen objects are not collected."""
+    gc.freeze()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -13,6 +13,7 @@ as the sensor's are, so that the sensor does not run an unchanged wave again
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -170,4 +171,10 @@ def summary() -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The runs have ended and every file and connection is closed. Left are the interpreter's
+    # collections at exit, over the objects of the libraries a run loads (Great Expectations,
+    # Dagster, pandas, matplotlib): 1.5 s of a run that gated, for nothing. Frozen objects
+    # are not collected.
+    gc.freeze()
+    sys.exit(code)
