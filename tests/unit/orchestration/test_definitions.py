@@ -3,6 +3,7 @@ delivery sensor requests exactly one run per new or changed delivery."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -47,6 +48,12 @@ def graph() -> dict:
         },
         "sensors": {s.name: {"job": s.job_name} for s in defs.sensors},
     }
+
+
+def test_a_process_that_loads_the_pipeline_runs_full_collections_every_100th():
+    """docs/design.md, decision 51: the collector's full pass walks every object the
+    libraries loaded, so it runs every 100th middle collection, not every 10th."""
+    assert gc.get_threshold() == (700, 10, 100)
 
 
 def test_the_asset_graph_matches_its_snapshot():
