@@ -527,10 +527,10 @@ def _group_covariances(part: pd.DataFrame, breakdown: str, observations: list[Ob
     out = {}
     for (measure_name, item), at in part.groupby("table", sort=False).indices.items():
         codes, member = np.unique(member_all[at], return_inverse=True)
-        respondents, respondent = np.unique(key[at], return_inverse=True)
+        respondents, once, respondent = np.unique(key[at], return_index=True, return_inverse=True)
         scores = _scores(respondent, member, u_all[at], (len(respondents), len(codes)))
         # a row of each respondent, in the matrix's order; where each cell's rows start
-        seen = at[np.unique(respondent, return_index=True)[1]]
+        seen = at[once]
         cell_of = cell_id[seen]
         starts = np.flatnonzero(np.r_[True, cell_of[1:] != cell_of[:-1]])
         first = seen[starts]
