@@ -69,4 +69,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # and ends as `make run` ends, so that the wall time to the exit is make run's
+    from pipelines.orchestration.run import exit_with
+
+    exit_with(main(sys.argv[1:]))

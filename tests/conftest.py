@@ -34,8 +34,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The session is over: the interpreter's collections at exit, over every object of the
-    libraries the tests loaded, would add seconds to each worker's end (as to `make run`'s,
-    pipelines/orchestration/run.py). Frozen objects are not collected."""
+    libraries the tests loaded, would add seconds to each worker's end, as to `make run`'s
+    (pipelines/orchestration/run.py: exit_with). Frozen objects are not collected."""
     gc.freeze()
 
 
