@@ -32,7 +32,7 @@ HANG_SECONDS = 900
 def instance_yaml(home: Path) -> str:
     """The project's dagster.yaml (launcher, monitoring, concurrency), storage under ``home``."""
     config = yaml.safe_load((PROJECT / "dagster.yaml").read_text(encoding="utf-8"))
-    config["storage"] = {"sqlite": {"base_dir": str(home / "storage")}}
+    config["storage"]["custom"]["config"]["base_dir"] = str(home / "storage")
     config["local_artifact_storage"] = {
         "module": "dagster.core.storage.root",
         "class": "LocalArtifactStorage",

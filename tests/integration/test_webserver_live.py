@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipelines.orchestration.automation import wave_job
 
@@ -29,14 +30,23 @@ WAVE = "2018"
 # A run that records no event for this long is stuck, however loaded the machine.
 STALL_SECONDS = 600
 TERMINAL = ("SUCCESS", "FAILURE", "CANCELED")
-# Without the daemon a queued run would never start: this instance launches at once.
-INSTANCE_YAML = """\
-run_coordinator:
-  module: dagster.core.run_coordinator
-  class: DefaultRunCoordinator
-telemetry:
-  enabled: false
-"""
+
+
+def instance_yaml(home: Path) -> str:
+    """Runs start at once: without the daemon a queued run would never start. The storage is
+    the project's (dagster.yaml), under ``home``."""
+    storage = yaml.safe_load((PROJECT / "dagster.yaml").read_text(encoding="utf-8"))["storage"]
+    storage["custom"]["config"]["base_dir"] = str(home / "storage")
+    return yaml.safe_dump(
+        {
+            "run_coordinator": {
+                "module": "dagster.core.run_coordinator",
+                "class": "DefaultRunCoordinator",
+            },
+            "storage": storage,
+            "telemetry": {"enabled": False},
+        }
+    )
 
 
 def free_port() -> int:
@@ -97,7 +107,7 @@ def server(tmp_path):
     shutil.copytree(RAW_DIR / WAVE, raw / WAVE)
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text(INSTANCE_YAML, encoding="utf-8")
+    (home / "dagster.yaml").write_text(instance_yaml(home), encoding="utf-8")
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
