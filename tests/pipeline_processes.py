@@ -29,10 +29,18 @@ VIEWS = (*MARTS, "releases")  # of the catalog
 HANG_SECONDS = 900
 
 
+def project_storage(base_dir: Path) -> dict:
+    """The storage of the project's dagster.yaml (pipelines/orchestration/instance_storage.py),
+    in ``base_dir``."""
+    storage = yaml.safe_load((PROJECT / "dagster.yaml").read_text(encoding="utf-8"))["storage"]
+    storage["custom"]["config"]["base_dir"] = str(base_dir)
+    return storage
+
+
 def instance_yaml(home: Path) -> str:
     """The project's dagster.yaml (launcher, monitoring, concurrency), storage under ``home``."""
     config = yaml.safe_load((PROJECT / "dagster.yaml").read_text(encoding="utf-8"))
-    config["storage"]["custom"]["config"]["base_dir"] = str(home / "storage")
+    config["storage"] = project_storage(home / "storage")
     config["local_artifact_storage"] = {
         "module": "dagster.core.storage.root",
         "class": "LocalArtifactStorage",

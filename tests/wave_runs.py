@@ -23,6 +23,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.orchestration import quality_checks
 from pipelines.orchestration.definitions import ASSETS, CHECKS
 from pipelines.orchestration.resources import BarometerSettings
+from tests.pipeline_processes import project_storage
 
 RAW_DIR = Path(__file__).resolve().parent.parent / "data" / "raw"
 
@@ -99,12 +100,14 @@ def wave_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wave: str = "2018"
 
 
 def _instance(root: Path) -> dg.DagsterInstance:
-    # a persistent instance, in a folder of its own beside the others: copied with them;
-    # without telemetry, which Dagster would otherwise log under DAGSTER_HOME (the project
-    # root under `make test`), as the project's dagster.yaml has it
-    (root / "dagster").mkdir(exist_ok=True)
+    # a persistent instance, in a folder of its own beside the others: copied with them; its
+    # storage the project's (dagster.yaml); without telemetry, which Dagster would otherwise
+    # log under DAGSTER_HOME (the project root under `make test`), as the project's
+    # dagster.yaml has it
+    home = root / "dagster"
+    home.mkdir(exist_ok=True)
     return dg.DagsterInstance.local_temp(
-        str(root / "dagster"), overrides={"telemetry": {"enabled": False}}
+        str(home), overrides={"storage": project_storage(home), "telemetry": {"enabled": False}}
     )
 
 

@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from pipelines.orchestration.automation import wave_job
+from tests.pipeline_processes import project_storage
 
 PROJECT = Path(__file__).resolve().parents[2]
 RAW_DIR = PROJECT / "data" / "raw"
@@ -35,15 +36,13 @@ TERMINAL = ("SUCCESS", "FAILURE", "CANCELED")
 def instance_yaml(home: Path) -> str:
     """Runs start at once: without the daemon a queued run would never start. The storage is
     the project's (dagster.yaml), under ``home``."""
-    storage = yaml.safe_load((PROJECT / "dagster.yaml").read_text(encoding="utf-8"))["storage"]
-    storage["custom"]["config"]["base_dir"] = str(home / "storage")
     return yaml.safe_dump(
         {
             "run_coordinator": {
                 "module": "dagster.core.run_coordinator",
                 "class": "DefaultRunCoordinator",
             },
-            "storage": storage,
+            "storage": project_storage(home / "storage"),
             "telemetry": {"enabled": False},
         }
     )
