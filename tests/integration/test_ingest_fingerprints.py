@@ -1,6 +1,5 @@
 """A release names the bytes ingest read, and nothing is published from files that changed
-since; a run that publishes nothing leaves the published folder
-byte-identical, Data Docs included."""
+since (through the wave job: tests/integration/test_wave_job.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +12,7 @@ from pipelines.ingest import DeliveryError, ingest_wave
 from pipelines.ingest import wave as wave_module
 from pipelines.provenance import ProvenanceError, changed_inputs, unchanged_inputs
 from pipelines.publish import wave_fingerprints
-from pipelines.publish.layout import read_manifest
 from tests.ingest_fixtures import reference_warehouse, respondents, write_csv_2018
-from tests.wave_runs import after_first_run, snapshot
 
 RAW_DIR = Path(__file__).resolve().parents[2] / "data" / "raw"
 
@@ -83,39 +80,3 @@ def test_changed_inputs_names_changed_added_and_removed_files():
     now = {"2018/frame.csv": "a", "2018/responses.csv": "B", "2018/notes.txt": "d"}
     assert changed_inputs(read, now) == ["2018/notes.txt", "2018/responses.csv", "reference/x.csv"]
     assert changed_inputs(read, dict(read)) == []
-
-
-@pytest.fixture
-def wave_2018(tmp_path_factory, monkeypatch):
-    """Wave 2018 as its first run left it, for this test alone (tests/wave_runs.py)."""
-    yield from after_first_run(tmp_path_factory, monkeypatch)
-
-
-def test_a_rerun_without_changes_and_a_file_changed_before_release_publish_nothing(wave_2018):
-    wave, _ = wave_2018
-    run, raw, marts_dir, private = wave.materialize, wave.raw, wave.marts, wave.private
-    # the first run published v0001
-    published = snapshot(marts_dir)
-    manifest = read_manifest(marts_dir / "wave=2018" / "v0001")
-    assert manifest["inputs"] == wave_fingerprints(raw, 2018)
-    assert "wave=2018/v0001/quality/index.html" in published
-    assert not any(name.startswith("quality/") for name in published)
-    # a pass is kept in its check's evaluation, in no file: the private folder holds only the
-    # pages of failed validations, and there were none
-    assert not [p for p in (private / "quality-docs").rglob("*") if p.is_file()]
-
-    # nothing changed: no new version, and not one byte of the published folder either
-    assert run().success
-    assert snapshot(marts_dir) == published
-
-    # the delivery is replaced after ingest read it: release refuses, nothing changes
-    responses = raw / "2018" / "responses.csv"
-    responses.write_bytes(responses.read_bytes() + b"\r\n")
-    result = run(selection=["release"])
-    assert not result.success
-    [failure] = [e for e in result.all_events if e.is_step_failure]
-    assert failure.step_failure_data.error.cause.message.startswith(
-        "pipelines.publish.release.PublishError: wave 2018: 2018/responses.csv changed since "
-        "the wave's data was made from it"
-    )
-    assert snapshot(marts_dir) == published

@@ -2,8 +2,9 @@
 assets report row count and schema, with a preview where they hold no respondent rows and
 counts per value where they do, the release and the report say what they produced (the
 version with its own quality pages, also from verdicts kept across runs), the report shows
-the release and not the warehouse, and a failing blocking check stops publication in the
-same run."""
+the release and not the warehouse, a failing blocking check stops publication in the same
+run, and a run that publishes nothing (nothing changed, or a delivery changed since ingest
+read it) leaves the published folder byte-identical."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from pipelines.estimation.published_rows import read_wave
 from pipelines.marts.disclosure_rules import MIN_CELL_SIZE
 from pipelines.marts.measures import PUBLISHED_MARTS
 from pipelines.orchestration import mart_assets, quality_checks
-from pipelines.publish import release
+from pipelines.publish import release, wave_fingerprints
 from pipelines.publish.layout import read_manifest
 from pipelines.quality import mart_validation as quality_gate
 from pipelines.quality.mart_validation import GateResult
@@ -340,3 +341,36 @@ def test_a_number_with_more_decimals_than_section_8_allows_stops_publication(
     # the release was in the run, and the check stopped it before it started
     assert never_started(wave.instance, result) == {"release"}
     assert snapshot(wave.marts) == published
+
+
+def test_a_rerun_without_changes_and_a_file_changed_before_release_publish_nothing(after_2018):
+    """A release names the bytes ingest read: a rerun without changes publishes nothing, and
+    a delivery changed since ingest read it is refused by the release; either leaves the
+    published folder byte-identical, Data Docs included (nothing of the file either)."""
+    wave, _ = after_2018
+    run, raw, marts_dir, private = wave.materialize, wave.raw, wave.marts, wave.private
+    # the first run published v0001
+    published = snapshot(marts_dir)
+    manifest = read_manifest(marts_dir / "wave=2018" / "v0001")
+    assert manifest["inputs"] == wave_fingerprints(raw, 2018)
+    assert "wave=2018/v0001/quality/index.html" in published
+    assert not any(name.startswith("quality/") for name in published)
+    # a pass is kept in its check's evaluation, in no file: the private folder holds only the
+    # pages of failed validations, and there were none
+    assert not [p for p in (private / "quality-docs").rglob("*") if p.is_file()]
+
+    # nothing changed: no new version, and not one byte of the published folder either
+    assert run().success
+    assert snapshot(marts_dir) == published
+
+    # the delivery is replaced after ingest read it: release refuses, nothing changes
+    responses = raw / "2018" / "responses.csv"
+    responses.write_bytes(responses.read_bytes() + b"\r\n")
+    result = run(selection=["release"])
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_failure_data.error.cause.message.startswith(
+        "pipelines.publish.release.PublishError: wave 2018: 2018/responses.csv changed since "
+        "the wave's data was made from it"
+    )
+    assert snapshot(marts_dir) == published
