@@ -18,7 +18,6 @@ from functools import cache, lru_cache
 import numpy as np
 
 from pipelines.disclosure.families import Family
-from pipelines.disclosure.figures import figures
 from pipelines.disclosure.search import Program, Split, agrees, mean_squares
 
 # Branch-and-bound nodes HiGHS may spend looking for one certificate — a count, not a time,
@@ -75,10 +74,8 @@ def _first_agreeing_trade(family: Family, r: int, deltas: np.ndarray) -> np.ndar
             if partner is not None:
                 touched.append((partner, family.x[partner] - trades))
             for row, sums in touched:
-                mean = family.rows[row].mean
-                squares = mean_squares(family, row, family.m, sums) if mean else sums
-                ok &= family.rows[row].published.consistent(
-                    figures(family.cells, family.m, sums, squares, mean)
+                ok = family.rows[row].published.narrow(
+                    ok, family.cells, family.m, sums, _squares(family, row)
                 )
                 if not ok.any():
                     break
@@ -89,6 +86,14 @@ def _first_agreeing_trade(family: Family, r: int, deltas: np.ndarray) -> np.ndar
                     x[partner] -= trades[ok.argmax()]
                 return x
     return None
+
+
+def _squares(family: Family, r: int):
+    """Row r's Σy² per cell for given counts and sums (search.mean_squares); None for a share,
+    whose Σy² is its Σy."""
+    if not family.rows[r].mean:
+        return None
+    return lambda m, x: mean_squares(family, r, m, x)
 
 
 def _nearest_first(trades: np.ndarray):
@@ -126,9 +131,7 @@ def _first_agreeing_move(family: Family, m: np.ndarray, x: np.ndarray) -> Split 
         return None
     ok = np.ones(len(m), dtype=bool)
     for r, row in enumerate(family.rows):
-        sums = x[:, r]
-        squares = mean_squares(family, r, m, sums) if row.mean else sums
-        ok &= row.published.consistent(figures(family.cells, m, sums, squares, row.mean))
+        ok = row.published.narrow(ok, family.cells, m, x[:, r], _squares(family, r))
         if not ok.any():
             return None
     first = int(ok.argmax())
