@@ -75,8 +75,24 @@ def test_a_failure_is_rendered_at_once_and_a_pass_keeps_its_result(tmp_path):
     index = failed_result.docs_index.read_text()
     assert f"failures_min_cell_size_{MIN_CELL_SIZE}" in index
     assert f"factors_min_cell_size_{MIN_CELL_SIZE}" not in index  # a pass is not rendered
-    assert [p.name for p in (docs_dir / "validations").rglob("*.html")] == ["marts-failures.html"]
+    [page] = (docs_dir / "validations").rglob("*.html")
+    assert page.name == "marts-failures.html"
     assert f"(Data Docs: {failed_result.docs_index})" in str(failed_result)
+    # the page holds every rule of the suite, passed or not (only the failed one is validated
+    # again for its detail), and what the failed one found
+    assert len(failed_result.failures) == 1
+    text = " ".join(page.read_text(encoding="utf-8").split())
+    shown = dict(
+        re.findall(
+            r">(Evaluated|Successful) Expectations</div></td><td[^>]*><div[^>]*>(\d+)<", text
+        )
+    )
+    assert shown == {
+        "Evaluated": str(SUITE_SIZES["failures"]),
+        "Successful": str(SUITE_SIZES["failures"] - 1),
+    }
+    assert "the key (wave, measure, item, breakdown, group_code) is unique" in text
+    assert "fritekst_nyeste" in text
 
 
 def _set(frame, where, **values):
