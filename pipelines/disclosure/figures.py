@@ -40,10 +40,12 @@ class Cells:
         return np.where(n > 1, (1 - n / big_n) * n / np.maximum(n - 1, 1), 0.0)
 
 
-def estimate(cells: Cells, m: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The estimate of figures(), by the same expression (the same floating-point number)."""
+def weighted_estimate(cells: Cells, m: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A row's estimate p = Σ w·x / W and its weight total W = Σ w·m (last axis: cells): the
+    one computation of both, for figures() and for the check of the estimate alone."""
     w = cells.weight
-    return (w * x).sum(-1) / (w * m).sum(-1)
+    big_w = (w * m).sum(-1)
+    return (w * x).sum(-1) / big_w, big_w
 
 
 def figures(
@@ -53,8 +55,7 @@ def figures(
     respondents of cell c with value sums x_c and sums of squares q_c (last axis: cells)."""
     w = cells.weight
     n = m.sum(-1)
-    big_w = (w * m).sum(-1)
-    p = (w * x).sum(-1) / big_w
+    p, big_w = weighted_estimate(cells, m, x)
     pe, we = p[..., None], big_w[..., None]
     s = w * (x - pe * m) / we
     q_cell = w * w * (q - 2 * pe * x + pe * pe * m) / (we * we)
@@ -121,7 +122,7 @@ class Published:
         per_candidate = m.ndim == x.ndim
         if self.values["estimate"] is not None and len(keep):
             m_kept = m[keep] if per_candidate else m
-            agree = self._agrees("estimate", estimate(cells, m_kept, x[keep]))
+            agree = self._agrees("estimate", weighted_estimate(cells, m_kept, x[keep])[0])
             ok[keep[~agree]] = False
             keep = keep[agree]
         if len(keep):
