@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import yaml
 
 from pipelines.marts.measures import MARTS
 from pipelines.publish.layout import LATEST, MANIFEST, release_dirs, versions
+from tests import warm_processes
 
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"
@@ -111,7 +113,15 @@ class Project:
         how, where = stop_at
         return [sys.executable, str(PROJECT / "tests" / "crash_at.py"), where, how]
 
-    def start(self, stop_at: tuple[str, str] | None = None, **env: str) -> subprocess.Popen:
+    def start(
+        self, stop_at: tuple[str, str] | None = None, warm: bool = False, **env: str
+    ) -> subprocess.Popen | warm_processes.WarmRun:
+        """A run in a new interpreter or, ``warm``, in a process forked from one that has
+        imported what a run imports (tests/warm_processes.py)."""
+        if warm:
+            fd, output = tempfile.mkstemp(prefix="run-", suffix=".out", dir=self.root.parent)
+            os.close(fd)
+            return warm_processes.start({**self.env, **env}, PROJECT, Path(output), stop_at)
         return subprocess.Popen(
             self.command(stop_at),
             cwd=PROJECT,
@@ -121,9 +131,11 @@ class Project:
             text=True,
         )
 
-    def run(self, stop_at: tuple[str, str] | None = None, **env: str) -> tuple[int, str]:
+    def run(
+        self, stop_at: tuple[str, str] | None = None, warm: bool = False, **env: str
+    ) -> tuple[int, str]:
         """Exit code and output of a run, which must end by itself."""
-        process = self.start(stop_at, **env)
+        process = self.start(stop_at, warm, **env)
         output, _ = process.communicate(timeout=HANG_SECONDS)
         return process.returncode, output
 

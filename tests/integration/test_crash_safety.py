@@ -2,6 +2,10 @@
 SIGTERM, SIGINT, and SIGINT twice — and run two at a time: no later run waits on a dead one, the
 stopped run ends failed, and the releases, the catalog and the warehouse stay whole.
 
+The stopped runs and the runs at once are forked from a warm interpreter (tests/
+warm_processes.py: processes of their own, without the seconds of imports of a new one); the
+run that must finish after every stop is a new interpreter, as `make run` starts one.
+
 One small wave keeps it affordable: the bad-input corpus's base delivery (40 rows of 2018, one
 quarantined: tests/leak_corpus.py), which every step runs on as on the sample's 1 800. The
 project is published once (v0001) and copied for each test; the delivery then changes, so
@@ -50,7 +54,7 @@ def test_a_run_stopped_at_any_step_never_blocks_the_next_and_leaves_everything_w
     project.change_delivery()
     stopped, outputs = [], []
     for how, where in STOPS:
-        code, output = project.run(stop_at=(how, where))
+        code, output = project.run(stop_at=(how, where), warm=True)
         assert code == EXIT_CODES[how], (how, where, output)
         outputs.append(output)
         with project.instance() as instance:
@@ -88,7 +92,7 @@ def test_a_run_stopped_at_any_step_never_blocks_the_next_and_leaves_everything_w
 def test_two_runs_at_once_both_end_and_nothing_is_torn(project):
     project.change_delivery()
     # No waiting: the second run either finds the warehouse free or gives up at once.
-    first, second = (project.start(BAROMETER_LOCK_TIMEOUT="0") for _ in range(2))
+    first, second = (project.start(warm=True, BAROMETER_LOCK_TIMEOUT="0") for _ in range(2))
     outcomes = [process.communicate(timeout=900) for process in (first, second)]
     codes = [first.returncode, second.returncode]
     assert 0 in codes, outcomes
@@ -109,7 +113,7 @@ def test_a_held_warehouse_is_named_and_waited_for_at_most_the_timeout(project, m
     holder = Holder(pid=12345, entry="make run", since=0.0, run_id="a-live-run")
     assert try_lock(path, holder) is None
     try:
-        code, output = project.run(BAROMETER_LOCK_TIMEOUT="1")
+        code, output = project.run(warm=True, BAROMETER_LOCK_TIMEOUT="1")
     finally:
         unlock(path)
     assert code == 1
