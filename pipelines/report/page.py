@@ -13,6 +13,7 @@ drawing the charts is most of a warm `make run`'s report step (bench/).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -152,6 +153,17 @@ def write_report(marts_dir: Path, wave: int, out_dir: Path, published_figures: P
     with opened(release) as con:
         results = [check(con, s) for s in load_statements(published_figures) if s.wave == wave]
         if _made_from(path) != inputs:
-            page = render(con, release, results, inputs)
-            path.write_text(page, encoding="utf-8", newline="\n")
+            _replace(path, render(con, release, results, inputs))
     return Report(path, results, release)
+
+
+def _replace(path: Path, page: str) -> None:
+    """Put ``page`` at ``path`` whole or not at all: written beside it, on disk, then
+    swapped in. A page cut short where it stands would be kept by the next run, since its
+    inputs digest is in its first lines."""
+    written = path.with_name(f".{path.name}.tmp")
+    with written.open("w", encoding="utf-8", newline="\n") as f:
+        f.write(page)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(written, path)

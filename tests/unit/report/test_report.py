@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from pipelines import paths
 from pipelines.marts.breakdowns import BREAKDOWNS
+from pipelines.report import page as page_module
 from pipelines.report import write_report
 from pipelines.report.charts import SHARE_COLOR, draw_bar
 from pipelines.report.published import UnpublishedError
@@ -323,6 +324,31 @@ def test_the_statements_checked_come_with_the_page(marts, figures, tmp_path):
     for report in (written, kept):
         checked = [(r.statement.id, r.holds) for r in report.results]
         assert checked == [("F01", True), ("F02", False)]
+
+
+def test_a_run_stopped_while_writing_leaves_the_page_before_it(marts, figures, tmp_path):
+    """A new page is written beside the old one and swapped in whole: stopped before the
+    swap, the old page stays as it was, and the next run writes the new one."""
+    old = write_report(marts, 2020, tmp_path, figures).path
+    before = old.read_bytes()
+    copy = tmp_path / "marts"
+    shutil.copytree(marts, copy)
+    corrected = wave_2020()
+    corrected["innovation"][0] = mart_row(2020, "innovative", "", "total", "all", 0.712)
+    write_release(
+        copy, 2020, {**corrected, "differences": DIFFERENCES, "changes": CHANGES}, "v0002"
+    )
+
+    def stopped(*_):
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(page_module.os, "replace", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            write_report(copy, 2020, tmp_path, figures)
+    assert old.read_bytes() == before
+    page = write_report(copy, 2020, tmp_path, figures).path.read_text(encoding="utf-8")
+    assert "versjonen v0002 av bølge 2020" in footer(page) and page.endswith("</html>\n")
 
 
 def test_a_wave_without_a_mart_says_so(marts, figures, tmp_path):
