@@ -220,21 +220,38 @@ def _trades(family: Family, r: int, deltas: np.ndarray):
     distribution's must: its items split the cell), or, where answers may be missing, also
     in or out of the row alone."""
     bottom, top = family.rows[r].scale
-    sums = family.x[r] + deltas
-    on_scale = ((sums >= bottom * family.m) & (sums <= top * family.m)).all(axis=1)
+    x, m = family.x, family.m
+    # x[r] + δ within [bottom·m, top·m]
+    on_scale = _within(deltas, bottom * m - x[r], top * m - x[r])
     question = next(((ms, exact) for ms, exact in family.exclusive if r in ms), None)
     if question is None:
         yield deltas[on_scale], None
         return
     members, exact = question
     if not exact:
-        answered = family.x[members].sum(axis=0) + deltas
-        yield deltas[on_scale & (answered <= family.m).all(axis=1)], None
+        # Σ x[members] + δ ≤ m
+        yield deltas[on_scale & _within(deltas, None, m - x[members].sum(axis=0))], None
     for partner in members:
         if partner != r:
-            rest = family.x[partner] - deltas
-            keep = on_scale & ((rest >= 0) & (rest <= family.m)).all(axis=1)
-            yield deltas[keep], partner
+            # x[partner] − δ within [0, m]
+            yield deltas[on_scale & _within(deltas, x[partner] - m, x[partner])], partner
+
+
+def _within(deltas: np.ndarray, low: np.ndarray | None, high: np.ndarray) -> np.ndarray:
+    """Which of ``deltas`` lie within [low, high] (per cell; ``low`` None: no lower bound)
+    in every cell. Only the cells whose bounds cut into the steps of a trade are compared:
+    mostly one or none, a cell's sums being far from its bounds, where comparing them all
+    was a third of the certificates' time."""
+    least, most = min(TRADE_STEPS), max(TRADE_STEPS)
+    cut = high < most if low is None else (low > least) | (high < most)
+    tight = np.flatnonzero(cut)
+    if not tight.size:
+        return np.ones(len(deltas), dtype=bool)
+    steps = deltas[:, tight]
+    within = steps <= high[tight]
+    if low is not None:
+        within &= steps >= low[tight]
+    return within.all(axis=1)
 
 
 def _free_rows(family: Family) -> np.ndarray:
