@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import math
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,8 +29,24 @@ SAMPLE_WAVES = (2018, 2020, 2024)
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The files marked heavy first, the others in their order: with a file per worker at a
-    time, a heavy file that starts last would leave the other worker idle until it ends."""
-    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+    time, a heavy file that starts last would leave the other worker idle until it ends.
+
+    Of the heavy files, those that use the session's sample run (``sample_run``, half a
+    minute, made once for both workers) come first, the one whose tests need it soonest
+    first: that file's worker makes it at once, and the other worker's first file either
+    needs it late or not at all, where it would otherwise wait for it."""
+    soonest: dict[Path, int] = {}
+    position: dict[Path, int] = {}
+    for item in items:
+        at = position[item.path] = position.get(item.path, -1) + 1
+        if "sample_run" in item.fixturenames:
+            soonest.setdefault(item.path, at)
+
+    def order(item: pytest.Item) -> tuple[bool, float]:
+        heavy = item.get_closest_marker("heavy") is not None
+        return not heavy, soonest.get(item.path, math.inf) if heavy else 0
+
+    items.sort(key=order)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -7,14 +7,22 @@ no date in the metadata and a fixed salt for matplotlib's hashed ids.
 
 matplotlib numbers the ids of every figure alike (figure_1, axes_1, the glyphs of the
 font, …), so two charts in one page share ids: `with_id_prefix` makes a chart's ids its own.
+
+Drawing is most of a page's time. A page names on each chart the digest of what it was drawn
+from (`Drawing.key`: the function, its arguments, the prefix of its ids, the code and the
+libraries), and the next page of the wave takes a chart of the same digest from it instead
+of drawing it again (`Drawn`): the same inputs give the same bytes. A new version of a wave
+whose estimates did not move (a later wave, when an earlier one changed) draws nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import textwrap
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -220,3 +228,49 @@ def with_id_prefix(svg: str, prefix: str) -> str:
     """The chart with `prefix` and a hyphen before each of its ids and every reference to
     one: charts given different prefixes share no id."""
     return _ID_OR_REFERENCE.sub(lambda found: f"{found.group(1)}{prefix}-", svg)
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A chart not drawn yet: ``draw`` (share_chart or factor_chart) and its arguments."""
+
+    draw: Callable[..., str]
+    args: tuple
+    kwargs: tuple[tuple[str, object], ...]
+
+    @classmethod
+    def of(cls, draw: Callable[..., str], *args, **kwargs) -> Drawing:
+        return cls(draw, args, tuple(sorted(kwargs.items())))
+
+    def key(self, prefix: str, made_with: str) -> str:
+        """sha256 of what the chart is drawn from, its ids prefixed with ``prefix``;
+        ``made_with``: the digest of the code and libraries that draw it."""
+        drawn_from = (made_with, prefix, self.draw.__name__, self.args, self.kwargs)
+        return hashlib.sha256(repr(drawn_from).encode()).hexdigest()
+
+
+# A chart of a page with the key of what it was drawn from (Drawn.svg); matplotlib's SVG
+# holds no other <svg> element.
+_DRAWN = re.compile(r'<svg data-chart="([0-9a-f]{64})" .*?</svg>', re.S)
+
+
+@dataclass
+class Drawn:
+    """The charts of a page, by key: those an earlier page of the wave holds, and those
+    drawn since. ``made_with``: the digest of the code and libraries that draw them."""
+
+    made_with: str
+    charts: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def on_page(cls, page: str, made_with: str) -> Drawn:
+        return cls(made_with, {found.group(1): found.group(0) for found in _DRAWN.finditer(page)})
+
+    def svg(self, drawing: Drawing, prefix: str) -> str:
+        """The chart of ``drawing``, its ids prefixed with ``prefix`` and its key on it: taken
+        where it was drawn before, else drawn."""
+        key = drawing.key(prefix, self.made_with)
+        if key not in self.charts:
+            svg = with_id_prefix(drawing.draw(*drawing.args, **dict(drawing.kwargs)), prefix)
+            self.charts[key] = svg.replace("<svg ", f'<svg data-chart="{key}" ', 1)
+        return self.charts[key]

@@ -27,6 +27,7 @@ from pipelines.provenance import code_version
 from pipelines.publish.layout import PublishedVersion
 from pipelines.report import formatting as fmt
 from pipelines.report.changes import changes
+from pipelines.report.charts import Drawn
 from pipelines.report.published import opened, published_version
 from pipelines.report.rows import MartRow
 from pipelines.report.sections import SECTIONS, show
@@ -97,27 +98,35 @@ def _template_sources() -> bytes:
     )
 
 
-def inputs_digest(release: PublishedVersion, published_figures: Path) -> str:
-    """sha256 of everything the page is made from: the release (its manifest names the
-    sha256 of every file), the statements file, the code (pipelines/**/*.py draws and words
-    it), the templates and the libraries that draw and render it."""
-    digest = hashlib.sha256(f"{release.manifest_sha256}\0".encode())
-    digest.update(published_figures.read_bytes())
-    digest.update(_template_sources())
+def made_with() -> str:
+    """sha256 of what draws and words every page: the code (pipelines/**/*.py), the
+    templates and the libraries that draw and render it."""
+    digest = hashlib.sha256(_template_sources())
     libraries = ",".join(f"{name} {version(name)}" for name in RENDERED_WITH)
     digest.update(f"\0{code_version()}\0{libraries}".encode())
     return digest.hexdigest()
 
 
-def render(con: Con, release: PublishedVersion, results: list[Result], inputs: str) -> str:
+def inputs_digest(release: PublishedVersion, published_figures: Path, made: str) -> str:
+    """sha256 of everything the page is made from: the release (its manifest names the
+    sha256 of every file), the statements file, and what made it (``made_with``)."""
+    digest = hashlib.sha256(f"{release.manifest_sha256}\0".encode())
+    digest.update(published_figures.read_bytes())
+    digest.update(f"\0{made}".encode())
+    return digest.hexdigest()
+
+
+def render(
+    con: Con, release: PublishedVersion, results: list[Result], inputs: str, drawn: Drawn
+) -> str:
     """The page of a release as HTML text, with the results of its statements and the
-    digest of its inputs."""
+    digest of its inputs; its charts taken from ``drawn`` where they are there."""
     wave = release.wave
     return TEMPLATES.get_template("report.html.j2").render(
         wave=wave,
         release=release,
         inputs=inputs,
-        sections=[show(con, wave, s) for s in SECTIONS],
+        sections=[show(con, wave, s, drawn) for s in SECTIONS],
         changes=changes(con, wave),
         statements=[_statement_row(r) for r in results],
         held=sum(r.holds for r in results),
@@ -145,15 +154,18 @@ class Report:
 def write_report(marts_dir: Path, wave: int, out_dir: Path, published_figures: Path) -> Report:
     """Write `<out_dir>/report-<wave>.html` from the version of the wave that LATEST names
     under `marts_dir`; a page already there that was made from the same inputs is kept as it
-    is. The statements are checked either way, on the published rows."""
+    is; a new page takes the charts that did not change from the page it replaces
+    (charts.Drawn). The statements are checked either way, on the published rows."""
     release = published_version(marts_dir, wave)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"report-{wave}.html"
-    inputs = inputs_digest(release, published_figures)
+    made = made_with()
+    inputs = inputs_digest(release, published_figures, made)
     with opened(release) as con:
         results = [check(con, s) for s in load_statements(published_figures) if s.wave == wave]
         if _made_from(path) != inputs:
-            _replace(path, render(con, release, results, inputs))
+            earlier = path.read_text(encoding="utf-8") if path.is_file() else ""
+            _replace(path, render(con, release, results, inputs, Drawn.on_page(earlier, made)))
     return Report(path, results, release)
 
 

@@ -35,7 +35,7 @@ _ITEM_LABELS = {(m, item): label for m, item, label, _ in label_tables.item_rows
 
 @dataclass(frozen=True)
 class Chart:
-    svg: str
+    drawing: charts.Drawing
     # (measure, row) behind the chart, in the order of its table
     data: list[tuple[str, MartRow]]
     note: str = ""
@@ -150,7 +150,8 @@ def _factors(con: Con, wave: int) -> Chart | None:
 
     order = sorted(items, key=most_promoted_first)
     factors = [(item, items[item]) for item in order]
-    svg = charts.factor_chart(
+    drawing = charts.Drawing.of(
+        charts.factor_chart,
         "Andel ledere som sier at hver faktor fremmet og hemmet den nyeste innovasjonen, "
         "i alt og etter sektor",
         factors,
@@ -163,7 +164,7 @@ def _factors(con: Con, wave: int) -> Chart | None:
         if item in panel.rows
         for measure, row in zip(("promoted", "inhibited"), panel.rows[item], strict=True)
     ]
-    return Chart(svg, data, _sector_differences(con, wave, order))
+    return Chart(drawing, data, _sector_differences(con, wave, order))
 
 
 def _sector_differences(con: Con, wave: int, factors: list[str]) -> str:
@@ -207,7 +208,8 @@ def _innovation(con: Con, wave: int) -> Chart | None:
     ]
     if not panels:
         return None
-    svg = charts.share_chart(
+    drawing = charts.Drawing.of(
+        charts.share_chart,
         "Andel virksomheter som har innført minst én innovasjon, etter sektor og kommunestørrelse",
         panels,
     )
@@ -215,7 +217,7 @@ def _innovation(con: Con, wave: int) -> Chart | None:
     note = _group_tests(
         con, wave, "innovation", [("innovative", "", b) for b in ("sector", SIZE_BREAKDOWN)]
     )
-    return Chart(svg, [("innovative", r) for r in data], note)
+    return Chart(drawing, [("innovative", r) for r in data], note)
 
 
 def _failures(con: Con, wave: int) -> Chart | None:
@@ -227,7 +229,8 @@ def _failures(con: Con, wave: int) -> Chart | None:
         charts.Panel(label, tuple(charts.Bar(r.group_label, r) for r in rows if r.item == item))
         for item, label in titles.items()
     ]
-    svg = charts.share_chart(
+    drawing = charts.Drawing.of(
+        charts.share_chart,
         "Fordeling av de resultatløse innovasjonsforsøkene på type, i alt og etter sektor",
         panels,
         columns=2,
@@ -235,27 +238,27 @@ def _failures(con: Con, wave: int) -> Chart | None:
     )
     by_type = [r for item in titles for r in rows if r.item == item]
     note = _group_tests(con, wave, "failures", [("failure_type", i, "sector") for i in titles])
-    return Chart(svg, [("failure_type", r) for r in by_type], note)
+    return Chart(drawing, [("failure_type", r) for r in by_type], note)
 
 
-def _items_chart(title: str, panel: str, rows: list[MartRow], **options) -> str:
+def _items_chart(title: str, panel: str, rows: list[MartRow], **options) -> charts.Drawing:
     """One panel with a bar per item of ``rows``."""
     bars = tuple(charts.Bar(r.item_label, r) for r in rows)
-    return charts.share_chart(title, [charts.Panel(panel, bars)], **options)
+    return charts.Drawing.of(charts.share_chart, title, [charts.Panel(panel, bars)], **options)
 
 
 def _culture(con: Con, wave: int) -> Chart | None:
     rows = _rows(con, "culture_index", wave, "innovative_by_index", "total")
     if not rows:
         return None
-    svg = _items_chart(
+    drawing = _items_chart(
         "Andel virksomheter som har innført innovasjon, etter verdien av kulturindeksen",
         "Kulturindeks: antall av fem utsagn lederen er helt eller delvis enig i",
         rows,
         x_label="Andel som har innført innovasjon, med 95 % konfidensintervall",
     )
     note = _group_tests(con, wave, "culture_index", [("innovative_by_index", "", "total")])
-    return Chart(svg, [("innovative_by_index", r) for r in rows], note)
+    return Chart(drawing, [("innovative_by_index", r) for r in rows], note)
 
 
 def _reform(con: Con, wave: int) -> Chart | None:
@@ -263,7 +266,7 @@ def _reform(con: Con, wave: int) -> Chart | None:
     merging = _rows(con, "reform_pressure", wave, "in_merging_unit", "total")
     if not rows:
         return None
-    svg = _items_chart(
+    drawing = _items_chart(
         "Om sammenslåingen 1.1.2020 ga mer, like mye eller mindre innovasjonstrykk",
         "Virksomheter i kommuner og fylkeskommuner som slo seg sammen",
         rows,
@@ -273,7 +276,7 @@ def _reform(con: Con, wave: int) -> Chart | None:
         for r in merging
     )
     data = [("in_merging_unit", r) for r in merging] + [("pressure", r) for r in rows]
-    return Chart(svg, data, note)
+    return Chart(drawing, data, note)
 
 
 SECTIONS = (
@@ -332,8 +335,9 @@ def _data_row(measure: str, row: MartRow) -> DataRow:
     )
 
 
-def show(con: Con, wave: int, section: Section) -> ShownSection:
-    """The section of `wave`: its chart, the table behind it and what the tests say."""
+def show(con: Con, wave: int, section: Section, drawn: charts.Drawn) -> ShownSection:
+    """The section of `wave`: its chart (taken from ``drawn`` where it was drawn before),
+    the table behind it and what the tests say."""
     no_figures = f"Ingen tall for {wave}: martet {section.mart} har ingen rader"
     if not has_wave(con, section.mart, wave):
         return ShownSection(section, missing=f"{no_figures} for denne bølgen.")
@@ -345,7 +349,7 @@ def show(con: Con, wave: int, section: Section) -> ShownSection:
     return ShownSection(
         section,
         # the anchors differ from section to section, and so, prefixed, do the charts' ids
-        svg=charts.with_id_prefix(chart.svg, section.anchor),
+        svg=drawn.svg(chart.drawing, section.anchor),
         table=tuple(_data_row(m, r) for m, r in chart.data),
         note=chart.note,
     )

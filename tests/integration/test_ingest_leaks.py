@@ -79,7 +79,7 @@ _ROW_COLUMNS = [v.name for v in questionnaire.VARIABLES if v.kind not in ("id", 
 
 
 @pytest.fixture(scope="module")
-def sample_run(published_project_run, tmp_path_factory) -> tuple[Project, str]:
+def process_run(published_project_run, tmp_path_factory) -> tuple[Project, str]:
     """The sample wave run by ``python -m pipelines.orchestration.run`` in tmp dirs, with its
     output: a copy of the session's ``published_project`` (tests/conftest.py), since reading
     the instance's SQLite files adds their -wal and -shm files."""
@@ -104,7 +104,7 @@ def delivered_free_texts() -> StringFinder:
 
 
 def test_no_respondent_row_reaches_the_terminal_the_instance_or_the_published_folder(
-    sample_run,
+    process_run,
 ):
     """Every accepted row of the sample wave, as (kommunenr, its codes and times), is
     searched for in the terminal output of `make run`, everything under the Dagster
@@ -113,7 +113,7 @@ def test_no_respondent_row_reaches_the_terminal_the_instance_or_the_published_fo
     are values of that row (any order, each used once; numbers compared as numbers,
     column names and empty markers skipped) — see tests/row_leaks.py. Every free text
     delivered is searched for as itself in the same places."""
-    project, output = sample_run
+    project, output = process_run
     finder = accepted_rows(project)
     assert finder.in_text(output, "terminal") == []
     assert finder.in_folder(project.root / "home") == []
@@ -178,14 +178,14 @@ def planted_report(real):
     return planting
 
 
-def test_a_planted_row_is_found_in_each_place(sample_run, tmp_path, monkeypatch, capfd):
+def test_a_planted_row_is_found_in_each_place(process_run, tmp_path, monkeypatch, capfd):
     """The searches of the test above find what they look for: the same wave run again by
     `make run` (its frame changed) through the two steps planted, ingest and the report
     (the steps between them plant nothing), with the preview ingest used to store (the first
     five accepted rows), a debug print of the sixth and the seventh appended to the published
     report as an HTML table; and a free text in each place: in the instance as JSON writes
     it (``\\u00e5`` for å), in the terminal, in the report."""
-    project = sample_run[0].copy(tmp_path / "project")
+    project = process_run[0].copy(tmp_path / "project")
     # a frame count changed: make run does the wave again (unchanged, it would be up to date)
     project.change_delivery()
     monkeypatch.setattr(

@@ -3,6 +3,7 @@ LATEST names, as its Parquet files hold it, and says which in its footer."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import shutil
@@ -13,8 +14,8 @@ from matplotlib.figure import Figure
 
 from pipelines import paths
 from pipelines.marts.breakdowns import BREAKDOWNS
+from pipelines.report import charts, write_report
 from pipelines.report import page as page_module
-from pipelines.report import write_report
 from pipelines.report.charts import SHARE_COLOR, draw_bar
 from pipelines.report.published import UnpublishedError
 from pipelines.report.rows import MartRow
@@ -349,6 +350,42 @@ def test_a_run_stopped_while_writing_leaves_the_page_before_it(marts, figures, t
     assert old.read_bytes() == before
     page = write_report(copy, 2020, tmp_path, figures).path.read_text(encoding="utf-8")
     assert "versjonen v0002 av bølge 2020" in footer(page) and page.endswith("</html>\n")
+
+
+def test_a_new_page_draws_only_the_charts_whose_figures_moved(marts, figures, tmp_path):
+    """A new version of 2020 where the innovation total moved: its page draws the innovation
+    chart again and takes the others from the page it replaces, and is byte for byte the
+    page drawn afresh."""
+    copy = tmp_path / "marts"
+    shutil.copytree(marts, copy)
+    before, afresh = tmp_path / "before", tmp_path / "afresh"
+    write_report(copy, 2020, before, figures)
+    corrected = wave_2020()
+    corrected["innovation"][0] = mart_row(2020, "innovative", "", "total", "all", 0.712)
+    write_release(
+        copy, 2020, {**corrected, "differences": DIFFERENCES, "changes": CHANGES}, "v0002"
+    )
+    drawn = []
+
+    def counted(draw):
+        @functools.wraps(draw)  # its name is part of what a chart is drawn from
+        def drawing(description, *args, **kwargs):
+            drawn.append(description)
+            return draw(description, *args, **kwargs)
+
+        return drawing
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("share_chart", "factor_chart"):
+            patch.setattr(charts, name, counted(getattr(charts, name)))
+        taken = write_report(copy, 2020, before, figures).path.read_text(encoding="utf-8")
+        assert [d.split(",")[0] for d in drawn] == [
+            "Andel virksomheter som har innført minst én innovasjon"
+        ]
+        drawn.clear()
+        fresh = write_report(copy, 2020, afresh, figures).path.read_text(encoding="utf-8")
+    assert len(drawn) == taken.count("<svg ") > 1
+    assert taken == fresh
 
 
 def test_a_wave_without_a_mart_says_so(marts, figures, tmp_path):
