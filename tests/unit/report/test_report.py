@@ -179,6 +179,19 @@ def page_2020(marts, figures, tmp_path_factory) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def with_total_moved(marts: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of ``marts`` under ``tmp_path`` with a new version of 2020 (v0002) where the
+    innovation total moved to 71.2 %: the copy, and the new version's folder."""
+    copy = tmp_path / "marts"
+    shutil.copytree(marts, copy)
+    corrected = wave_2020()
+    corrected["innovation"][0] = mart_row(2020, "innovative", "", "total", "all", 0.712)
+    folder = write_release(
+        copy, 2020, {**corrected, "differences": DIFFERENCES, "changes": CHANGES}, "v0002"
+    )
+    return copy, folder
+
+
 def section(page: str, anchor: str) -> str:
     return re.search(rf'<section id="{anchor}">.*?</section>', page, re.S).group(0)
 
@@ -332,13 +345,7 @@ def test_a_run_stopped_while_writing_leaves_the_page_before_it(marts, figures, t
     swap, the old page stays as it was, and the next run writes the new one."""
     old = write_report(marts, 2020, tmp_path, figures).path
     before = old.read_bytes()
-    copy = tmp_path / "marts"
-    shutil.copytree(marts, copy)
-    corrected = wave_2020()
-    corrected["innovation"][0] = mart_row(2020, "innovative", "", "total", "all", 0.712)
-    write_release(
-        copy, 2020, {**corrected, "differences": DIFFERENCES, "changes": CHANGES}, "v0002"
-    )
+    copy, _ = with_total_moved(marts, tmp_path)
 
     def stopped(*_):
         raise KeyboardInterrupt
@@ -356,15 +363,9 @@ def test_a_new_page_draws_only_the_charts_whose_figures_moved(marts, figures, tm
     """A new version of 2020 where the innovation total moved: its page draws the innovation
     chart again and takes the others from the page it replaces, and is byte for byte the
     page drawn afresh."""
-    copy = tmp_path / "marts"
-    shutil.copytree(marts, copy)
     before, afresh = tmp_path / "before", tmp_path / "afresh"
-    write_report(copy, 2020, before, figures)
-    corrected = wave_2020()
-    corrected["innovation"][0] = mart_row(2020, "innovative", "", "total", "all", 0.712)
-    write_release(
-        copy, 2020, {**corrected, "differences": DIFFERENCES, "changes": CHANGES}, "v0002"
-    )
+    write_report(marts, 2020, before, figures)
+    copy, _ = with_total_moved(marts, tmp_path)
     drawn = []
 
     def counted(draw):
@@ -452,13 +453,7 @@ def test_the_footer_names_the_version_and_its_manifest(marts, page_2020):
 def test_the_page_shows_the_version_latest_names(marts, figures, tmp_path):
     """A new version of 2020 where the total moved: the page follows LATEST, figures and
     footer, and so do the statements."""
-    copy = tmp_path / "marts"
-    shutil.copytree(marts, copy)
-    corrected = wave_2020()
-    corrected["innovation"][0] = mart_row(2020, "innovative", "", "total", "all", 0.712)
-    folder = write_release(
-        copy, 2020, {**corrected, "differences": DIFFERENCES, "changes": CHANGES}, "v0002"
-    )
+    copy, folder = with_total_moved(marts, tmp_path)
     report = write_report(copy, 2020, tmp_path / "reports", figures)
     page = report.path.read_text(encoding="utf-8")
     assert data_rows(section(page, "innovasjon"))[0][4:] == [f"71,2{NBSP}%", f"68,2–74,2{NBSP}%"]
