@@ -31,18 +31,22 @@ VIEWS = (*MARTS, "releases")  # of the catalog
 HANG_SECONDS = 900
 
 
-def project_storage(base_dir: Path) -> dict:
+def _project_config() -> dict:
+    return yaml.safe_load((PROJECT / "dagster.yaml").read_text(encoding="utf-8"))
+
+
+def project_storage(base_dir: Path, config: dict | None = None) -> dict:
     """The storage of the project's dagster.yaml (pipelines/orchestration/instance_storage.py),
-    in ``base_dir``."""
-    storage = yaml.safe_load((PROJECT / "dagster.yaml").read_text(encoding="utf-8"))["storage"]
+    in ``base_dir``; ``config``: the dagster.yaml already read."""
+    storage = (config or _project_config())["storage"]
     storage["custom"]["config"]["base_dir"] = str(base_dir)
     return storage
 
 
 def instance_yaml(home: Path) -> str:
     """The project's dagster.yaml (launcher, monitoring, concurrency), storage under ``home``."""
-    config = yaml.safe_load((PROJECT / "dagster.yaml").read_text(encoding="utf-8"))
-    config["storage"] = project_storage(home / "storage")
+    config = _project_config()
+    config["storage"] = project_storage(home / "storage", config)
     config["local_artifact_storage"] = {
         "module": "dagster.core.storage.root",
         "class": "LocalArtifactStorage",
