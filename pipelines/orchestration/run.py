@@ -19,7 +19,6 @@ import sys
 from typing import NoReturn
 
 import dagster as dg
-import duckdb
 
 from pipelines import paths
 from pipelines.ingest.delivery import discover
@@ -142,8 +141,12 @@ def summary() -> str:
     catalog = paths.marts_dir() / "barometer.duckdb"
     if not catalog.is_file():
         return f"No release published yet (no analyst catalog {catalog})."
+    # imported here: the catalog module is the publisher's, which a run with nothing to do
+    # does not load
+    from pipelines.publish.catalog import open_read_only
+
     lines = [f"Analyst catalog: {catalog} (open read-only: make sql)"]
-    with duckdb.connect(str(catalog), read_only=True) as con:
+    with open_read_only(catalog) as con:
         releases = con.sql(
             "SELECT wave, mart, version, rows FROM releases WHERE is_latest ORDER BY wave, mart"
         ).fetchall()

@@ -89,11 +89,32 @@ FILES_COLUMNS = (
 )
 
 
+# DuckDB opens a database file three times when it opens it read-only: for its magic
+# bytes, for its headers, then for its blocks (strace shows it). An open whose three straddle
+# build_catalog's os.replace takes the old catalog's headers to the new one's blocks, and
+# fails ("No more data remaining in MetadataReader"); opening again reads the new catalog
+# whole (docs/design.md, decision 56).
+OPEN_ATTEMPTS = 3
+
+
+def open_read_only(database: Path) -> duckdb.DuckDBPyConnection:
+    """``database`` opened read-only, opened again where an open straddled the swap of a new
+    catalog. A lock is not retried: a writer that holds it holds it on the next open too."""
+    for attempt in range(1, OPEN_ATTEMPTS + 1):
+        try:
+            return duckdb.connect(str(database), read_only=True)
+        except duckdb.Error as error:
+            if attempt == OPEN_ATTEMPTS or "lock" in str(error).lower():
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
 def build_catalog(marts_dir: Path) -> Path:
     """(Re)build barometer.duckdb and barometer.sql from the releases; returns the catalog path.
 
     Both are written beside themselves and swapped in with os.replace: a reader
-    opens either the previous catalog or the new one.
+    opens either the previous catalog or the new one (an open that straddles the swap
+    fails, and the next one reads the new catalog: open_read_only).
     """
     marts_dir = Path(marts_dir).resolve()
     marts_dir.mkdir(parents=True, exist_ok=True)

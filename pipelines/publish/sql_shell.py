@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import paths
+from pipelines.publish.catalog import open_read_only
 
 PROMPT, CONTINUED = "D ", "· "
 QUIT = (".quit", ".exit")
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     if not database.is_file():
         print(f"{database}: no such database; `make run` publishes the catalog", file=sys.stderr)
         return 1
-    with duckdb.connect(str(database), read_only=True) as con:
+    with open_read_only(database) as con:
         if args.command is not None:
             return run(con, args.command)
         interactive = sys.stdin.isatty()

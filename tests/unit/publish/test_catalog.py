@@ -15,7 +15,7 @@ import pytest
 from pipelines.marts.measures import MART, MARTS, PUBLISHED_MARTS
 from pipelines.marts.shapes import ESTIMATES, SHAPES
 from pipelines.publish import build_catalog, publish_wave
-from pipelines.publish.catalog import CATALOG_SQL, RELEASES_COLUMNS
+from pipelines.publish.catalog import CATALOG_SQL, OPEN_ATTEMPTS, RELEASES_COLUMNS, open_read_only
 from pipelines.quality import GateResult
 from tests.mart_fixtures import MIN_CELL_SIZE, asked, good_rows, write_warehouse
 
@@ -177,6 +177,11 @@ WRITER = textwrap.dedent(
 
 
 def test_the_catalog_opens_read_only_while_a_run_writes(tmp_path):
+    """An analyst opens the catalog read-only while a run holds the warehouse and publishes
+    versions: every open that succeeds reads one whole version, and the versions are seen
+    in turn. DuckDB reads a file's headers and its blocks in separate opens, so an open
+    that straddles the swap of a new catalog fails (decision 56): never for the writer's
+    lock, and at most once per new catalog."""
     warehouse = tmp_path / "warehouse.duckdb"
     marts_dir = tmp_path / "marts"
     write_warehouse(warehouse, waves=(2020,))
@@ -193,10 +198,18 @@ def test_the_catalog_opens_read_only_while_a_run_writes(tmp_path):
         assert writer.stdout.readline() == "ready\n"
         with pytest.raises(duckdb.IOException, match="lock"):
             duckdb.connect(str(warehouse), read_only=True)  # the warehouse is the run's
-        seen = set()
+        seen, straddled = set(), []
         deadline = time.monotonic() + 60
         while f"v{rounds:04d}" not in seen and time.monotonic() < deadline:
-            with duckdb.connect(str(marts_dir / "barometer.duckdb"), read_only=True) as con:
+            # as an analyst opens it: DuckDB itself, no retry (decision 56)
+            try:
+                con = duckdb.connect(str(marts_dir / "barometer.duckdb"), read_only=True)
+            except duckdb.Error as error:
+                # an open that straddled a swap: never the writer's lock
+                assert "lock" not in str(error).lower(), error
+                straddled.append(str(error))
+                continue
+            with con:
                 rows = con.sql("SELECT count(*) FROM innovation").fetchall()
                 latest = con.sql("SELECT DISTINCT version FROM releases WHERE is_latest").fetchall()
             assert rows == [(len(good_rows("innovation", 2020)),)]
@@ -209,5 +222,37 @@ def test_the_catalog_opens_read_only_while_a_run_writes(tmp_path):
         if writer.poll() is None:
             writer.kill()
     assert len(seen) > 1  # the catalog was read while new versions were being published
+    # an open fails only across a swap, one a new catalog at most (opens follow each other)
+    assert len(straddled) < rounds, straddled
     final = read(marts_dir / "barometer.duckdb", "SELECT version FROM releases WHERE is_latest")
     assert final == [(f"v{rounds:04d}",)] * len([m for m in MARTS if asked(m, 2020)])
+
+
+def test_the_pipelines_readers_open_again_after_an_open_that_straddled_a_swap(
+    tmp_path, monkeypatch
+):
+    """`make sql` and the run's summary open the catalog with open_read_only: an open that
+    failed across a swap is made again (the third fails for good), a lock is not waited
+    out."""
+    catalog = tmp_path / "barometer.duckdb"
+    duckdb.connect(str(catalog)).close()
+    real = duckdb.connect
+    failures: list[str] = []
+
+    def connect(database, read_only):
+        if failures:
+            raise duckdb.IOException(failures.pop(0))
+        return real(database, read_only=read_only)
+
+    monkeypatch.setattr(duckdb, "connect", connect)
+    straddled = "IO Error: No more data remaining in MetadataReader"
+    failures[:] = [straddled] * (OPEN_ATTEMPTS - 1)
+    with open_read_only(catalog) as con:
+        assert con.sql("SELECT 1").fetchall() == [(1,)]
+    failures[:] = [straddled] * OPEN_ATTEMPTS
+    with pytest.raises(duckdb.IOException, match="MetadataReader"):
+        open_read_only(catalog)
+    failures[:] = ["IO Error: Could not set lock on file: Conflicting lock is held", straddled]
+    with pytest.raises(duckdb.IOException, match="lock"):
+        open_read_only(catalog)
+    assert failures == [straddled]  # not opened again
