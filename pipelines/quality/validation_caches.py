@@ -18,11 +18,12 @@ batch is the gate's own copy of the mart. The caches live for the ``with`` block
 are emptied, and GX's own methods put back, when it ends, however it ends. A lock keeps two
 threads of one process from validating at once, since the switch is process-wide.
 
-What it must not change, it does not: the validation results are the same, value for value,
-with the caches and without (tests/unit/quality/test_validation_caches.py compares them on
-every sample mart, passing, and on every broken mart of the gate's tests, failing, in both
-result formats the gate uses). Where the installed GX no longer has what the caches wrap,
-validating runs without them, as slowly as before, and that test fails.
+What it must not change, it does not: the gate's results are the same, value for value, with
+the caches and without (tests/unit/quality/test_validation_caches.py compares them on a share
+mart, a mean mart and a comparison mart that pass, and on marts that break rules with row
+conditions, whose failures are validated again in the detailed format). Where the installed
+GX no longer has what the caches wrap, validating runs without them, as slowly as before,
+and that test fails.
 """
 
 from __future__ import annotations
