@@ -14,6 +14,7 @@ from pydantic import Field, PrivateAttr
 
 from pipelines import paths
 from pipelines.orchestration.warehouse_lock import WarehouseBusy, hold_warehouse
+from pipelines.warehouse.sql_runner import held_by_another_process
 
 
 class LockedWarehouse(DuckDBResource):
@@ -65,7 +66,7 @@ class LockedWarehouse(DuckDBResource):
         try:
             con = duckdb.connect(database, config=self.connection_config)
         except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
+            if not held_by_another_process(error):
                 raise
             raise WarehouseBusy(
                 f"the warehouse {database} is open in another program, so this run "

@@ -30,6 +30,7 @@ from pipelines.publish.layout import (
 )
 from pipelines.publish.opendata import OPEN_DATA
 from pipelines.publish.opendata.formats import format_of
+from pipelines.warehouse.sql_runner import held_by_another_process
 
 CATALOG = "barometer.duckdb"
 CATALOG_SQL = "barometer.sql"
@@ -100,13 +101,13 @@ OPEN_ATTEMPTS = 3
 def open_read_only(database: Path) -> duckdb.DuckDBPyConnection:
     """``database`` opened read-only, opened again where an open straddled the swap of a new
     catalog. A lock is not retried: a writer that holds it holds it on the next open too."""
-    for attempt in range(1, OPEN_ATTEMPTS + 1):
+    for _ in range(OPEN_ATTEMPTS - 1):
         try:
             return duckdb.connect(str(database), read_only=True)
         except duckdb.Error as error:
-            if attempt == OPEN_ATTEMPTS or "lock" in str(error).lower():
+            if held_by_another_process(error):
                 raise
-    raise AssertionError("unreachable: the last attempt returns or raises")
+    return duckdb.connect(str(database), read_only=True)
 
 
 def build_catalog(marts_dir: Path) -> Path:

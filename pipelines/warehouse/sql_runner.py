@@ -22,6 +22,17 @@ SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 WAREHOUSE_MEMORY_LIMIT = "1GB"
 
 
+# What DuckDB says when it cannot open a database because another process holds it ("Could
+# not set lock on file …: Conflicting lock is held in …"). The phrase, not the word "lock":
+# a path, or an error about a block of the file, may hold the word.
+_HELD_ELSEWHERE = "Could not set lock on file"
+
+
+def held_by_another_process(error: duckdb.Error) -> bool:
+    """Whether opening a database failed because another process holds its lock."""
+    return _HELD_ELSEWHERE in str(error)
+
+
 def model_path(model: str) -> Path:
     path = SQL_DIR / f"{model}.sql"
     if not path.exists():

@@ -29,11 +29,18 @@ PASSING = {
     "culture_index": good_frame("culture_index"),
     "changes": change_rows(),
 }
+
+
+def _broken(case: str) -> tuple:
+    """The mart of the gate tests' case ``case``, broken as it breaks it (a name that is not
+    one of them stops the module, rather than leaving the case out)."""
+    [(mart, breaking)] = [(m, b) for name, m, b, _, _ in BAD if name == case]
+    return mart, breaking(good_frame(mart))
+
+
 FAILING = {
-    case: (mart, breaking(good_frame(mart)))
-    for case, mart, breaking, _, _ in BAD
-    if case
-    in (
+    case: _broken(case)
+    for case in (
         "small cell not primary-suppressed",
         "mean_index above its scale",
         "interval missing for a large cell",
