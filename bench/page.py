@@ -66,7 +66,9 @@ def sizes_section(results: BenchResults) -> list[str]:
         "- **pipeline**: the Dagster job `wave_job` in-process against an ephemeral instance, "
         "as `make run` runs a wave (raw delivery, reference, ingest validated by pandera, "
         "respondents, five marts, five GX gates, release, report), on an empty warehouse "
-        "and marts folder; start-up excluded (below).",
+        "and marts folder; start-up excluded (below). Its GX worker (pipelines/quality/"
+        "worker.py) imports GX and validates beside the run; its peak RSS is added to the "
+        "run's.",
         "- **baseline**: `bench/baseline.py`, DuckDB's read_csv and the same sql/ models "
         "(reference, weights, respondents, marts), nothing else, with the DuckDB memory limit "
         "of the pipeline's warehouse connection.",
@@ -74,8 +76,8 @@ def sizes_section(results: BenchResults) -> list[str]:
         *size_table(results),
         "",
         *growth_table(results),
-        f"Fixed start-up (importing Dagster, the definitions, Great Expectations and "
-        f"matplotlib, making the instance), a process that only starts up: {startup:.2f} s wall "
+        f"Fixed start-up (importing Dagster, the definitions and matplotlib, making the "
+        f"instance), a process that only starts up: {startup:.2f} s wall "
         f"({inside:.2f} s after the interpreter started), peak RSS "
         f"{gib(max(m.peak_rss_bytes for m in results.startup))}.",
         "",

@@ -1,11 +1,13 @@
 """``python -m pipelines.orchestration.run`` as real processes forked from one warm interpreter.
 
-A new interpreter spends 2 to 4.5 s of CPU importing Dagster, the definitions, pandas, Great
-Expectations, matplotlib and the open-data writers before and while it runs: most of the run
-of the crash tests' 40-row wave. Here a multiprocessing fork server imports them once per
-test worker, and each run is a child forked from it: a process of its own (its pid, signal
-handlers, Dagster instance, DuckDB and SQLite connections, open files), which the kernel
-kills as it kills a new one, and whose exit code is what a new one's would be. What a warm
+A new interpreter spends 2 to 4.5 s of CPU importing Dagster, the definitions, pandas,
+matplotlib and the open-data writers before and while it runs: most of the run of the crash
+tests' 40-row wave. Great Expectations is not preloaded: a run imports it in its GX worker
+(pipelines/quality/worker.py), which a run that has it already does not start, and the
+worker is part of what the crash tests stop. Here a multiprocessing fork server imports the
+rest once per test worker, and each run is a child forked from it: a process of its own (its
+pid, signal handlers, Dagster instance, DuckDB and SQLite connections, open files), which the
+kernel kills as it kills a new one, and whose exit code is what a new one's would be. What a warm
 run does not exercise is the interpreter's start-up: the project's first publication and
 the crash tests' last run are new interpreters (tests/pipeline_processes.py).
 
@@ -31,7 +33,6 @@ PRELOAD = (
     "pipelines.ingest.wave",
     "pipelines.disclosure.audit",
     "pipelines.quality.mart_validation",
-    "great_expectations",
     "pipelines.publish.opendata.build",
     "rdflib",
     "xlsxwriter",

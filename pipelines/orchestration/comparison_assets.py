@@ -19,6 +19,8 @@ from pipelines.marts.measures import MARTS, description
 from pipelines.marts.shapes import SHAPES
 from pipelines.orchestration.metadata import column_schema, mart_result
 from pipelines.orchestration.partitions import wave_of, waves
+from pipelines.orchestration.quality_checks import begin_gate
+from pipelines.orchestration.resources import BarometerSettings
 from pipelines.orchestration.sources import earlier_releases
 from pipelines.orchestration.warehouse_resource import transaction
 from pipelines.publish.layout import latest_before
@@ -43,13 +45,16 @@ def _comparison_mart(mart: str, note: str, deps: tuple = ()):
     "Wald and trend tests with the design-based covariance of the groups, "
     "Benjamini–Hochberg q-values.",
 )
-def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+def differences(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
+):
     # imported here, not at the top: a run with nothing to do loads the definitions only
     from pipelines.estimation import comparisons
 
     wave = wave_of(context)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_differences(con, wave)
+        begin_gate(context.instance, con, "differences", wave, settings.min_cell_size)
         return mart_result(con, "differences", wave)
 
 
@@ -62,7 +67,9 @@ def differences(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     "earlier_releases: when an earlier wave gets a new version, these changes are stale.",
     deps=(earlier_releases,),
 )
-def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+def changes(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: BarometerSettings
+):
     # imported here, not at the top: a run with nothing to do loads the definitions only
     from pipelines.estimation import comparisons
 
@@ -70,6 +77,7 @@ def changes(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     earlier = latest_before(paths.marts_dir(), wave)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_changes(con, wave, earlier)
+        begin_gate(context.instance, con, "changes", wave, settings.min_cell_size)
         versions = [e.compared() for e in earlier]
         compared = {"compared with": dg.MetadataValue.json(versions)}
         # Dagster does not carry a partitioned source's version (earlier_releases) into the

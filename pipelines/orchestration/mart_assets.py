@@ -10,7 +10,7 @@ from pipelines.marts.measures import COMPARISON_MARTS, MARTS, description
 from pipelines.marts.shapes import SHAPES
 from pipelines.orchestration.metadata import column_schema, mart_result
 from pipelines.orchestration.partitions import wave_of, waves
-from pipelines.orchestration.quality_checks import CHECK, gate_check
+from pipelines.orchestration.quality_checks import CHECK, begin_gate, gate_check
 from pipelines.orchestration.resources import BarometerSettings
 from pipelines.orchestration.warehouse_resource import transaction
 from pipelines.publish.privacy import disclosure_problems
@@ -44,6 +44,7 @@ def _mart_asset(mart: str) -> dg.AssetsDefinition:
             # docs/disclosure.md); what is still flagged afterwards stops publication in the
             # blocking check and in publish_wave, which take the verdict the audit recorded
             settle_precision(con, mart, wave, settings.min_cell_size)
+            begin_gate(context.instance, con, mart, wave, settings.min_cell_size)
             return mart_result(con, mart, wave)
 
     return _asset

@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from pipelines import paths
+from pipelines.estimation.published_rows import read_wave
 from pipelines.provenance import code_version
 
 if TYPE_CHECKING:
+    import duckdb
     import pandas as pd
     import pyarrow as pa
 
@@ -62,11 +64,35 @@ def _code() -> str:
 
 
 def gate_mart(mart: str, df: pd.DataFrame, min_cell_size: int) -> GateResult:
-    """Validate one wave of ``mart``; a failure's Data Docs go to the private folder."""
+    """Validate one wave of ``mart``, in the GX worker if `make run` started one (taking a
+    validation the mart's asset began), else here; a failure's Data Docs go to the private
+    folder."""
     # GX costs seconds to import: only a process that validates pays for it
-    from pipelines.quality.mart_validation import run_gate
+    from pipelines.quality import worker
 
-    return run_gate(mart, df, min_cell_size, paths.quality_docs_dir())
+    return worker.validate(mart, df, min_cell_size, paths.quality_docs_dir(), data_version(df))
+
+
+def begin_gate(
+    instance: dg.DagsterInstance,
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    wave: int,
+    min_cell_size: int,
+) -> None:
+    """Where `make run` started a GX worker, begin validating one wave of ``mart`` there as
+    soon as it is built, unless the check will take an earlier pass (pipelines/quality/
+    worker.py): the check then takes the verdict, made while the run built the next marts."""
+    from pipelines.quality import worker
+
+    if worker.running() is None:
+        return
+    df = read_wave(con, mart, wave).to_pandas()
+    wanted = {DATA_VERSION: data_version(df), CODE_VERSION: _code(), MIN_CELL_SIZE: min_cell_size}
+    if _earlier_pass(instance, mart, wanted) is None:
+        worker.begin_validation(
+            mart, df, min_cell_size, paths.quality_docs_dir(), wanted[DATA_VERSION]
+        )
 
 
 def _values(evaluation: dg.AssetCheckEvaluation) -> dict:

@@ -8,7 +8,8 @@ BAROMETER_LOCK_TIMEOUT seconds for a live run that holds it
 (pipelines/orchestration/warehouse_lock.py). Ctrl-C or SIGTERM stops the current run; a second one
 exits at once (pipelines/orchestration/interrupts.py). Each run is tagged with its inputs' digest,
 as the sensor's are, so that the sensor does not run an unchanged wave again
-(pipelines/orchestration/automation.py).
+(pipelines/orchestration/automation.py). From the first wave that validates or publishes,
+Great Expectations' work goes to a second process (pipelines/quality/worker.py, decision 57).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from contextlib import ExitStack
 from typing import NoReturn
 
 import dagster as dg
 
 from pipelines import paths
-from pipelines.ingest.delivery import discover
+from pipelines.ingest.delivery import discover, locate_delivery
+from pipelines.marts.measures import COMPARISON_MARTS, MARTS
 from pipelines.orchestration import freshness
 from pipelines.orchestration.automation import run_tags
 from pipelines.orchestration.definitions import defs
@@ -30,6 +33,10 @@ from pipelines.orchestration.partitions import waves
 from pipelines.orchestration.terminal import problems, terminal_logger
 from pipelines.orchestration.warehouse_lock import WarehouseBusy, hold_warehouse
 from pipelines.publish.layout import latest_published
+
+# The assets whose run validates marts or renders quality pages: the gated marts, and the
+# release, which validates what its run did not check and renders a new version's pages.
+GX_WORK = frozenset(dg.AssetKey(name) for name in (*MARTS, *COMPARISON_MARTS, "release"))
 
 # Published figures shown after a run: (mart, measure, item, what it is).
 HEADLINES = (
@@ -111,29 +118,40 @@ def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest)
     graph = defs.resolve_asset_graph()
     failed = []
     stale = None  # the resolver, kept while no run or observation adds events
-    for wave in sorted(found):
-        if stop.requested:
-            break
-        if freshness.observe(instance, wave) or stale is None:
-            stale = freshness.resolver(instance, graph)
-        due = freshness.to_run(stale, graph, wave)
-        latest = latest_published(paths.marts_dir(), wave)
-        if latest is not None and paths.warehouse_path().is_file() and not due:
-            print(f"{wave}: up to date, {latest.version}")
-            continue
-        stale = None
-        result = job.execute_in_process(
-            partition_key=str(wave),
-            instance=instance,
-            raise_on_error=False,
-            run_config=RUN_CONFIG,
-            tags=run_tags(wave, entry="make run"),
-            # all of it when nothing is due but the release or the warehouse is missing
-            asset_selection=sorted(due) if due else None,
-        )
-        if not result.success:
-            failed.append(wave)
-            print("\n".join(problems(result, str(wave))))
+    with ExitStack() as beside:
+        gx_worker_for = None  # beside_run's, once a wave validates or publishes
+        for wave in sorted(found):
+            if stop.requested:
+                break
+            if freshness.observe(instance, wave) or stale is None:
+                stale = freshness.resolver(instance, graph)
+            due = freshness.to_run(stale, graph, wave)
+            latest = latest_published(paths.marts_dir(), wave)
+            if latest is not None and paths.warehouse_path().is_file() and not due:
+                print(f"{wave}: up to date, {latest.version}")
+                continue
+            stale = None
+            if not due or due & GX_WORK:
+                if gx_worker_for is None:
+                    # imported here: a run with nothing to do loads nothing of the quality
+                    # package
+                    from pipelines.quality import worker
+
+                    gx_worker_for = beside.enter_context(worker.beside_run())
+                # GX's import, gates and pages in a second process where it pays (decision 57)
+                gx_worker_for(locate_delivery(paths.raw_dir(), wave).responses)
+            result = job.execute_in_process(
+                partition_key=str(wave),
+                instance=instance,
+                raise_on_error=False,
+                run_config=RUN_CONFIG,
+                tags=run_tags(wave, entry="make run"),
+                # all of it when nothing is due but the release or the warehouse is missing
+                asset_selection=sorted(due) if due else None,
+            )
+            if not result.success:
+                failed.append(wave)
+                print("\n".join(problems(result, str(wave))))
     return failed
 
 

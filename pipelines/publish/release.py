@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent import futures
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -248,14 +249,21 @@ def _keep_newest(con: duckdb.DuckDBPyConnection, wave: int, newest: dict) -> str
 
 
 def _stage_version(staging: Path, manifest: dict, results: tuple[GateResult, ...]) -> None:
-    """Stage the rest of a new version beside its Parquet: its quality pages, its open data
-    and, last, its manifest."""
-    from pipelines.quality.pages import QUALITY_PAGES, write_pages
+    """Stage the rest of a new version beside its Parquet: its quality pages (in the GX
+    worker where `make run` started one, while its open data is written here) and, last,
+    its manifest."""
+    from pipelines.quality.pages import QUALITY_PAGES
+    from pipelines.quality.worker import begin_pages
 
     # a new version's pages only, so that the pages (which hold times) never make one
-    if write_pages(results, staging / QUALITY_PAGES, manifest["min_cell_size"]) is not None:
+    pages = begin_pages(results, staging / QUALITY_PAGES, manifest["min_cell_size"])
+    try:
+        _stage_open_data(staging, manifest)
+    finally:
+        # however open data ends, nothing may still write into staging once this returns
+        futures.wait([pages])
+    if pages.result() is not None:
         _fsync_tree(staging / QUALITY_PAGES)
-    _stage_open_data(staging, manifest)
     _write_manifest(staging / MANIFEST, manifest)
 
 

@@ -23,6 +23,7 @@ from tests.pipeline_processes import (
     Project,
     assert_published_state_whole,
     held_slots,
+    orphaned_gx_workers,
     runs,
 )
 
@@ -33,6 +34,8 @@ pytestmark = pytest.mark.heavy
 STOPS = (
     ("SIGKILL", "pipelines.ingest.load:replace_wave"),  # validated_responses, mid-ingest
     ("SIGTERM", "pipelines.estimation.transform:build_mart"),  # the first mart
+    # release: its quality pages rendering in the run's GX worker, into staging
+    ("SIGKILL", "pipelines.publish.release:_stage_open_data"),
     ("SIGKILL", "pipelines.publish.release:_write_manifest"),  # release: staging written
     ("SIGINT", "pipelines.publish.release:_point_latest"),  # release: version made, not LATEST
     # release: LATEST moved, catalog not
@@ -66,7 +69,9 @@ def test_a_run_stopped_at_any_step_never_blocks_the_next_and_leaves_everything_w
                 assert run.status == dg.DagsterRunStatus.STARTED
                 health = instance.run_launcher.check_run_worker_health(run)
                 assert health.status == WorkerStatus.FAILED and "is gone" in health.msg
-        # Whatever was stopped, readers see a whole version; v0002 only once complete.
+        # Whatever was stopped, readers see a whole version; v0002 only once complete. The
+        # run's GX worker (pipelines/quality/worker.py) ended with it.
+        assert orphaned_gx_workers() == []
         assert_published_state_whole(project)
         assert project.latest() in ("v0001", "v0002")
 
