@@ -67,8 +67,9 @@ def sizes_section(results: BenchResults) -> list[str]:
         "as `make run` runs a wave (raw delivery, reference, ingest validated by pandera, "
         "respondents, five marts, five GX gates, release, report), on an empty warehouse "
         "and marts folder; start-up excluded (below). Its GX worker (pipelines/quality/"
-        "worker.py) imports GX and validates beside the run; its peak RSS is added to the "
-        "run's.",
+        "worker.py) imports GX and validates beside the run; the peak RSS is the run's "
+        "plus its largest child's (the worker; at sizes that run none, a log-tailing "
+        "process of Dagster's).",
         "- **baseline**: `bench/baseline.py`, DuckDB's read_csv and the same sql/ models "
         "(reference, weights, respondents, marts), nothing else, with the DuckDB memory limit "
         "of the pipeline's warehouse connection.",

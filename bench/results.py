@@ -63,8 +63,8 @@ class SizeResult:
 
     @property
     def pipeline_rss(self) -> int:
-        """The run's peak and its GX worker's, summed (bench/pipeline.py)."""
-        return max(m.peak_rss_bytes + m.report["worker_peak_rss_bytes"] for m in self.pipeline)
+        """The run's peak and its largest child's (its GX worker), summed (bench/pipeline.py)."""
+        return max(m.peak_rss_bytes + m.report["children_peak_rss_bytes"] for m in self.pipeline)
 
     @property
     def baseline_rss(self) -> int:

@@ -70,7 +70,7 @@ def measure_size(
         say(
             f"{respondents:>9} respondents, run {run}/{runs}: pipeline "
             f"{pipeline[-1].report['pipeline_s']:.2f} s ({pipeline[-1].peak_rss_bytes / GIB:.2f} "
-            f"GiB and its GX worker's {pipeline[-1].report['worker_peak_rss_bytes'] / GIB:.2f} "
+            f"GiB, its largest child {pipeline[-1].report['children_peak_rss_bytes'] / GIB:.2f} "
             f"GiB), baseline {baseline[-1].report['seconds']:.2f} s"
         )
     marts = compare_marts(

@@ -4,8 +4,9 @@ called.
     python tests/crash_at.py pipelines.publish.release:_point_latest SIGKILL
 
 The function is looked up in its module when called, so the signal arrives exactly there:
-inside the step that calls it, before it runs. ``SIGINT*2`` sends SIGINT, ignores the
-interruption (as a step stuck in a long query would) and sends a second SIGINT.
+inside the step that calls it, before it runs; the run's GX worker's pid is printed first.
+``SIGINT*2`` sends SIGINT, ignores the interruption (as a step stuck in a long query would)
+and sends a second SIGINT.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def signal_before(target: str, how: str) -> None:
 
     @functools.wraps(original)
     def hooked(*args, **kwargs):
+        say_gx_worker()
         if how == "SIGINT*2":
             ignore_one_interrupt_then_interrupt_again()
         else:
@@ -35,6 +37,15 @@ def signal_before(target: str, how: str) -> None:
         return original(*args, **kwargs)
 
     setattr(module, name, hooked)
+
+
+def say_gx_worker() -> None:
+    """Print the pid of the run's GX worker (pipelines/quality/worker.py), which the test
+    checks has ended with the run."""
+    from pipelines.quality.worker import running
+
+    worker = running()
+    print(f"crash_at: GX worker {worker.pid if worker else None}", flush=True)
 
 
 def ignore_one_interrupt_then_interrupt_again() -> None:

@@ -156,36 +156,20 @@ class Project:
         return (self.marts_dir / f"wave={WAVE}" / LATEST).read_text(encoding="ascii").strip()
 
 
-def orphaned_gx_workers(within: float = 10.0) -> list[int]:
-    """The GX workers (pipelines/quality/worker.py) still alive after ``within`` seconds
-    whose run is gone. A worker's arguments name its run's pid; a zombie has ended."""
+def process_ended(pid: int, within: float = 10.0) -> bool:
+    """Whether process ``pid`` ends within ``within`` seconds (a zombie has ended: whoever
+    adopted it may not reap it at once)."""
     deadline = time.monotonic() + within
     while True:
-        orphans = [pid for pid, run in _gx_workers() if not _alive(run)]
-        if not orphans or time.monotonic() > deadline:
-            return orphans
-        time.sleep(0.1)
-
-
-def _gx_workers() -> list[tuple[int, int]]:
-    found = []
-    for proc in Path("/proc").iterdir():
         try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue  # not a process, or ended since
-        worker = len(argv) > 3 and argv[1] == b"-c" and b"pipelines.quality.worker" in argv[2]
-        if worker and _alive(int(proc.name)):
-            found.append((int(proc.name), int(argv[3])))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+            stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+        except FileNotFoundError:
+            return True
+        if stat.rsplit(")", 1)[1].split()[0] == "Z":
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 def runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:

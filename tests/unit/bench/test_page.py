@@ -20,7 +20,7 @@ SAME = MartComparison(rows=10, differing=0, max_difference=0.0, examples=())
 def size(
     respondents: int, pipeline_s: float, baseline_s: float, rss: int, worker_rss: int = 0
 ) -> SizeResult:
-    report = {"pipeline_s": pipeline_s, "steps": {"a": 1.0}, "worker_peak_rss_bytes": worker_rss}
+    report = {"pipeline_s": pipeline_s, "steps": {"a": 1.0}, "children_peak_rss_bytes": worker_rss}
     pipeline = Measurement(pipeline_s + 4, rss, report)
     baseline = Measurement(baseline_s + 1, GIB, {"seconds": baseline_s})
     return SizeResult(respondents, [pipeline], [baseline], SAME)

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.publish import release
 from pipelines.quality import mart_validation, worker
 from pipelines.quality.pages import write_pages
 from pipelines.quality.worker import GxWorker, WorkerGone
 from tests.mart_fixtures import MIN_CELL_SIZE, good_frame
+from tests.pipeline_processes import process_ended
 from tests.unit.quality.test_validation_caches import CASES, FAILING, PASSING, _without_when
 
 PROJECT = Path(__file__).resolve().parents[3]
@@ -157,21 +159,6 @@ time.sleep(120)
 """
 
 
-def _gone(pid: int, within: float) -> bool:
-    """Whether ``pid`` ends within ``within`` seconds (a zombie has ended: whoever adopted it
-    may not reap it at once)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return True
-        if state == "Z":
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM])
 def test_the_worker_dies_with_its_run_and_ignores_ctrl_c(stop):
     """Ctrl-C reaches the worker with its run (one process group) and leaves it be; the run
@@ -182,10 +169,10 @@ def test_the_worker_dies_with_its_run_and_ignores_ctrl_c(stop):
         pid = int(run.stdout.readline())
         time.sleep(0.3)  # into its imports
         os.kill(pid, signal.SIGINT)
-        assert not _gone(pid, within=0.5)
+        assert not process_ended(pid, within=0.5)
         run.send_signal(stop)
         run.wait(timeout=10)
-        assert _gone(pid, within=10.0)
+        assert process_ended(pid)
     finally:
         run.kill()
         run.wait()
@@ -217,3 +204,27 @@ def test_a_run_starts_a_worker_for_a_small_delivery_and_ends_it_before_a_large_o
         again = worker.running()
         assert again is not None and again is not started
     assert worker.running() is None and again._process.returncode is not None
+
+
+def test_a_version_staged_beside_the_worker_has_its_pages_however_its_open_data_ends(
+    gx_worker, monkeypatch, tmp_path
+):
+    """Publishing renders the pages in the worker while it writes the open data, and waits
+    for them: written when the staging returns, or when the open data's error is raised, so
+    that nothing writes into a staging folder afterwards."""
+    monkeypatch.setattr(worker, "_current", gx_worker)
+    results = tuple(mart_validation.run_gate(m, f, MIN_CELL_SIZE, None) for m, f in PASSING.items())
+    manifest = {"min_cell_size": MIN_CELL_SIZE}
+    monkeypatch.setattr(release, "_stage_open_data", lambda staging, manifest: None)
+    release._stage_version(tmp_path / "done", manifest, results)
+    assert (tmp_path / "done" / "quality" / "index.html").is_file()
+    assert (tmp_path / "done" / release.MANIFEST).is_file()
+
+    def failing(staging, manifest):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(release, "_stage_open_data", failing)
+    (tmp_path / "failed").mkdir()
+    with pytest.raises(OSError, match="no space left"):
+        release._stage_version(tmp_path / "failed", manifest, results)
+    assert _files(tmp_path / "failed" / "quality") == _files(tmp_path / "done" / "quality")
