@@ -15,8 +15,9 @@ worker, which it starts as the first wave with a gate to run starts (``beside_ru
 The worker runs the same functions, ``run_gate`` and ``write_pages``, on the same values, so
 the verdicts and pages are those the run would make itself (tests/unit/quality/
 test_worker.py compares them). Without a worker they run in the calling process, as they
-always did: the Dagster UI's runs, the tests' in-process runs, and a process that has
-imported GX already, whose import is the cost a worker hides.
+always did: the runs the Dagster UI, the sensor and the schedule launch, a job executed in
+process (the tests' runs of it), a delivery over ``LARGEST_DELIVERY`` bytes, and a process
+that has imported GX already, whose import is the cost a worker hides.
 
 The worker ends with the run: when ``beside_run``'s block ends (what is queued or under way
 then is not wanted), when its parent dies (end of file on its requests, and on Linux
@@ -133,10 +134,19 @@ class GxWorker:
         self._results.close()
 
     def _read(self) -> None:
+        why = ""
         while True:
             try:
-                number, ok, value = pickle.loads(self._results.recv_bytes())
+                message = self._results.recv_bytes()
             except (EOFError, OSError):
+                break
+            try:
+                number, ok, value = pickle.loads(message)
+            except Exception as error:
+                # an answer this process cannot read: nothing more from the worker is
+                # trusted, and whatever waits on it is told why rather than left waiting
+                why = f" (its answer could not be read: {error!r})"
+                self._process.kill()
                 break
             with self._lock:
                 future = self._pending.pop(number)
@@ -147,7 +157,7 @@ class GxWorker:
         code = self._process.wait()
         gone = WorkerGone(
             f"the Great Expectations worker (pid {self.pid}) ended with exit code {code} "
-            "before it answered"
+            f"before it answered{why}"
         )
         with self._lock:
             self._gone, pending = gone, list(self._pending.values())

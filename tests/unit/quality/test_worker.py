@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -148,6 +150,22 @@ def test_a_worker_killed_fails_what_waits_on_it_and_what_is_sent_after():
             killed.submit("gate", "innovation", good_frame("innovation"), 10, None).result()
     finally:
         killed.close()
+
+
+def test_an_answer_the_run_cannot_read_ends_the_worker_and_says_why(monkeypatch):
+    unreadable = GxWorker()
+    try:
+
+        def truncated(data):
+            raise pickle.UnpicklingError("pickle data was truncated")
+
+        monkeypatch.setattr(worker, "pickle", SimpleNamespace(dumps=pickle.dumps, loads=truncated))
+        waiting = unreadable.submit("gate", "innovation", good_frame("innovation"), 10, None)
+        with pytest.raises(WorkerGone, match="could not be read: UnpicklingError"):
+            waiting.result(timeout=60)
+        assert process_ended(unreadable.pid)
+    finally:
+        unreadable.close()
 
 
 # A run that starts a worker, says its pid, and waits to be killed.
