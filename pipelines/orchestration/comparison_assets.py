@@ -15,6 +15,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import paths
+from pipelines.estimation.published_rows import read_wave
 from pipelines.marts.measures import MARTS, description
 from pipelines.marts.shapes import SHAPES
 from pipelines.orchestration.metadata import column_schema, mart_result
@@ -54,8 +55,9 @@ def differences(
     wave = wave_of(context)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_differences(con, wave)
-        begin_gate(context.instance, con, "differences", wave, settings.min_cell_size)
-        return mart_result(con, "differences", wave)
+        table = read_wave(con, "differences", wave)
+        begin_gate(context.instance, "differences", table, settings.min_cell_size)
+        return mart_result(con, "differences", table)
 
 
 @_comparison_mart(
@@ -77,14 +79,15 @@ def changes(
     earlier = latest_before(paths.marts_dir(), wave)
     with warehouse.get_connection() as con, transaction(con):
         comparisons.build_changes(con, wave, earlier)
-        begin_gate(context.instance, con, "changes", wave, settings.min_cell_size)
+        table = read_wave(con, "changes", wave)
+        begin_gate(context.instance, "changes", table, settings.min_cell_size)
         versions = [e.compared() for e in earlier]
         compared = {"compared with": dg.MetadataValue.json(versions)}
         # Dagster does not carry a partitioned source's version (earlier_releases) into the
         # version it derives; the rows need not change with the versions compared with, the
         # release does (its manifest names them)
         made_from = json.dumps(versions, sort_keys=True)
-        return mart_result(con, "changes", wave, compared, made_from=made_from)
+        return mart_result(con, "changes", table, compared, made_from=made_from)
 
 
 comparison_assets = [differences, changes]

@@ -44,8 +44,9 @@ def _mart_asset(mart: str) -> dg.AssetsDefinition:
             # docs/disclosure.md); what is still flagged afterwards stops publication in the
             # blocking check and in publish_wave, which take the verdict the audit recorded
             settle_precision(con, mart, wave, settings.min_cell_size)
-            begin_gate(context.instance, con, mart, wave, settings.min_cell_size)
-            return mart_result(con, mart, wave)
+            table = read_wave(con, mart, wave)
+            begin_gate(context.instance, mart, table, settings.min_cell_size)
+            return mart_result(con, mart, table)
 
     return _asset
 

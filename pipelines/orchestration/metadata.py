@@ -5,8 +5,8 @@ import hashlib
 
 import dagster as dg
 import duckdb
+import pyarrow as pa
 
-from pipelines.estimation.published_rows import read_wave
 from pipelines.marts.shapes import SHAPES, MartShape
 from pipelines.orchestration.quality_checks import data_version
 from pipelines.warehouse.schema import Column, Table
@@ -52,15 +52,15 @@ def _column_constraints(c: Column) -> dg.TableColumnConstraints:
 def mart_result(
     con: duckdb.DuckDBPyConnection,
     mart: str,
-    wave: int,
+    table: pa.Table,
     extra: dict | None = None,
     made_from: str = "",
 ) -> dg.MaterializeResult:
-    """One wave of a mart as it is published (rounded, marts.md §8): its metadata, columns
-    described (the Dagster UI is a place numbers leave the warehouse), and the digest of its
-    rows as its data version, the one the quality gate's verdicts are kept for — with
-    ``made_from``, an input's version that the rows need not show, hashed in."""
-    table = read_wave(con, mart, wave)
+    """One wave of a mart as it is published (``table``, read_wave's: rounded, marts.md §8):
+    its metadata, columns described (the Dagster UI is a place numbers leave the warehouse),
+    and the digest of its rows as its data version, the one the quality gate's verdicts are
+    kept for — with ``made_from``, an input's version that the rows need not show, hashed
+    in."""
     metadata = {
         **relation_metadata(con.from_arrow(table)),
         "dagster/column_schema": column_schema(SHAPES[mart]),

@@ -23,11 +23,9 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from pipelines import paths
-from pipelines.estimation.published_rows import read_wave
 from pipelines.provenance import code_version
 
 if TYPE_CHECKING:
-    import duckdb
     import pandas as pd
     import pyarrow as pa
 
@@ -74,20 +72,17 @@ def gate_mart(mart: str, df: pd.DataFrame, min_cell_size: int) -> GateResult:
 
 
 def begin_gate(
-    instance: dg.DagsterInstance,
-    con: duckdb.DuckDBPyConnection,
-    mart: str,
-    wave: int,
-    min_cell_size: int,
+    instance: dg.DagsterInstance, mart: str, table: pa.Table, min_cell_size: int
 ) -> None:
-    """Where `make run` started a GX worker, begin validating one wave of ``mart`` there as
-    soon as it is built, unless the check will take an earlier pass (pipelines/quality/
-    worker.py): the check then takes the verdict, made while the run built the next marts."""
+    """Where `make run` started a GX worker, begin validating one wave of ``mart`` (``table``,
+    as read_wave reads it) there as soon as it is built, unless the check will take an
+    earlier pass (pipelines/quality/worker.py): the check then takes the verdict, made while
+    the run built the next marts."""
     from pipelines.quality import worker
 
     if worker.running() is None:
         return
-    df = read_wave(con, mart, wave).to_pandas()
+    df = table.to_pandas()
     wanted = {DATA_VERSION: data_version(df), CODE_VERSION: _code(), MIN_CELL_SIZE: min_cell_size}
     if _earlier_pass(instance, mart, wanted) is None:
         worker.begin_validation(

@@ -249,7 +249,7 @@ def test_dagster_metadata_previews_the_published_rows():
     con = warehouse()
     add_estimate(con, "innovation", "innovative", "total", "all",
                  (0.12345, 0.10011, 0.14679, 0.012345, 1.2345))  # fmt: skip
-    metadata = mart_result(con, "innovation", 2020).metadata
+    metadata = mart_result(con, "innovation", read_wave(con, "innovation", 2020)).metadata
     preview = metadata["preview"].value
     assert "0.123" in preview and "0.12345" not in preview
     assert "0.0123" in preview and "0.012345" not in preview
