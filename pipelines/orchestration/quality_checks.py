@@ -61,6 +61,12 @@ def _code() -> str:
     return code_version()
 
 
+def _judged_by(version: str, min_cell_size: int) -> dict:
+    """What a verdict stands for: the rows' data version, the code and the minimum cell
+    size; an earlier pass is taken only for all three."""
+    return {DATA_VERSION: version, CODE_VERSION: _code(), MIN_CELL_SIZE: min_cell_size}
+
+
 def gate_mart(mart: str, df: pd.DataFrame, min_cell_size: int) -> GateResult:
     """Validate one wave of ``mart``, in the GX worker if `make run` started one (taking a
     validation the mart's asset began), else here; a failure's Data Docs go to the private
@@ -83,7 +89,7 @@ def begin_gate(
     if worker.running() is None:
         return
     df = table.to_pandas()
-    wanted = {DATA_VERSION: data_version(df), CODE_VERSION: _code(), MIN_CELL_SIZE: min_cell_size}
+    wanted = _judged_by(data_version(df), min_cell_size)
     if _earlier_pass(instance, mart, wanted) is None:
         worker.begin_validation(
             mart, df, min_cell_size, paths.quality_docs_dir(), wanted[DATA_VERSION]
@@ -124,7 +130,7 @@ def gate_check(
     """The blocking check's result for one wave of ``mart``: an earlier pass of the same
     data, code and minimum cell size, or a new validation."""
     df = table.to_pandas()
-    wanted = {DATA_VERSION: data_version(df), CODE_VERSION: _code(), MIN_CELL_SIZE: min_cell_size}
+    wanted = _judged_by(data_version(df), min_cell_size)
     earlier = _earlier_pass(context.instance, mart, wanted)
     result, reused = earlier if earlier is not None else (gate_mart(mart, df, min_cell_size), None)
     metadata = {"expectations": result.evaluated, **wanted}
@@ -166,7 +172,7 @@ def checked_gate(context: dg.AssetExecutionContext) -> Gate:
         checked = passes.get((mart, min_cell_size, version))
         if checked is not None:
             return checked
-        wanted = {DATA_VERSION: version, CODE_VERSION: _code(), MIN_CELL_SIZE: min_cell_size}
+        wanted = _judged_by(version, min_cell_size)
         earlier = _earlier_pass(context.instance, mart, wanted)
         return earlier[0] if earlier is not None else gate_mart(mart, df, min_cell_size)
 
