@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from pipelines import paths
+from pipelines.orchestration.check_history import latest_passes
 from pipelines.provenance import code_version
 
 if TYPE_CHECKING:
@@ -113,10 +114,10 @@ def _earlier_pass(
     """The latest passing evaluation of ``mart``'s check with the ``wanted`` metadata (data
     version, code version, minimum cell size), as a verdict, with the run it was made in."""
     key = dg.AssetCheckKey(dg.AssetKey(mart), CHECK)
-    for record in instance.event_log_storage.get_asset_check_execution_history(key, _SEARCHED):
+    for record in latest_passes(instance, key, wanted[DATA_VERSION], _SEARCHED):
         event = record.event.dagster_event if record.event is not None else None
         if event is None or event.event_type != dg.DagsterEventType.ASSET_CHECK_EVALUATION:
-            continue  # planned, or still running
+            continue
         evaluation = event.event_specific_data
         metadata = _values(evaluation)
         if evaluation.passed and wanted.items() <= metadata.items() and VALIDATION in metadata:
