@@ -5,8 +5,8 @@ Dagster's history of a check (``get_asset_check_execution_history``) deserialize
 evaluation it returns, and a quality gate's pass carries its validation result, some 30 KB
 of JSON. Looking for an earlier pass of a mart's new rows thus read and unpacked each of the
 check's latest evaluations (2–3 ms each) to find none: twice per mart in a run, and more
-with every run the instance keeps, up to the search's limit. On Dagster's SQL storages (its
-SQLite, Postgres and in-memory instances) the database keeps only the passes, among the
+with every run the instance keeps, up to the search's limit. On Dagster's SQL storages (SQLite,
+Postgres, MySQL, the in-memory instance's) the database keeps only the passes, among the
 latest evaluations, whose stored event contains the value, and only those are read. The
 caller still compares their metadata: the narrowing leaves out only what could not match.
 """

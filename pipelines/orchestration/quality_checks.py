@@ -115,11 +115,10 @@ def _earlier_pass(
     version, code version, minimum cell size), as a verdict, with the run it was made in."""
     key = dg.AssetCheckKey(dg.AssetKey(mart), CHECK)
     for record in latest_passes(instance, key, wanted[DATA_VERSION], _SEARCHED):
-        event = record.event.dagster_event if record.event is not None else None
-        if event is None or event.event_type != dg.DagsterEventType.ASSET_CHECK_EVALUATION:
-            continue
-        evaluation = event.event_specific_data
+        # stored evaluations only: a check that is planned or running has not passed
+        evaluation = record.event.dagster_event.event_specific_data
         metadata = _values(evaluation)
+        # a failure is never reused, whatever the storage's status said
         if evaluation.passed and wanted.items() <= metadata.items() and VALIDATION in metadata:
             return _as_pass(mart, metadata), record.run_id
     return None
