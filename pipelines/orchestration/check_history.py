@@ -36,7 +36,8 @@ def latest_passes(
     ``recording``."""
     storage = instance.event_log_storage
     if not isinstance(storage, SqlEventLogStorage):
-        return storage.get_asset_check_execution_history(key, searched, status={_PASSED})
+        history = storage.get_asset_check_execution_history(key, searched)
+        return [record for record in history if record.status == _PASSED]
     table = AssetCheckExecutionsTable
     latest = (
         select(table.c.id)

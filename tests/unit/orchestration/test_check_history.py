@@ -88,8 +88,11 @@ def test_only_the_passes_recording_the_value_are_read(instance, monkeypatch):
     assert len(read) == 1
 
 
-def test_a_storage_that_cannot_narrow_gives_every_pass(instance, monkeypatch):
-    """Outside Dagster's SQL storages the history's passes come unnarrowed: the caller's
-    comparison of their metadata still finds the same ones."""
+@pytest.mark.parametrize(("searched", "passes"), [(100, [5, 3, 2, 0]), (3, [5, 3]), (1, [5])])
+def test_a_storage_that_cannot_narrow_gives_every_pass_of_the_window(
+    instance, monkeypatch, searched, passes
+):
+    """Outside Dagster's SQL storages the passes among the latest evaluations come
+    unnarrowed: the caller's comparison of their metadata still finds the same ones."""
     monkeypatch.setattr(check_history, "SqlEventLogStorage", type("NotThisStorage", (), {}))
-    assert numbers(latest_passes(instance, KEY, digest("c"), 100)) == [5, 3, 2, 0]
+    assert numbers(latest_passes(instance, KEY, digest("c"), searched)) == passes
