@@ -5,6 +5,7 @@ finds, in the project's instance and in an ephemeral one, and only those read.""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -38,12 +39,16 @@ def evaluated(instance: dg.DagsterInstance) -> dg.DagsterInstance:
 
 
 @pytest.fixture(params=["project", "ephemeral"])
-def instance(request, tmp_path, monkeypatch) -> dg.DagsterInstance:
+def instance(request, tmp_path, monkeypatch) -> Iterator[dg.DagsterInstance]:
     if request.param == "ephemeral":
-        return evaluated(dg.DagsterInstance.ephemeral())
-    shutil.copy(PROJECT / "dagster.yaml", tmp_path / "dagster.yaml")
-    monkeypatch.setenv("BAROMETER_DAGSTER_DIR", str(tmp_path / ".dagster"))
-    return evaluated(dg.DagsterInstance.from_config(str(tmp_path)))
+        made = dg.DagsterInstance.ephemeral()
+    else:
+        shutil.copy(PROJECT / "dagster.yaml", tmp_path / "dagster.yaml")
+        monkeypatch.setenv("BAROMETER_DAGSTER_DIR", str(tmp_path / ".dagster"))
+        made = dg.DagsterInstance.from_config(str(tmp_path))
+    # closed after the test: the project's storage keeps its SQLite connections open
+    with made:
+        yield evaluated(made)
 
 
 def numbers(records) -> list[int]:
