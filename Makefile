@@ -37,6 +37,11 @@ test: lint
 	$(DG) check defs
 	$(BIN)/pytest
 
+# The tests write bytecode, which the environment's PYTHONDONTWRITEBYTECODE=1 forbids: pytest
+# keeps each test file as rewritten for its asserts in __pycache__ (git-ignored) and every
+# worker and process of the tests reads it there instead of rewriting or compiling again.
+test: export PYTHONDONTWRITEBYTECODE :=
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
