@@ -9,13 +9,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import dagster._core.storage.sql as dagster_sql
 import pytest
 import yaml
-from sqlalchemy import Engine, event
+from alembic.script import ScriptDirectory
+from dagster._core.storage.event_log.sqlite import sqlite_event_log
+from sqlalchemy import Engine, create_engine, event
 
 from pipelines.orchestration.instance_storage import (
     KEPT_DATABASES,
     KeptConnectionsEventLogStorage,
+    MigrationScripts,
 )
 
 PROJECT = Path(__file__).resolve().parents[3]
@@ -124,3 +128,26 @@ def test_a_wipe_closes_the_connections_and_the_storage_goes_on(tmp_path, monkeyp
         assert not (tmp_path / ".dagster" / "history" / "runs" / f"{first}.db").exists()
         second = materialize(instance).run_id
         assert instance.all_logs(second) and not instance.all_logs(first)
+
+
+def test_dagsters_revision_check_reads_the_migration_scripts_once(tmp_path, monkeypatch):
+    """Dagster's check of a database's schema revision (the one every database a process
+    opens first goes through) takes the head from scripts read once, and it is the head
+    alembic reads from them; each database's own revision is still read from it."""
+    monkeypatch.setattr(MigrationScripts, "_read", {})
+    reads = []
+    load = ScriptDirectory._load_revisions
+
+    def counted(script):
+        reads.append(script.dir)
+        return load(script)
+
+    monkeypatch.setattr(ScriptDirectory, "_load_revisions", counted)
+    config = dagster_sql.get_alembic_config(sqlite_event_log.__file__)
+    engine = create_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    with engine.connect() as new_database:
+        checked = [dagster_sql.check_alembic_revision(config, new_database) for _ in range(3)]
+    head = ScriptDirectory.from_config(config).as_revision_number("head")
+    assert checked == [(None, head)] * 3 and head
+    assert len(reads) == 2  # the three checks', and the reference's just now
+    engine.dispose()
