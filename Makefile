@@ -37,8 +37,8 @@ test: lint
 	$(DG) check defs
 	$(BIN)/pytest
 
-# The tests write bytecode, which the environment's PYTHONDONTWRITEBYTECODE=1 forbids: pytest
-# keeps each test file as rewritten for its asserts in __pycache__ (git-ignored) and every
+# The tests write bytecode, which this environment forbids (PYTHONDONTWRITEBYTECODE=1): pytest
+# keeps each test file as rewritten for its asserts in __pycache__ (git-ignored), and every
 # worker and process of the tests reads it there instead of rewriting or compiling again.
 test: export PYTHONDONTWRITEBYTECODE :=
 

@@ -43,8 +43,9 @@ KEPT_DATABASES = 8
 
 class MigrationScripts:
     """alembic's ScriptDirectory as Dagster's revision check (``check_alembic_revision``)
-    finds it, each folder of migration scripts read once per process (13 ms a time, some
-    ten times in a `make run`). Used under Dagster's ``_alembic_lock``."""
+    finds it, the scripts of each alembic configuration (one per storage) read once per
+    process (13 ms a read; a process that opens many runs' databases, as the tests' do, read
+    them for each). Used under Dagster's ``_alembic_lock``."""
 
     _read: dict[tuple[str | None, str | None], ScriptDirectory] = {}
 

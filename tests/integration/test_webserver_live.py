@@ -100,8 +100,8 @@ class Server:
 @pytest.fixture
 def server(tmp_path):
     raw = tmp_path / "raw"
-    # the corpus's small delivery of wave 2018 (tests/leak_corpus.py): every step runs on it
-    # as on the sample's, a row quarantined and an answer dropped, in a fraction of the time
+    # the corpus's 40-row delivery of wave 2018 (tests/leak_corpus.py): every step runs on it
+    # as on the sample's 1 800 rows, a row quarantined and an answer dropped, and sooner
     copy_base(raw)
     home = tmp_path / "dagster_home"
     home.mkdir()

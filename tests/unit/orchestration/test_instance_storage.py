@@ -145,9 +145,14 @@ def test_dagsters_revision_check_reads_the_migration_scripts_once(tmp_path, monk
     monkeypatch.setattr(ScriptDirectory, "_load_revisions", counted)
     config = dagster_sql.get_alembic_config(sqlite_event_log.__file__)
     engine = create_engine(f"sqlite:///{tmp_path / 'new.db'}")
-    with engine.connect() as new_database:
-        checked = [dagster_sql.check_alembic_revision(config, new_database) for _ in range(3)]
+    try:
+        with engine.connect() as database:
+            checked = [dagster_sql.check_alembic_revision(config, database) for _ in range(3)]
+            # stamped as Dagster stamps a new database (alembic reads the scripts for it)
+            dagster_sql.stamp_alembic_rev(config, database)
+            checked.append(dagster_sql.check_alembic_revision(config, database))
+    finally:
+        engine.dispose()
     head = ScriptDirectory.from_config(config).as_revision_number("head")
-    assert checked == [(None, head)] * 3 and head
-    assert len(reads) == 2  # the three checks', and the reference's just now
-    engine.dispose()
+    assert head and checked == [(None, head)] * 3 + [(head, head)]
+    assert len(reads) == 3  # the four checks', the stamp's, and the reference's just now
