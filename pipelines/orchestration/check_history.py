@@ -49,6 +49,8 @@ def latest_passes(
         )
         .order_by(table.c.id.desc())
         .limit(searched)
+        # a derived table: MySQL refuses LIMIT in a subquery of IN, not in a FROM
+        .subquery()
     )
     query = (
         select(
@@ -61,7 +63,7 @@ def latest_passes(
         )
         .where(
             and_(
-                table.c.id.in_(latest),
+                table.c.id.in_(select(latest.c.id)),
                 table.c.execution_status == _PASSED.value,
                 table.c.evaluation_event.contains(recording, autoescape=True),
             )

@@ -18,9 +18,9 @@ SAME = MartComparison(rows=10, differing=0, max_difference=0.0, examples=())
 
 
 def size(
-    respondents: int, pipeline_s: float, baseline_s: float, rss: int, worker_rss: int = 0
+    respondents: int, pipeline_s: float, baseline_s: float, rss: int, child_rss: int = 0
 ) -> SizeResult:
-    report = {"pipeline_s": pipeline_s, "steps": {"a": 1.0}, "children_peak_rss_bytes": worker_rss}
+    report = {"pipeline_s": pipeline_s, "steps": {"a": 1.0}, "children_peak_rss_bytes": child_rss}
     pipeline = Measurement(pipeline_s + 4, rss, report)
     baseline = Measurement(baseline_s + 1, GIB, {"seconds": baseline_s})
     return SizeResult(respondents, [pipeline], [baseline], SAME)
@@ -75,7 +75,7 @@ def test_scale_targets_against_the_largest_sizes():
 
 def test_the_gx_workers_peak_rss_is_added_to_the_runs():
     """Two processes at once: the run at 1.40 GiB and its GX worker at 0.25 GiB are over."""
-    largest = size(1_000_000, 20.0, 19.0, 7 * GIB // 5, worker_rss=GIB // 4)
+    largest = size(1_000_000, 20.0, 19.0, 7 * GIB // 5, child_rss=GIB // 4)
     startup = [Measurement(4.5, GIB, {"startup_s": 3.5})]
     text = render(results(sizes=[size(100_000, 3.0, 1.0, GIB), largest], startup=startup))
     assert targets(text)["peak RSS ≤ 1.50 GiB at 1 000 000"] == ["1.65 GiB", "NO"]
