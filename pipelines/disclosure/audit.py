@@ -154,7 +154,8 @@ def settle_precision(
     )
     # Below the coarsest level a family that small moves do not certify is published coarser
     # at once: cheaper than searching, and never less safe.
-    findings = audit(_families(audit_inputs(con, mart, wave, cells)), min_cell_size, search=False)
+    inputs = audit_inputs(con, mart, wave, cells)
+    findings = audit(_families(inputs), min_cell_size, search=False)
     for level in range(1, COARSEST_LEVEL + 1):
         if not findings:
             break
@@ -177,9 +178,10 @@ def settle_precision(
         # Only the families with a row now published coarser: the others read what they
         # read before, and were certified on it.
         coarser = set(groups)
+        inputs = audit_inputs(con, mart, wave, cells)
         again = [
             family
-            for family in _families(audit_inputs(con, mart, wave, cells))
+            for family in _families(inputs)
             if any(
                 (row.measure, family.breakdown, family.group_code) in coarser for row in family.rows
             )
@@ -187,8 +189,8 @@ def settle_precision(
         findings = audit(again, min_cell_size, search=level == COARSEST_LEVEL)
     # What is left is the full audit's verdict on the settled rows: a family certified by
     # small moves at some level is certified by the search too, and a family's level changes
-    # only its own rows. Recorded, so that the check and publishing need not audit again.
-    inputs = audit_inputs(con, mart, wave, cells)
+    # only its own rows. Recorded, so that the check and publishing need not audit again;
+    # ``inputs`` were read after the last change of levels, so they are the settled rows.
     problems = [str(f) for f in findings] + _determined_hidden_estimates(inputs)
     con.execute(
         "INSERT OR REPLACE INTO disclosure_verdicts VALUES ($1, $2, $3, $4, $5)",
