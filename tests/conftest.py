@@ -1,4 +1,10 @@
-"""Shared fixtures: the committed sample deliveries run through the pipeline's wave job."""
+"""Shared fixtures: the committed sample deliveries run through the pipeline's wave job.
+
+Dagster, DuckDB, the pipeline and the reference estimator are imported in the fixtures that
+use them, not here: under pytest-xdist the process that hands the tests to the workers
+imports this file too, before it starts them, and importing those took it 2 s, during which
+the second core had nothing to do. The workers import them as they collect the tests.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +15,13 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import dagster as dg
-import duckdb
 import pytest
 from filelock import FileLock
 
-from pipelines.orchestration import run
-from pipelines.orchestration.definitions import build_definitions
-from pipelines.orchestration.partitions import waves
-from pipelines.orchestration.resources import BarometerSettings
-from pipelines.orchestration.terminal import problems
-from tests import reference_samples
+if TYPE_CHECKING:
+    import duckdb
 
 PROJECT = Path(__file__).resolve().parent.parent
 RAW_DIR = PROJECT / "data" / "raw"
@@ -61,6 +62,8 @@ def _reference_marts_shared_between_workers(tmp_path_factory, worker_id):
     """Under pytest-xdist the workers of a run share one folder (their base temp's parent):
     the reference estimator's marts are estimated there once for both."""
     if worker_id != "master":
+        from tests import reference_samples
+
         shared = tmp_path_factory.getbasetemp().parent / "reference_marts"
         reference_samples.share_between_workers(shared)
 
@@ -127,6 +130,14 @@ def folder_digest(folder: Path) -> str:
 def run_sample_waves(root: Path) -> SampleRun:
     """The three sample waves run, earliest first, by the wave job of ``make run`` (min cell
     size 10), its folders under ``root``."""
+    import dagster as dg
+
+    from pipelines.orchestration import run
+    from pipelines.orchestration.definitions import build_definitions
+    from pipelines.orchestration.partitions import waves
+    from pipelines.orchestration.resources import BarometerSettings
+    from pipelines.orchestration.terminal import problems
+
     made = SampleRun(warehouse=root / "private" / "warehouse.duckdb", marts=root / "marts")
     # the settings pinned rather than read from BAROMETER_MIN_CELL_SIZE; the folders are
     # the environment's, as for every run (pipelines/paths.py)
@@ -165,6 +176,8 @@ def sample_run(tmp_path_factory, worker_id) -> SampleRun:
 @pytest.fixture(scope="session")
 def sample_warehouse(sample_run) -> Iterator[duckdb.DuckDBPyConnection]:
     """The sample run's warehouse (the three waves' marts and release records), read-only."""
+    import duckdb
+
     con = duckdb.connect(str(sample_run.warehouse), read_only=True)
     yield con
     con.close()
