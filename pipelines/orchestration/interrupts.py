@@ -7,6 +7,12 @@ the warehouse steps write in transactions, a release version appears by one rena
 LATEST by another, the catalog by one more. Outside a run both signals raise
 KeyboardInterrupt.
 
+Dagster takes SIGTERM to mean what SIGINT's handler does: when a run ends it sets SIGTERM's
+handler to SIGINT's. A process started with SIGINT ignored (``nohup make run &``, a job
+started in the background by a shell) would then ignore SIGTERM between runs, and so would
+every process it started there. So the block below handles SIGINT with Python's own handler
+(KeyboardInterrupt) whatever the process inherited, and gives back what it found when it ends.
+
 Dagster ignores a second signal. ``signal.set_wakeup_fd`` sees every signal, whichever
 Python handler is installed, so a watcher thread counts them: the first marks the stop as
 requested (no further wave starts), a second one — or the first one left unanswered for
@@ -59,6 +65,7 @@ def _raise_keyboard_interrupt(signum, frame) -> None:
 def stop_on_signals() -> Iterator[StopRequest]:
     """Watch SIGINT and SIGTERM for the block; must be entered in the main thread."""
     stop = StopRequest()
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     previous_term = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)
@@ -68,13 +75,16 @@ def stop_on_signals() -> Iterator[StopRequest]:
     try:
         yield stop
     finally:
-        if stop._deadline is not None:
-            stop._deadline.cancel()
         signal.set_wakeup_fd(previous_fd)
         signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
         os.close(write_end)  # the watcher reads end of file and returns
         watcher.join()
         os.close(read_end)
+        # after the watcher is done: a signal it read only now (the block ended on it) set
+        # a deadline that would end the process later
+        if stop._deadline is not None:
+            stop._deadline.cancel()
 
 
 def _watch(read_end: int, stop: StopRequest) -> None:
