@@ -12,6 +12,7 @@ import gc
 import hashlib
 import math
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return not heavy, soonest.get(item.path, math.inf) if heavy else 0
 
     items.sort(key=order)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C handled as in a terminal, however the tests were started. A shell starts a job in
+    the background (``make test &``, ``nohup``) with SIGINT ignored, and when a Dagster run in
+    a test's process ends, Dagster gives SIGTERM the handler of SIGINT: that process, and every
+    process a later test starts from it, would ignore SIGTERM, which the tests that stop a run
+    with it rely on."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
