@@ -157,6 +157,8 @@ class _Numberer:
         self.record_chars = 0
 
     def feed(self, lines: list[str]) -> list[str]:
+        if self._plain(lines):
+            return self._number_plain(lines)
         out = []
         for line in lines:
             self.line += 1
@@ -179,6 +181,32 @@ class _Numberer:
                     self._too_long([line])
             if odd_quotes:
                 self.in_quotes = not self.in_quotes
+        return out
+
+    def _plain(self, lines: list[str]) -> bool:
+        """Whether every line of ``lines`` is a whole record of its own that the loop of
+        ``feed`` would number as it is: past the header, outside a quoted field, and no
+        line with a quote character, a carriage return, nothing but whitespace, or more
+        than MAX_RECORD_CHARS. Most chunks of most deliveries are; checked per chunk in C,
+        that and the numbering take a third of the loop's time (1 s a million rows)."""
+        if self.header is None or self.in_quotes or not lines:
+            return False
+        text = "".join(lines)
+        return (
+            '"' not in text
+            and "\r" not in text
+            and "" not in lines
+            and not any(map(str.isspace, lines))
+            and (len(text) <= MAX_RECORD_CHARS or max(map(len, lines)) <= MAX_RECORD_CHARS)
+        )
+
+    def _number_plain(self, lines: list[str]) -> list[str]:
+        """``feed`` of plain lines (``_plain``): each numbered, each a record."""
+        delimiter = self.delimiter
+        out = [f"{n}{delimiter}{line}" for n, line in enumerate(lines, start=self.line + 1)]
+        self.line += len(lines)
+        self.records += len(lines)
+        self.record_line, self.record_chars, self.record = self.line, len(lines[-1]), []
         return out
 
     def _continue_record(self, line: str) -> None:

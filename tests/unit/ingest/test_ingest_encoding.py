@@ -88,3 +88,36 @@ def test_a_file_without_rows(tmp_path, data, problem):
     with pytest.raises(DeliveryError) as refused:
         normalise(tmp_path, data)
     assert refused.value.problem == problem
+
+
+def test_plain_chunks_are_numbered_as_the_loop_numbers_them(tmp_path, chunk_bytes, monkeypatch):
+    """Chunks of plain lines are numbered at once (``_Numberer._plain``); each record gets
+    the number the line-by-line loop gives it, around quoted fields over several lines,
+    quotes within a line, blank and whitespace-only lines, CRLF and a last line without
+    an end. With tiny chunks many chunks are plain, with large ones the first is not."""
+    plain = "".join(f"{n},x{n},{n % 7}\n" for n in range(1, 60))
+    data = (
+        "ID,Q11,Q12\n"
+        + plain
+        + '60,"to\nlinjer",1\n61,"ja, nei",2\n\n   \n62,y,3\r\n\u00a0\n'
+        + plain.replace("\n", "\r\n")
+        + '63,"""sitat""",4\n'
+        + plain
+        + "64,siste,5"
+    ).encode()
+    numbered = normalise(tmp_path, data)
+    plain_chunks = []
+    real_plain = encoding._Numberer._plain
+
+    def counted(numberer, lines):
+        found = real_plain(numberer, lines)
+        plain_chunks.append(found)
+        return found
+
+    monkeypatch.setattr(encoding._Numberer, "_plain", counted)
+    assert normalise(tmp_path, data) == numbered
+    monkeypatch.setattr(encoding._Numberer, "_plain", lambda numberer, lines: False)
+    assert normalise(tmp_path, data) == numbered
+    assert numbered[0].records == 3 * 59 + 5
+    # the whole file in one chunk starts with the header, which the loop reads
+    assert True in plain_chunks if chunk_bytes < 100 else plain_chunks[0] is False
