@@ -194,7 +194,7 @@ def summary() -> str:
 
 def exit_with(code: int) -> NoReturn:
     """End the process with ``code``, once the runs have ended and what they wrote is
-    durable: the steps closed their DuckDB connections, releases are fsynced, Dagster
+    durable: the runs closed their DuckDB connection, releases are fsynced, Dagster
     commits each event. Left are the interpreter's collections at exit, over the objects of
     the libraries a run loads (Great Expectations, Dagster, pandas, matplotlib): 1.5 s of a
     run that gated, for nothing. Frozen objects are not collected; the others are still

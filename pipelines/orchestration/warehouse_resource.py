@@ -36,6 +36,7 @@ class LockedWarehouse(DuckDBResource):
         "data/warehouse.duckdb) as each run starts.",
     )
     _path: str = PrivateAttr(default="")
+    _held: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._path = self._warehouse()
@@ -54,15 +55,33 @@ class LockedWarehouse(DuckDBResource):
                 run_id=context.run.run_id if context.run else None,
             ),
             super().yield_for_execution(context) as resource,
+            self._connect(self._path) as held,
         ):
-            yield resource
+            # The run's steps connect through this one connection (``get_connection``): the
+            # database stays open between them, its cache warm, instead of being opened,
+            # read and checkpointed again by every step (docs/design.md, decision 60).
+            resource._held = held
+            try:
+                yield resource
+            finally:
+                resource._held = None
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection of its own to the warehouse: within a run, a cursor of the run's
+        connection (the same database, its own transactions); outside a run (nothing set
+        up), the file named now, opened for the block."""
+        if self._held is not None:
+            with self._held.cursor() as con:
+                yield con
+            return
+        with self._connect(self._path or self._warehouse()) as con:
+            yield con
+
+    @contextmanager
+    def _connect(self, database: str) -> Iterator[duckdb.DuckDBPyConnection]:
         # No retries: pipeline runs take turns through the lock, so a DuckDB lock conflict
-        # means another program (a duckdb shell, a notebook) has the file open. Outside a run
-        # (nothing set up), the file named now.
-        database = self._path or self._warehouse()
+        # means another program (a duckdb shell, a notebook) has the file open.
         try:
             con = duckdb.connect(database, config=self.connection_config)
         except duckdb.IOException as error:

@@ -33,6 +33,7 @@ import pytest
 from pipelines import report as report_package
 from pipelines.orchestration import freshness, run
 from pipelines.orchestration import ingest_assets as ingest_asset
+from pipelines.orchestration.resources import RESOURCES
 from pipelines.survey import questionnaire
 from tests import sample_deliveries as sd
 from tests.data.bad_deliveries import build_corpus
@@ -163,7 +164,10 @@ def planted_report(real):
 
     def planting(marts_dir, wave, out_dir, published_figures):
         written = real(marts_dir, wave, out_dir, published_figures)
-        with duckdb.connect(os.environ["BAROMETER_WAREHOUSE"], read_only=True) as con:
+        # the run holds the warehouse open (docs/design.md, decision 60): a connection in its
+        # process shares that database, opened with the run's configuration
+        warehouse = os.environ["BAROMETER_WAREHOUSE"]
+        with duckdb.connect(warehouse, config=RESOURCES["warehouse"].connection_config) as con:
             row = con.execute(
                 f"SELECT {', '.join(_ROW_COLUMNS)} FROM responses WHERE wave = $wave "
                 "ORDER BY source_row LIMIT 1 OFFSET 6",
