@@ -195,8 +195,8 @@ class _Numberer:
         return (
             '"' not in text
             and "\r" not in text
-            and "" not in lines
-            and not any(map(str.isspace, lines))
+            # blank lines, as the loop tells them (``line.strip()``)
+            and all(map(str.strip, lines))
             and (len(text) <= MAX_RECORD_CHARS or max(map(len, lines)) <= MAX_RECORD_CHARS)
         )
 

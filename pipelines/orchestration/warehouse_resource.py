@@ -55,7 +55,7 @@ class LockedWarehouse(DuckDBResource):
                 run_id=context.run.run_id if context.run else None,
             ),
             super().yield_for_execution(context) as resource,
-            self._connect(self._path) as held,
+            resource._connect(resource._path) as held,
         ):
             # The run's steps connect through this one connection (``get_connection``): the
             # database stays open between them, its cache warm, instead of being opened,
