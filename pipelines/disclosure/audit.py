@@ -106,7 +106,9 @@ def wave_families(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[
     return _families(audit_inputs(con, mart, wave))
 
 
-def _families(inputs: AuditInputs) -> list[Family]:
+def _families(inputs: AuditInputs, groups: set[tuple[str, str]] | None = None) -> list[Family]:
+    """The families of ``inputs``; with ``groups``, only those of these (breakdown,
+    group_code): a family's rows all share one."""
     at = inputs.levels
 
     def half_width(measure: str, breakdown: str, group: str, column: str) -> float:
@@ -115,7 +117,10 @@ def _families(inputs: AuditInputs) -> list[Family]:
         )
         return 0.0 if rounding is None else rounding.unit / 2
 
-    return families(inputs.mart, inputs.wave, inputs.published, inputs.cells, half_width)
+    published = inputs.published
+    if groups is not None:
+        published = [r for r in published if (r["breakdown"], r["group_code"]) in groups]
+    return families(inputs.mart, inputs.wave, published, inputs.cells, half_width)
 
 
 def audit_cells(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[tuple]:
@@ -176,12 +181,14 @@ def settle_precision(
             replace=True,
         )
         # Only the families with a row now published coarser: the others read what they
-        # read before, and were certified on it.
+        # read before, and were certified on it. Only those groups' families are made: making
+        # every family again at each level took 0.66 s of the 7.5 s that settling the three
+        # sample waves takes, those groups' 0.24 s.
         coarser = set(groups)
         inputs = audit_inputs(con, mart, wave, cells)
         again = [
             family
-            for family in _families(inputs)
+            for family in _families(inputs, {(breakdown, group) for _, breakdown, group in groups})
             if any(
                 (row.measure, family.breakdown, family.group_code) in coarser for row in family.rows
             )
