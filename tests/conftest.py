@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             soonest.setdefault(item.path, at)
     builder = min(soonest, key=soonest.__getitem__, default=None)
 
-    def order(item: pytest.Item) -> tuple[int, float]:
+    def order(item: pytest.Item) -> tuple[int, int]:
         if item.path not in heavy:
             return 3, 0
         if item.path == builder:

@@ -106,9 +106,9 @@ def wave_families(con: duckdb.DuckDBPyConnection, mart: str, wave: int) -> list[
     return _families(audit_inputs(con, mart, wave))
 
 
-def _families(inputs: AuditInputs, groups: set[tuple[str, str]] | None = None) -> list[Family]:
-    """The families of ``inputs``; with ``groups``, only those of these (breakdown,
-    group_code): a family's rows all share one."""
+def _families(inputs: AuditInputs, within: set[tuple[str, str]] | None = None) -> list[Family]:
+    """The families of ``inputs``; with ``within``, only those of these (breakdown,
+    group_code) pairs: a family's rows all share one."""
     at = inputs.levels
 
     def half_width(measure: str, breakdown: str, group: str, column: str) -> float:
@@ -118,8 +118,8 @@ def _families(inputs: AuditInputs, groups: set[tuple[str, str]] | None = None) -
         return 0.0 if rounding is None else rounding.unit / 2
 
     published = inputs.published
-    if groups is not None:
-        published = [r for r in published if (r["breakdown"], r["group_code"]) in groups]
+    if within is not None:
+        published = [r for r in published if (r["breakdown"], r["group_code"]) in within]
     return families(inputs.mart, inputs.wave, published, inputs.cells, half_width)
 
 
@@ -186,9 +186,10 @@ def settle_precision(
         # sample waves takes, those groups' 0.24 s.
         coarser = set(groups)
         inputs = audit_inputs(con, mart, wave, cells)
+        within = {(breakdown, group) for _, breakdown, group in groups}
         again = [
             family
-            for family in _families(inputs, {(breakdown, group) for _, breakdown, group in groups})
+            for family in _families(inputs, within)
             if any(
                 (row.measure, family.breakdown, family.group_code) in coarser for row in family.rows
             )
