@@ -117,7 +117,8 @@ def scenarios_section(scenarios: Scenarios) -> list[str]:
         "from the process's start to its exit 0, start-up included. *From scratch*: empty "
         "instance, warehouse and marts before each run. *Nothing changed*: after the last run "
         "from scratch. *Wave changed*: after that, one cell's population count in the wave's "
-        "`frame.csv` +1, then −1, in turn, before each run. New versions: the waves whose "
+        "`frame.csv` +1 before each run, so that each run's frame is new to the instance "
+        "(no check can take an earlier pass of its marts). New versions: the waves whose "
         "LATEST the run moved, per run.",
         "",
         "| make run | median (s) | runs (s) | new versions, per run |",
