@@ -12,8 +12,9 @@ See docs/ingest.md for the rules. Public entry points:
 from pipelines.lazy_exports import lazy_exports
 
 # Each name is imported from its module when first asked for: reading and validating load
-# pandas, openpyxl, pyreadstat and pandera (about a second), which a process that only looks
-# for wave folders (`make run` with nothing to do, the sensor) does not need.
+# pandas and pandera (about a second; pyreadstat or openpyxl too, for an SPSS or Excel
+# delivery only), which a process that only looks for wave folders (`make run` with nothing
+# to do, the sensor) does not need.
 _EXPORTS = {
     "Delivery": "pipelines.ingest.delivery",
     "Discovery": "pipelines.ingest.delivery",

@@ -15,8 +15,6 @@ import re
 import unicodedata
 from pathlib import Path
 
-import pyreadstat
-
 from pipelines.ingest.errors import DeliveryError
 from pipelines.survey import questionnaire
 from pipelines.survey.codebook import Codebook
@@ -33,6 +31,8 @@ def normalised(label: str) -> str:
 def check_sav_labels(path: Path, book: Codebook) -> None:
     """A DeliveryError naming the first value label of ``path`` that contradicts the
     questionnaire (column, code, label found, label expected) and how many more do."""
+    import pyreadstat  # here: only an SPSS delivery has labels, and needs its import
+
     try:
         _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
     except Exception:  # an unreadable file is reported by the reader, with its reason

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pyreadstat
 import pytest
@@ -254,3 +257,29 @@ def test_a_bad_frame_is_refused(con, tmp_path, frame, message):
     with pytest.raises(DeliveryError) as refused:
         ingest_wave(con, tmp_path / "raw", 2024)
     assert str(refused.value) == f"{path}, {message}"
+
+
+def test_a_csv_delivery_is_ingested_without_the_spss_and_excel_readers(tmp_path):
+    """Only an SPSS or Excel delivery loads pyreadstat or openpyxl (a tenth of a second
+    each): a process that ingests a CSV wave, as every sample wave is, imports neither."""
+    probe = (
+        "import sys, duckdb\n"
+        "from pathlib import Path\n"
+        "from pipelines.ingest import ingest_wave\n"
+        "from pipelines.ingest.reference import build_reference\n"
+        "raw = Path(sys.argv[1])\n"
+        "con = duckdb.connect(sys.argv[2])\n"
+        "build_reference(con, raw / 'reference')\n"
+        "report = ingest_wave(con, raw, 2018)\n"
+        "print(report.rows_accepted, 'pyreadstat' in sys.modules, 'openpyxl' in sys.modules)\n"
+    )
+    raw = Path(__file__).resolve().parents[3] / "data" / "raw"
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(raw), str(tmp_path / "warehouse.duckdb")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows, spss, excel = out.stdout.split()
+    assert int(rows) > 0
+    assert (spss, excel) == ("False", "False")
