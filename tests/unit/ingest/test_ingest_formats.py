@@ -261,7 +261,8 @@ def test_a_bad_frame_is_refused(con, tmp_path, frame, message):
 
 def test_a_csv_delivery_is_ingested_without_the_spss_and_excel_readers(tmp_path):
     """Only an SPSS or Excel delivery loads pyreadstat or openpyxl (a tenth of a second
-    each): a process that ingests a CSV wave, as every sample wave is, imports neither."""
+    together): a process that ingests a CSV wave (the sample wave 2018, the bench's
+    deliveries) imports neither."""
     probe = (
         "import sys, duckdb\n"
         "from pathlib import Path\n"
