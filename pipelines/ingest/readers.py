@@ -190,11 +190,11 @@ def _formulas(path: Path, sheet) -> Iterator[Iterator[tuple] | None]:
     with its formulas or the formulas, not both; a file written by a tool that does not
     compute formulas stores none, and such a cell would read as empty. The formulas are
     read in a second pass only when the sheet's XML has a formula element at all."""
-    import openpyxl
-
     if not _has_formula(sheet):
         yield None
         return
+    import openpyxl
+
     book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         rows = book[XLSX_SHEET].iter_rows(values_only=True)
