@@ -4,14 +4,9 @@ audit's modules without it."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from tests.loaded_modules import loaded_after
 
 
 def test_loading_the_audit_does_not_import_scipy_optimize():
-    probe = (
-        "import sys, pipelines.disclosure.audit, pipelines.disclosure.attack; "
-        "print('scipy.optimize' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    loaded = loaded_after("import pipelines.disclosure.audit, pipelines.disclosure.attack")
+    assert "scipy.optimize" not in loaded
