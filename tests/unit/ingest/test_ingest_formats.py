@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pyreadstat
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from pipelines.ingest import DeliveryError, discover_waves, ingest_wave
 from pipelines.survey import questionnaire as q
 from tests.ingest_fixtures import (
+    REPO,
     frame_rows,
     reference_warehouse,
     respondents,
@@ -272,6 +272,6 @@ def test_a_csv_delivery_is_ingested_without_the_spss_and_excel_readers(tmp_path)
         "build_reference(con, raw / 'reference')\n"
         "assert ingest_wave(con, raw, 2018).rows_accepted > 0\n"
     )
-    raw = Path(__file__).resolve().parents[3] / "data" / "raw"
+    raw = REPO / "data" / "raw"
     loaded = loaded_after(ingest, str(raw), str(tmp_path / "warehouse.duckdb"))
     assert not {"pyreadstat", "openpyxl"} & loaded
