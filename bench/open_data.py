@@ -6,10 +6,10 @@ Run in a child process of its own by the bench, on the marts folder of its `make
 
 A warm `make run` makes no new version, so it makes no open-data file: what it does more
 than before is list the versions' files for the catalog's `release_files`, timed here, and
-its start-up must not import the writers (rdflib, xlsxwriter), checked here. Then the cost of
-a new version: importing the writers, and per wave making every open-data file of the version
-LATEST names from its Parquet and record (median of RUNS), checked byte for byte against the
-published files.
+its start-up must not import the writers (rdflib, pipelines.publish.opendata.build), checked
+here. Then the cost of a new version: importing the writers, and per wave making every
+open-data file of the version LATEST names from its Parquet and record (median of RUNS),
+checked byte for byte against the published files.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pipelines.publish.layout import latest_version, release_dirs
 from pipelines.publish.opendata import read_record
 from pipelines.publish.opendata.formats import format_of
 
-WRITERS = ("rdflib", "xlsxwriter")
+WRITERS = ("rdflib", "pipelines.publish.opendata.build")
 
 
 def main(marts_dir: Path, report: Path, runs: int) -> None:

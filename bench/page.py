@@ -133,7 +133,10 @@ def scenarios_section(scenarios: Scenarios) -> list[str]:
 def open_data_section(report: dict) -> list[str]:
     waves = report["waves"]
     formats = sorted({f for w in waves.values() for f in w["bytes"]})
-    loaded = ", ".join(report["writers_at_start_up"]) or "neither rdflib nor xlsxwriter"
+    loaded = (
+        ", ".join(report["writers_at_start_up"])
+        or "none of the writers (rdflib, the open-data builder)"
+    )
     made = report["import_s"] + sum(w["seconds"] for w in waves.values())
     lines = [
         f"Open data (`bench/open_data.py`): made only with a new version, so a `make run` "

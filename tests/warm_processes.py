@@ -35,7 +35,6 @@ PRELOAD = (
     "pipelines.quality.mart_validation",
     "pipelines.publish.opendata.build",
     "rdflib",
-    "xlsxwriter",
     "pipelines.report",
     "matplotlib.figure",
     "tests.crash_at",

@@ -11,7 +11,8 @@ from openpyxl.utils import get_column_letter
 
 from pipelines.marts.measures import MEASURES
 from pipelines.publish.opendata import read_record
-from pipelines.publish.opendata.workbook import sheet_columns, workbook_files
+from pipelines.publish.opendata.workbook import sheet_columns, workbook_files, workbook_sheets
+from tests.xlsxwriter_oracle import xlsxwriter_bytes
 
 WAVES = (2018, 2020, 2024)
 SHEETS = {
@@ -159,3 +160,10 @@ def test_front_sheet_has_the_legend_and_the_record(records, books):
 def test_two_builds_are_byte_identical(records, files):
     for wave, record in records.items():
         assert workbook_files(record) == files[wave]
+
+
+def test_the_workbook_is_the_one_xlsxwriter_writes(records, files):
+    """Written by pipelines/publish/opendata/xlsx.py, byte for byte what xlsxwriter, the
+    library the workbook was written with before, writes of the same cells."""
+    for wave, record in records.items():
+        assert files[wave][f"barometer-{wave}.xlsx"] == xlsxwriter_bytes(*workbook_sheets(record))

@@ -1,5 +1,5 @@
-"""Make every open-data file of a version (a module of its own: the writers import rdflib and
-xlsxwriter, which a run that publishes no new version never needs)."""
+"""Make every open-data file of a version (a module of its own: the writers import rdflib,
+which a run that publishes no new version never needs)."""
 
 from __future__ import annotations
 

@@ -8,18 +8,13 @@ double itself and only displayed rounded: shares (and changes of shares) as perc
 with the decimals §8 keeps, other numbers with theirs. A NULL number is written as the
 symbol for it (presentation.py): `:`, `..` or `.`, never as a number.
 
-The bytes are deterministic: the only date inside is the version's `created`, set as the
-document's creation date; xlsxwriter writes the zip entries with a fixed timestamp.
+The bytes are deterministic (xlsx.py writes them): the only date inside is the version's
+`created`, set as the document's creation date; the zip entries have a fixed timestamp.
 """
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
-
-import xlsxwriter
-from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
 
 from pipelines.marts.disclosure_rules import number_kind
 from pipelines.marts.measures import MEASURES, description
@@ -37,46 +32,32 @@ from pipelines.publish.opendata.presentation import (
     missing_symbol,
     value_columns,
 )
+from pipelines.publish.opendata.xlsx import Cell, Properties, Sheet, Style, workbook_bytes
 
 FRONT = "Om tabellene"
 MEASURE_LABEL = "measure_label"
 SHEET_HEADINGS = {**HEADINGS, "measure": "Mål (kode)", MEASURE_LABEL: "Mål"}
 # Excel's limit on a column's width is 255; labels this long are read in the cell anyway
 MAX_WIDTH = 80
+BOLD = Style(bold=True)
+KINDS = ("share", "mean")
 
 
 def workbook_files(record: ReleaseRecord) -> dict[str, bytes]:
     """`barometer-<wave>.xlsx`: file name -> exact bytes."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    return {f"barometer-{record.wave}.xlsx": workbook_bytes(*workbook_sheets(record))}
+
+
+def workbook_sheets(record: ReleaseRecord) -> tuple[list[Sheet], Properties]:
+    """The workbook's sheets and document properties."""
     created = datetime.fromisoformat(record.created.replace("Z", "+00:00"))
-    book.set_properties(
-        {
-            "title": f"Innovasjonsbarometeret {record.wave}",
-            "author": SOURCE,
-            "created": created.astimezone(UTC).replace(tzinfo=None),
-        }
+    properties = Properties(
+        title=f"Innovasjonsbarometeret {record.wave}",
+        author=SOURCE,
+        created=created.astimezone(UTC).replace(tzinfo=None),
     )
-    formats = Formats(book)
-    front_sheet(book.add_worksheet(FRONT), record, formats)
-    for mart in record.marts:
-        mart_sheet(book.add_worksheet(MART_LABELS[mart][:31]), record, mart, formats)
-    book.close()
-    return {f"barometer-{record.wave}.xlsx": buffer.getvalue()}
-
-
-class Formats:
-    """One xlsxwriter format per number format, made once per workbook."""
-
-    def __init__(self, book: Workbook) -> None:
-        self.book = book
-        self.bold = book.add_format({"bold": True})
-        self.by_pattern: dict[str, object] = {}
-
-    def number(self, pattern: str):
-        if pattern not in self.by_pattern:
-            self.by_pattern[pattern] = self.book.add_format({"num_format": pattern})
-        return self.by_pattern[pattern]
+    sheets = [front_sheet(record), *(mart_sheet(record, mart) for mart in record.marts)]
+    return sheets, properties
 
 
 def number_format(column: str, kind: str) -> str:
@@ -88,7 +69,7 @@ def number_format(column: str, kind: str) -> str:
     return "0" + ("." + "0" * places if places else "")
 
 
-def front_sheet(sheet: Worksheet, record: ReleaseRecord, formats: Formats) -> None:
+def front_sheet(record: ReleaseRecord) -> Sheet:
     """The version's record, the legend of the symbols and the method, in nb and en."""
     nb, en = method_lines(record.min_cell_size)
     lines: list[tuple[str, ...]] = [
@@ -109,11 +90,8 @@ def front_sheet(sheet: Worksheet, record: ReleaseRecord, formats: Formats) -> No
         ("Ark", "Innhold", "Contents"),
         *((MART_LABELS[m][:31], MART_LABELS[m], description(m)) for m in record.marts),
     ]
-    for r, line in enumerate(lines):
-        for c, text in enumerate(line):
-            sheet.write_string(r, c, text, formats.bold if c == 0 else None)
-    sheet.set_column(0, 0, 36)
-    sheet.set_column(1, 2, 70)
+    rows = [[(text, BOLD if c == 0 else None) for c, text in enumerate(line)] for line in lines]
+    return Sheet(FRONT, rows, widths=[36, 70, 70])
 
 
 def sheet_columns(mart: str) -> tuple[str, ...]:
@@ -123,45 +101,56 @@ def sheet_columns(mart: str) -> tuple[str, ...]:
     return (*names[:at], MEASURE_LABEL, *names[at:])
 
 
-def mart_sheet(sheet: Worksheet, record: ReleaseRecord, mart: str, formats: Formats) -> None:
-    """The mart's rows under Norwegian headings, frozen and filtered."""
-    rows = [
-        {**row, MEASURE_LABEL: MEASURES[row["measure"]].label}
-        for row in record.table(mart).to_pylist()
-    ]
+def mart_sheet(record: ReleaseRecord, mart: str) -> Sheet:
+    """The mart's rows under Norwegian headings, frozen and filtered. Made column by column:
+    a column's cells are of one sort, decided once."""
     columns = sheet_columns(mart)
-    widths = [len(SHEET_HEADINGS[c]) for c in columns]
-    for c, column in enumerate(columns):
-        sheet.write_string(0, c, SHEET_HEADINGS[column], formats.bold)
-    for r, row in enumerate(rows, start=1):
-        for c, column in enumerate(columns):
-            shown = write_cell(sheet, r, c, mart, row, column, formats)
-            widths[c] = max(widths[c], len(shown))
-    for c, width in enumerate(widths):
-        sheet.set_column(c, c, min(width + 2, MAX_WIDTH))
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, len(rows), len(columns) - 1)
-
-
-def write_cell(
-    sheet: Worksheet, r: int, c: int, mart: str, row: dict, column: str, formats: Formats
-) -> str:
-    """Write one cell; returns it as displayed, for the column's width."""
-    value = row[column]
     numbers = value_columns(mart)
-    if value is None and column in numbers:
-        symbol = missing_symbol(mart, row, column)
-        sheet.write_string(r, c, symbol)
-        return symbol
-    if isinstance(value, bool):
-        sheet.write_boolean(r, c, value)
-        return "FALSE"
-    if column in numbers and column not in INTEGER_COLUMNS:
-        pattern = number_format(column, number_kind(row["measure"]))
-        sheet.write_number(r, c, value, formats.number(pattern))
-        return f"{value * 100 if pattern.endswith('%') else value:.4f}"
-    if isinstance(value, int):
-        sheet.write_number(r, c, value)
-        return str(value)
-    sheet.write_string(r, c, value)
-    return value
+    rows = record.table(mart).to_pylist()
+    measures = [row["measure"] for row in rows]
+    kinds = [number_kind(m) for m in measures]
+    values = {c: [row[c] for row in rows] for c in columns if c != MEASURE_LABEL}
+    values[MEASURE_LABEL] = [MEASURES[m].label for m in measures]
+    made = [
+        _column(mart, column, values[column], column in numbers, rows, kinds) for column in columns
+    ]
+    header = [(SHEET_HEADINGS[c], BOLD) for c in columns]
+    return Sheet(
+        MART_LABELS[mart][:31],
+        [header, *map(list, zip(*(cells for cells, _ in made), strict=True))],
+        widths=[
+            min(max(len(SHEET_HEADINGS[c]), width) + 2, MAX_WIDTH)
+            for c, (_, width) in zip(columns, made, strict=True)
+        ],
+        frozen_header=True,
+        autofilter=True,
+    )
+
+
+def _column(
+    mart: str, column: str, values: list, number: bool, rows: list[dict], kinds: list[str]
+) -> tuple[list[Cell], int]:
+    """A column's cells below its heading, and the width of the widest as displayed."""
+    if number:
+        # a NULL number is the symbol for it, without a style
+        symbols = {
+            i: missing_symbol(mart, rows[i], column) for i, v in enumerate(values) if v is None
+        }
+    if number and column not in INTEGER_COLUMNS:
+        styles = {kind: Style(num_format=number_format(column, kind)) for kind in KINDS}
+        scale = {kind: 100 if styles[kind].num_format.endswith("%") else 1 for kind in KINDS}
+        cells = [
+            (symbols[i], None) if v is None else (v, styles[k])
+            for i, (v, k) in enumerate(zip(values, kinds, strict=True))
+        ]
+        shown = [
+            symbols[i] if v is None else f"{v * scale[k]:.4f}"
+            for i, (v, k) in enumerate(zip(values, kinds, strict=True))
+        ]
+    elif number:
+        cells = [(symbols[i], None) if v is None else (v, None) for i, v in enumerate(values)]
+        shown = [symbols[i] if v is None else str(v) for i, v in enumerate(values)]
+    else:
+        cells = [(v, None) for v in values]
+        shown = ["FALSE" if isinstance(v, bool) else str(v) for v in values]
+    return cells, max(map(len, shown), default=0)
