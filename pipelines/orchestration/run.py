@@ -120,6 +120,25 @@ def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest)
     stale = None  # the resolver, kept while no run or observation adds events
     with ExitStack() as beside:
         gx_worker_for = None  # beside_run's, once a wave validates or publishes
+
+        def gx_worker(wave: int) -> None:
+            # GX's import, gates and pages in a second process where it pays (decision 57)
+            nonlocal gx_worker_for
+            if gx_worker_for is None:
+                # imported here: a run with nothing to do loads nothing of the quality package
+                from pipelines.quality import worker
+
+                gx_worker_for = beside.enter_context(worker.beside_run())
+            gx_worker_for(locate_delivery(paths.raw_dir(), wave).responses)
+
+        # Every wave's sources observed first: a wave whose delivery or reference data
+        # changed will run, and its worker starts now, before the staleness of the waves
+        # before it is worked out, since the worker's GX import is what the wave's checks
+        # wait for. (A wave's earlier releases change in this loop, and are observed again
+        # there: an observation is recorded only where a version changed.)
+        changed = [wave for wave in sorted(found) if freshness.observe(instance, wave)]
+        if changed:
+            gx_worker(changed[0])
         for wave in sorted(found):
             if stop.requested:
                 break
@@ -132,14 +151,7 @@ def run_waves(instance: dg.DagsterInstance, found: list[int], stop: StopRequest)
                 continue
             stale = None
             if not due or due & GX_WORK:
-                if gx_worker_for is None:
-                    # imported here: a run with nothing to do loads nothing of the quality
-                    # package
-                    from pipelines.quality import worker
-
-                    gx_worker_for = beside.enter_context(worker.beside_run())
-                # GX's import, gates and pages in a second process where it pays (decision 57)
-                gx_worker_for(locate_delivery(paths.raw_dir(), wave).responses)
+                gx_worker(wave)
             result = job.execute_in_process(
                 partition_key=str(wave),
                 instance=instance,
