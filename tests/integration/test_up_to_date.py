@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import pytest
@@ -24,6 +25,7 @@ from pipelines.orchestration import definitions, freshness, run
 from pipelines.orchestration.interrupts import StopRequest
 from pipelines.orchestration.resources import RESOURCES, BarometerSettings, min_cell_size_of
 from pipelines.publish.layout import latest_published, read_manifest
+from pipelines.quality import worker
 from tests.pipeline_processes import Project
 from tests.unit.orchestration.test_definitions import WAVE_JOB_ASSETS
 
@@ -125,6 +127,36 @@ def test_a_changed_frame_redoes_that_wave_and_the_later_waves_changes(project):
     printed, made = run_both(project.instance)
     assert printed == ["2018: up to date, v0002", "2020: up to date, v0002"]
     assert made == []
+
+
+def test_a_changed_wave_starts_its_gx_worker_before_any_staleness_is_worked_out(
+    project, monkeypatch
+):
+    """The worker's GX import is what a changed wave's checks wait for: run_waves starts it
+    once the observation finds the change, before it resolves the staleness of any wave (the
+    earlier wave's, up to date, included)."""
+    project.add_one_to_the_first_count(2020)
+    events: list = []
+    resolver = freshness.resolver
+    monkeypatch.setattr(
+        freshness, "resolver", lambda *args: events.append("staleness") or resolver(*args)
+    )
+
+    @contextlib.contextmanager
+    def beside_run():
+        yield lambda responses: events.append(("worker", responses.parent.name))
+
+    class Job:
+        def execute_in_process(self, partition_key: str, **_):
+            events.append(("run", partition_key))
+            return SimpleNamespace(success=True)
+
+    monkeypatch.setattr(worker, "beside_run", beside_run)
+    monkeypatch.setattr(run, "wave_job", Job)
+    printed, _ = run_both(project.instance)
+    assert printed == ["2018: up to date, v0001"]
+    assert events[:2] == [("worker", "2020"), "staleness"]
+    assert ("run", "2020") in events
 
 
 @pytest.mark.parametrize("change", ["code", "min_cell_size"])

@@ -21,6 +21,7 @@ from pipelines.publish import release
 from pipelines.quality import mart_validation, worker
 from pipelines.quality.pages import write_pages
 from pipelines.quality.worker import GxWorker, WorkerGone
+from tests.loaded_modules import loaded_after
 from tests.mart_fixtures import MIN_CELL_SIZE, good_frame
 from tests.pipeline_processes import process_ended
 from tests.unit.quality.test_validation_caches import CASES, FAILING, PASSING, _without_when
@@ -194,6 +195,17 @@ def test_the_worker_dies_with_its_run_and_ignores_ctrl_c(stop):
     finally:
         run.kill()
         run.wait()
+
+
+def test_importing_the_worker_loads_neither_pandas_nor_the_gate():
+    """A run starts its worker before it imports the gate: the worker's module loads nothing
+    else of the quality package, whose names are imported when first used."""
+    loaded = loaded_after("import pipelines.quality.worker")
+    assert "pipelines.quality.worker" in loaded
+    assert not {"pandas", "pipelines.quality.mart_validation", "pipelines.quality.pages"} & loaded
+    from pipelines import quality
+
+    assert quality.run_gate is mart_validation.run_gate
 
 
 def test_a_run_starts_a_worker_for_a_small_delivery_and_ends_it_before_a_large_one(
