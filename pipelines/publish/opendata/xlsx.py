@@ -121,13 +121,12 @@ class _Book:
 
     def sheet_xml(self, sheet: Sheet, selected: bool) -> str:
         rows = sheet.rows
-        width = max((len(row) for row in rows), default=0)
-        last_row = max((r for r, row in enumerate(rows, start=1) if row), default=0)
+        last_row, width = _extent(rows)
         letters = [column_letter(c) for c in range(width)]
         out = [
             HEADER,
             f'<worksheet xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}">',
-            f'<dimension ref="{_range(last_row, width) if last_row else "A1"}"/>',
+            f'<dimension ref="{_range(last_row, width)}"/>',
             _sheet_views(sheet, selected),
             '<sheetFormatPr defaultRowHeight="15"/>',
             _columns(sheet.widths),
@@ -139,7 +138,7 @@ class _Book:
             out.extend(self._rows(rows, letters))
             out.append("</sheetData>")
         if sheet.autofilter:
-            out.append(f'<autoFilter ref="{_range(max(last_row, 1), width)}"/>')
+            out.append(f'<autoFilter ref="{_range(last_row, width)}"/>')
         out.append(
             '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
             'footer="0.3"/></worksheet>'
@@ -239,9 +238,18 @@ def column_letter(column: int) -> str:
     return letters
 
 
-def _range(last_row: int, width: int) -> str:
-    end = f"{column_letter(max(width, 1) - 1)}{last_row}"
-    return "A1" if end == "A1" else f"A1:{end}"
+def _extent(rows: list[list[Cell]]) -> tuple[int, int]:
+    """The last row that has cells (1-based; 0: none has) and the most cells a row has."""
+    last_row = max((r for r, row in enumerate(rows, start=1) if row), default=0)
+    return last_row, max((len(row) for row in rows), default=0)
+
+
+def _range(last_row: int, width: int, absolute: bool = False) -> str:
+    """The cells from A1 to the extent's end ("A1" alone for one cell, or none)."""
+    mark = "$" if absolute else ""
+    start = f"{mark}A{mark}1"
+    end = f"{mark}{column_letter(max(width, 1) - 1)}{mark}{max(last_row, 1)}"
+    return start if end == start else f"{start}:{end}"
 
 
 def _row_spans(rows: list[list[Cell]]) -> dict[int, str]:
@@ -321,7 +329,8 @@ def _workbook(sheets: list[Sheet]) -> str:
     )
     names = "".join(
         f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-        f"{_escape_text(_quoted(sheet.name))}!{_absolute(sheet)}</definedName>"
+        f"{_escape_text(_quoted(sheet.name))}!{_range(*_extent(sheet.rows), absolute=True)}"
+        "</definedName>"
         for i, sheet in filtered
     )
     return (
@@ -333,13 +342,6 @@ def _workbook(sheets: list[Sheet]) -> str:
         + (f"<definedNames>{names}</definedNames>" if names else "")
         + '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'
     )
-
-
-def _absolute(sheet: Sheet) -> str:
-    width = max((len(row) for row in sheet.rows), default=0)
-    last_row = max((r for r, row in enumerate(sheet.rows, start=1) if row), default=1)
-    end = f"${column_letter(max(width, 1) - 1)}${last_row}"
-    return "$A$1" if end == "$A$1" else f"$A$1:{end}"
 
 
 def _content_types(n: int) -> str:
