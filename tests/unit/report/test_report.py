@@ -16,7 +16,7 @@ from pipelines import paths
 from pipelines.marts.breakdowns import BREAKDOWNS
 from pipelines.report import charts, write_report
 from pipelines.report import page as page_module
-from pipelines.report.charts import SHARE_COLOR, draw_bar
+from pipelines.report.charts import SHARE_COLOR, draw_bars
 from pipelines.report.published import UnpublishedError
 from pipelines.report.rows import MartRow
 from pipelines.warehouse import label_tables
@@ -270,12 +270,56 @@ def test_suppressed_rows_are_marked_never_zero(page_2020):
     assert section(page_2020, "faktorer").count("<!-- skjult (n = 8) -->") == 3
 
 
+SUPPRESSED = MartRow("", "", "3", "Sosial", 7, None, None, None, "primary")
+SHOWN = MartRow("", "", "1", "Helse", 70, 0.4, 0.3, 0.5, "none")
+COARSER = MartRow("", "", "2", "Kultur", 40, 0.25, None, None, "none")  # interval withheld
+
+
 def test_a_suppressed_row_draws_no_bar():
     ax = Figure().subplots()
-    draw_bar(ax, 0, MartRow("", "", "3", "Sosial", 7, None, None, None, "primary"), SHARE_COLOR)
+    draw_bars(ax, [0], [SUPPRESSED], SHARE_COLOR)
     assert (len(ax.patches), [t.get_text() for t in ax.texts]) == (0, ["skjult (n = 7)"])
-    draw_bar(ax, 1, MartRow("", "", "1", "Helse", 70, 0.4, 0.3, 0.5, "none"), SHARE_COLOR)
-    assert [p.get_width() for p in ax.patches] == [pytest.approx(0.4)]
+    draw_bars(ax, [1, 2], [SHOWN, COARSER], SHARE_COLOR)
+    assert [p.get_width() for p in ax.patches] == [pytest.approx(0.4), pytest.approx(0.25)]
+
+
+def _one_bar_at_a_time(ax, ys, rows, color, sign=1) -> None:
+    """How a chart drew its bars before draw_bars: a bar and an interval of their own each."""
+    for y, row in zip(ys, rows, strict=True):
+        if row.estimate is None:
+            charts._suppressed(ax, 0.01 * sign, y, row, "left" if sign > 0 else "right")
+            continue
+        ax.barh(y, sign * row.estimate, height=0.7, color=color)
+        if row.ci_lower is not None and row.ci_upper is not None:
+            error = [[row.estimate - row.ci_lower], [row.ci_upper - row.estimate]]
+            ax.errorbar(
+                sign * row.estimate,
+                y,
+                xerr=error,
+                fmt="none",
+                ecolor="black",
+                elinewidth=1,
+                capsize=2,
+            )
+
+
+def test_the_bars_drawn_together_are_the_picture_of_one_bar_at_a_time():
+    """Rasterized, both ways give the same pixels: leftwards and rightwards, with a
+    suppressed row, one whose interval is withheld, and intervals."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    rows = [SHOWN, SUPPRESSED, COARSER, MartRow("", "", "4", "Teknisk", 90, 0.6, 0.52, 0.69, "")]
+    pictures = []
+    for draw in (draw_bars, _one_bar_at_a_time):
+        fig = Figure(figsize=(4, 2), dpi=100)
+        ax = fig.subplots()
+        draw(ax, [0, 1, 2, 3], rows, charts.INHIBITED_COLOR, sign=-1)
+        draw(ax, [0, 1, 2, 3], rows[::-1], charts.PROMOTED_COLOR)
+        ax.set_xlim(-1, 1)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        pictures.append(bytes(canvas.buffer_rgba()))
+    assert pictures[0] == pictures[1]
 
 
 def test_statements_beside_their_recomputed_estimates(page_2020):
