@@ -28,6 +28,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -89,7 +90,7 @@ def workbook_bytes(sheets: list[Sheet], properties: Properties) -> bytes:
         "xl/workbook.xml": _workbook(sheets),
         "xl/sharedStrings.xml": book.shared_strings_xml(),
         "xl/styles.xml": book.styles_xml(),
-        "xl/theme/theme1.xml": THEME.read_text(encoding="utf-8"),
+        "xl/theme/theme1.xml": _theme(),
         "docProps/core.xml": _core(properties),
         "docProps/app.xml": _app(sheets),
     }
@@ -100,6 +101,12 @@ def workbook_bytes(sheets: list[Sheet], properties: Properties) -> bytes:
             entry.compress_type = zipfile.ZIP_DEFLATED
             package.writestr(entry, xml.encode("utf-8"))
     return buffer.getvalue()
+
+
+@cache
+def _theme() -> str:
+    # read once per process, not once per workbook
+    return THEME.read_text(encoding="utf-8")
 
 
 class _Book:
