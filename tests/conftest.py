@@ -66,6 +66,23 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A test process holds what the session loads (the test modules and their libraries by
+    now; Great Expectations, matplotlib and the session's fixtures as tests come to need
+    them), and each of Python's full collections walks all of it: 15 to 17 a worker, 7 to 8 s
+    of each worker's CPU (gc.callbacks). What is loaded by now, and from now on what outlives
+    each full collection, is frozen: the next full collection walks only what came after,
+    and the workers' full collections took 4.5 s in all instead of 15. Something frozen that
+    becomes garbage only by a cycle later stays in memory until the worker ends."""
+    gc.freeze()
+    gc.callbacks.append(_freeze_after_a_full_collection)
+
+
+def _freeze_after_a_full_collection(phase: str, info: dict) -> None:
+    if phase == "stop" and info["generation"] == 2:
+        gc.freeze()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The session is over: the interpreter's collections at exit, over every object of the
     libraries the tests loaded, would add seconds to each worker's end, as to `make run`'s

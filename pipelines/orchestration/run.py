@@ -216,4 +216,7 @@ def exit_with(code: int) -> NoReturn:
 
 
 if __name__ == "__main__":
+    # What start-up loaded (Dagster, the definitions, pandas, DuckDB) lives as long as the
+    # process: frozen, a full collection during the runs does not walk it (decision 51).
+    gc.freeze()
     exit_with(main())
