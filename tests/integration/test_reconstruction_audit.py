@@ -71,9 +71,12 @@ def the_family(found, breakdown: str, group: str, measure: str):
 
 
 @pytest.fixture(scope="module")
-def warehouse_2020(tmp_path_factory) -> duckdb.DuckDBPyConnection:
-    """The 2020 sample wave in a warehouse of this module's own, which its tests may change."""
-    return built_2020(RAW_DIR, tmp_path_factory.mktemp("audit") / "warehouse.duckdb")
+def warehouse_2020(sample_run, tmp_path_factory) -> duckdb.DuckDBPyConnection:
+    """The 2020 sample wave (its marts built, their precision settled) in a warehouse of this
+    module's own, which its tests may change: a copy of the session's sample run's."""
+    copy = tmp_path_factory.mktemp("audit") / "warehouse.duckdb"
+    shutil.copy(sample_run.warehouse, copy)
+    return duckdb.connect(str(copy))
 
 
 def built_2020(raw: Path, warehouse: Path) -> duckdb.DuckDBPyConnection:
@@ -178,7 +181,9 @@ def test_a_recorded_verdict_is_taken_only_for_the_inputs_it_was_reached_on(
     assert audited == []
     assert reconstruction_problems(con, "innovation", 2020, MIN + 1) == ["audited afresh"]
     assert audited == [MIN + 1]
-    con.execute("DELETE FROM published_precision WHERE mart = 'innovation' AND level > 0")
+    con.execute(
+        "DELETE FROM published_precision WHERE mart = 'innovation' AND wave = 2020 AND level > 0"
+    )
     problems = reconstruction_problems(con, "innovation", 2020, MIN)
     assert problems and "planted" not in problems and "audited afresh" not in problems
     assert audited == [MIN + 1, MIN]
@@ -199,7 +204,7 @@ def test_settling_the_same_rows_again_takes_what_it_left(warehouse_2020, monkeyp
 
     def levels():
         return con.execute(
-            "SELECT * FROM published_precision WHERE mart = 'failures' ORDER BY ALL"
+            "SELECT * FROM published_precision WHERE mart = 'failures' AND wave = 2020 ORDER BY ALL"
         ).fetchall()
 
     # settled by the fixture, or again here where a test before dropped its verdict
@@ -215,7 +220,7 @@ def test_settling_the_same_rows_again_takes_what_it_left(warehouse_2020, monkeyp
     )
     assert settle_precision(con, "failures", 2020, MIN) == []
     assert audited == [] and levels() == settled
-    con.execute("DELETE FROM published_precision WHERE mart = 'failures'")
+    con.execute("DELETE FROM published_precision WHERE mart = 'failures' AND wave = 2020")
     assert settle_precision(con, "failures", 2020, MIN) == []
     assert audited and levels() == settled
     where = (
@@ -314,7 +319,9 @@ def test_the_audit_stops_what_it_cannot_certify(warehouse_2020, tmp_path):
     small cells it cannot certify — among them the group the attack splits above: the audit
     names them, publishing refuses the wave and writes nothing; settling the precision again
     passes."""
-    warehouse_2020.execute("DELETE FROM published_precision WHERE mart = 'innovation'")
+    warehouse_2020.execute(
+        "DELETE FROM published_precision WHERE mart = 'innovation' AND wave = 2020"
+    )
     problems = reconstruction_problems(warehouse_2020, "innovation", 2020, MIN)
     assert len(problems) >= 5
     assert any(

@@ -2,10 +2,13 @@
 freshness.py): nothing for unchanged waves, which it reports up to date; a changed delivery
 redoes that wave and the later waves' changes; new code or settings make everything due.
 
-Two waves: 2018 as the session's real `make run` published it (`published_project`,
-tests/conftest.py: a process of its own, its instance on disk), then 2020 delivered beside it
-and run in-process by `run_waves`, as `make run` runs them. Each test works on a copy of that
-project, instance included, so the tests share its runs and still start from the same state.
+Two waves: 2018 as the session's real `make run` published it (`corpus_project_run`,
+tests/conftest.py: a process of its own, its instance on disk; the bad-input corpus's base
+delivery, 40 rows of the sample's 2018, which every step runs on as on the 1 800), then the
+sample's 2020 delivered beside it and run in-process by `run_waves`, as `make run` runs them.
+Each test works on a copy of that project, instance included, so the tests share its runs and
+still start from the same state. The small 2018 keeps the runs that redo it cheap: what is
+tested is which assets a run redoes, not what they make of the rows.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from tests.pipeline_processes import Project
 from tests.unit.orchestration.test_definitions import WAVE_JOB_ASSETS
 
 RAW_DIR = Path(__file__).resolve().parents[2] / "data" / "raw"
-# 2018 is the wave of published_project; 2020 the cheaper of the later two to run
+# 2018 is the wave of corpus_project_run; 2020 the cheaper of the later two to run
 WAVES = [2018, 2020]
 # what a wave's run makes, but the reference dimensions, which every wave shares
 WAVE_ASSETS = WAVE_JOB_ASSETS - {"reference_dimensions"}
@@ -57,10 +60,10 @@ def run_both(instance: dg.DagsterInstance) -> tuple[list[str], list[dg.DagsterRu
 
 
 @pytest.fixture(scope="module")
-def two_waves(published_project, tmp_path_factory) -> Project:
+def two_waves(corpus_project_run, tmp_path_factory) -> Project:
     """2018 published by a real `make run`; 2020 then run in-process beside it, which leaves
     2018 as it was (up to date, not run again)."""
-    project = published_project.copy(tmp_path_factory.mktemp("up_to_date") / "project")
+    project = corpus_project_run[0].copy(tmp_path_factory.mktemp("up_to_date") / "project")
     shutil.copytree(RAW_DIR / "2020", project.root / "raw" / "2020")
     with folders_of(project), project.instance() as instance:
         printed, made = run_both(instance)
