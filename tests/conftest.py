@@ -72,8 +72,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     them), and each of Python's full collections walks all of it: 15 to 17 a worker, 7 to 8 s
     of each worker's CPU (gc.callbacks). What is loaded by now, and from now on what outlives
     each full collection, is frozen: the next full collection walks only what came after,
-    and the workers' full collections took about 4 s in all instead of 15. Something frozen that
-    becomes garbage only by a cycle later stays in memory until the worker ends."""
+    and the workers' full collections took about 4 s in all instead of 15. Something frozen
+    that becomes garbage only by a cycle later stays in memory until the worker ends."""
     gc.freeze()
     gc.callbacks.append(_freeze_after_a_full_collection)
 
