@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -31,6 +32,9 @@ from pipelines.marts.measures import MEASURES
 from pipelines.provenance import code_version
 from pipelines.warehouse.mart_tables import warehouse_table
 from pipelines.warehouse.sql_runner import insert_rows, run_model
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class ReconstructionError(ValueError):
@@ -87,15 +91,22 @@ def _code() -> str:
 
 
 def audit_inputs(
-    con: duckdb.DuckDBPyConnection, mart: str, wave: int, cells: list[tuple] | None = None
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    wave: int,
+    cells: list[tuple] | None = None,
+    published: pa.Table | None = None,
 ) -> AuditInputs:
     """What the audit of one wave of a mart would read in the warehouse now; ``cells``: its
     cell records (audit_cells) where the caller read them already — building the mart
-    writes them, settling its precision does not."""
+    writes them, settling its precision does not; ``published``: the wave's rows as
+    ``read_wave`` gives them, where the caller holds them — the checks and publishing, which
+    then audit the very rows they validate and write."""
+    rows = read_wave(con, mart, wave) if published is None else published
     return AuditInputs(
         mart,
         wave,
-        read_wave(con, mart, wave).to_pylist(),
+        rows.to_pylist(),
         levels(con, mart, wave),
         audit_cells(con, mart, wave) if cells is None else cells,
     )
@@ -248,11 +259,16 @@ def _settled_before(
 
 
 def refuse_reconstruction(
-    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    wave: int,
+    min_cell_size: int,
+    published: pa.Table | None = None,
 ) -> None:
-    """Raise ReconstructionError when the wave of the mart, as it would be published now,
-    lets small cells be worked back (the audit as a blocking step of publishing)."""
-    problems = reconstruction_problems(con, mart, wave, min_cell_size)
+    """Raise ReconstructionError when the wave of the mart, as it would be published now
+    (``published``: those rows, read already), lets small cells be worked back (the audit
+    as a blocking step of publishing)."""
+    problems = reconstruction_problems(con, mart, wave, min_cell_size, published)
     if problems:
         raise ReconstructionError(
             f"mart {mart}, wave {wave}: refusing to publish what would disclose small cells:\n  "
@@ -261,13 +277,18 @@ def refuse_reconstruction(
 
 
 def reconstruction_problems(
-    con: duckdb.DuckDBPyConnection, mart: str, wave: int, min_cell_size: int
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    wave: int,
+    min_cell_size: int,
+    published: pa.Table | None = None,
 ) -> list[str]:
-    """What the audit finds in the wave of the mart as it would be published now, in words:
-    splits it cannot certify, and suppressed estimates the published rows pin down. The
-    verdict settle_precision recorded is taken when it was reached on the same inputs, code
-    and minimum cell size (AuditInputs.digest); otherwise the audit runs."""
-    inputs = audit_inputs(con, mart, wave)
+    """What the audit finds in the wave of the mart as it would be published now
+    (``published``: those rows, where the caller read them already), in words: splits it
+    cannot certify, and suppressed estimates the published rows pin down. The verdict
+    settle_precision recorded is taken when it was reached on the same inputs, code and
+    minimum cell size (AuditInputs.digest); otherwise the audit runs."""
+    inputs = audit_inputs(con, mart, wave, published=published)
     digest = inputs.digest(min_cell_size)
     recorded = _recorded_verdict(con, inputs, digest)
     if recorded is not None:

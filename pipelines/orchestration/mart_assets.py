@@ -105,8 +105,10 @@ def estimate_checks(
     # the gates then wait for less.
     with warehouse.get_connection() as con:
         found = {
-            mart: reconstruction_problems(con, mart, wave_of(context), settings.min_cell_size)
-            for mart in tables
+            mart: reconstruction_problems(
+                con, mart, wave_of(context), settings.min_cell_size, table
+            )
+            for mart, table in tables.items()
         }
     for mart, table in tables.items():
         yield gate_check(context, mart, table, settings.min_cell_size)

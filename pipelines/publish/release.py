@@ -182,7 +182,7 @@ def _refuse_disclosure(
         source = f"{warehouse_table(mart)} (wave {wave})"
         refuse_small_cells(table, source, min_cell_size)
         refuse_disclosure(table, source)
-        refuse_reconstruction(con, mart, wave, min_cell_size)
+        refuse_reconstruction(con, mart, wave, min_cell_size, table)
 
 
 def _verdicts(

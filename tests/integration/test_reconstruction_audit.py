@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from pipelines.disclosure import audit as audit_module
@@ -194,6 +195,33 @@ def test_a_recorded_verdict_is_taken_only_for_the_inputs_it_was_reached_on(
     assert audited == [MIN + 1, MIN]
     transform.prepare_warehouse(con)
     assert settle_precision(con, "innovation", 2020, MIN) == []  # as the module found it
+
+
+def test_the_rows_a_caller_holds_are_the_rows_audited(warehouse_2020, monkeypatch):
+    """The blocking check and publishing hand the audit the rows they validate and write:
+    those rows, not a second read of the warehouse, are what a recorded verdict is looked up
+    for and what is audited afresh without one."""
+    con = warehouse_2020
+    rows = read_wave(con, "innovation", 2020)
+    assert reconstruction_problems(con, "innovation", 2020, MIN, rows) == []  # the record's
+    audited = []
+
+    def audit_problems(inputs, min_cell_size):
+        audited.append(inputs.published)
+        return ["audited afresh"]
+
+    monkeypatch.setattr(audit_module, "audit_problems", audit_problems)
+    held = rows.to_pylist()
+    shown = next(r for r in held if not r["suppressed"] and r["breakdown"] == "sector")
+    shown["estimate"] = round(1 - shown["estimate"], 2)
+    changed = pa.Table.from_pylist(held, schema=rows.schema)
+    assert reconstruction_problems(con, "innovation", 2020, MIN, changed) == ["audited afresh"]
+    assert audited == [held]
+    with pytest.raises(ReconstructionError, match="audited afresh"):
+        refuse_reconstruction(con, "innovation", 2020, MIN, changed)
+    # the warehouse itself, read again, still has its record
+    assert reconstruction_problems(con, "innovation", 2020, MIN) == []
+    assert len(audited) == 1
 
 
 def test_settling_the_same_rows_again_takes_what_it_left(warehouse_2020, monkeypatch):
