@@ -2,6 +2,12 @@
 # installs the locked environment (uv.lock) into .venv.
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
+# The interpreter .venv is built on: the distribution's Python 3.11 where there is a whole one
+# (docs/design.md, decision 61). Debian's is built with profile-guided and link-time
+# optimisation and has libpython in its executable; the pyenv-built python3 that these machines
+# put first on PATH has neither, and the tests took 7 % longer on it. Elsewhere, PYTHON.
+VENV_PYTHON ?= $(or $(shell /usr/bin/python3.11 -c 'import ctypes, sqlite3, ssl' 2>/dev/null \
+	&& echo /usr/bin/python3.11),$(PYTHON))
 VENV := .venv
 BIN := $(VENV)/bin
 
@@ -21,10 +27,15 @@ DG := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg
 
 install: $(VENV)/.installed
 
+# The stamp names the interpreter: a .venv built on another one is built again (uv sync
+# replaces an environment whose interpreter is not the one asked for).
+ifneq ($(file <$(VENV)/.installed),$(VENV_PYTHON))
+.PHONY: $(VENV)/.installed
+endif
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==0.13.8"
-	$(UV) sync --frozen --python $(PYTHON)
-	@touch $@
+	$(UV) sync --frozen --python $(VENV_PYTHON)
+	@echo '$(VENV_PYTHON)' > $@
 
 run: install
 	@mkdir -p .dagster
