@@ -17,6 +17,7 @@ from bench.measure import Measurement, run_child
 from bench.profiles import measure_profiles
 from bench.results import GIB, BenchResults, SizeResult
 from bench.scenarios import Sample, measure_scenarios
+from bench.speed import reference_loop_s
 from bench.workspace import child_env, fresh
 from pipelines.provenance import PROJECT_ROOT
 
@@ -105,15 +106,23 @@ def measure_open_data(cache: Path, marts: Path, runs: int) -> dict:
     ).report
 
 
-def machine(load_at_start: float) -> str:
-    """The machine, and its load: other work on it slows every figure."""
+def machine(load_at_start: float, loop_at_start: float, loop_at_end: float) -> str:
+    """The machine, its load and its speed (bench/speed.py): other work on it, and the hour,
+    slow every figure."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
     packages = ", ".join(
         f"{name} {version(name)}" for name in ("duckdb", "dagster", "great-expectations", "pandera")
     )
     python = ".".join(map(str, sys.version_info[:3]))
     load = f"load average {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
-    return f"{os.cpu_count()} cores, {memory:.0f} GiB RAM, {load}; Python {python}, {packages}"
+    speed = (
+        f"the reference loop (bench/speed.py) {loop_at_start:.2f} s at the start, "
+        f"{loop_at_end:.2f} s at the end"
+    )
+    return (
+        f"{os.cpu_count()} cores, {memory:.0f} GiB RAM, {load}; {speed}; "
+        f"Python {python}, {packages}"
+    )
 
 
 def run_bench(
@@ -126,11 +135,13 @@ def run_bench(
     profiles: bool = True,
     make_test_runs: int = 3,
     say: Callable[[str], None] = print,
+    speed: Callable[[], float] = reference_loop_s,
 ) -> BenchResults:
     """Each part measured when asked for: `sizes` (none: neither they nor the start-up),
     `scenario_runs` of each `make run` scenario on a copy of data/raw (0: none, nor the open
-    data on their releases), `profiles` of `make run`, `make_test_runs`."""
-    load = os.getloadavg()[0]
+    data on their releases), `profiles` of `make run`, `make_test_runs`; ``speed``, the
+    machine's at the start and the end."""
+    load, loop = os.getloadavg()[0], speed()
     measured = [measure_size(cache, n, runs, say) for n in sizes]
     startup = measure_startup(cache, runs) if sizes else []
     if startup:
@@ -146,7 +157,7 @@ def run_bench(
     suite = measure_make_test(make_test_runs, cache / "work", say)
     return BenchResults(
         runs,
-        machine(load),
+        machine(load, loop, speed()),
         sizes=measured,
         startup=startup,
         scenarios=scenarios,

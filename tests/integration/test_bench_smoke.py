@@ -59,6 +59,7 @@ def bench(tmp_path_factory):
         profiles=False,
         make_test_runs=0,
         say=lambda _: None,
+        speed=iter((0.41, 0.57)).__next__,  # the loop's times, made up: the start's, the end's
     )
     return cache, results, render(results)
 
@@ -89,6 +90,12 @@ def test_results_table_has_a_row_per_size_in_its_columns(bench):
     for rss in row[5:7]:
         assert re.fullmatch(r"\d+\.\d\d GiB", rss) and float(rss.split()[0]) > 0
     assert row[7].startswith("yes (")
+
+
+def test_the_page_says_how_fast_the_machine_was_at_the_start_and_the_end(bench):
+    _, _, text = bench
+    [line] = [line for line in text.splitlines() if line.startswith("Written by `make bench`")]
+    assert "; the reference loop (bench/speed.py) 0.41 s at the start, 0.57 s at the end;" in line
 
 
 def test_targets_are_listed_and_unmeasured_ones_say_so(bench):
