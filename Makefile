@@ -6,8 +6,11 @@ UV := $(PYTHON) -m uv
 # (docs/design.md, decision 61). Debian's is built with profile-guided and link-time
 # optimisation and has libpython in its executable; the pyenv-built python3 that these machines
 # put first on PATH has neither, and the tests took 7 % longer on it. Elsewhere, PYTHON.
-VENV_PYTHON ?= $(or $(shell /usr/bin/python3.11 -c 'import ctypes, sqlite3, ssl' 2>/dev/null \
+# Looked for once per make (:=), not at each of the three places that use it.
+ifndef VENV_PYTHON
+VENV_PYTHON := $(or $(shell /usr/bin/python3.11 -c 'import ctypes, sqlite3, ssl' 2>/dev/null \
 	&& echo /usr/bin/python3.11),$(PYTHON))
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 
