@@ -50,11 +50,16 @@ def certificate(family: Family, cell: int) -> Split | None:
     """A split one small move from the truth that changes ``cell`` and reproduces every
     number the family publishes: answers traded with other cells, or a respondent moved
     (with the answers that keep the estimates nearest). None where no such move does."""
-    deltas = _cell_deltas(family, cell)
+    deltas, moves = _cell_deltas(family, cell)
+    windows = _estimate_windows(family)
+    # the trades come nearest first: past the farther end of row r's window none keeps its
+    # estimate
+    reach = np.searchsorted(np.abs(moves), np.maximum(-windows[0], windows[1]), "right")
     for r in range(len(family.rows)):
-        x = _first_agreeing_trade(family, r, deltas)
-        if x is not None:
-            return Split(m=family.m, x=x)
+        if reach[r]:
+            x = _first_agreeing_trade(family, r, deltas[: reach[r]], moves[: reach[r]], windows)
+            if x is not None:
+                return Split(m=family.m, x=x)
     return _first_agreeing_move(family, *_respondent_moves(family, cell))
 
 
@@ -64,10 +69,13 @@ def changed_cells(family: Family, split: Split) -> set[int]:
     return set(np.flatnonzero(changed).tolist())
 
 
-def _first_agreeing_trade(family: Family, r: int, deltas: np.ndarray) -> np.ndarray | None:
-    """The truth's sums with row r's answers traded (``_trades`` of ``deltas``) in the first
-    way that keeps every published number of the rows it touches, checked a batch at once."""
-    for batch, partner in _trades(family, r, deltas):
+def _first_agreeing_trade(
+    family: Family, r: int, deltas: np.ndarray, moves: np.ndarray, windows: Windows
+) -> np.ndarray | None:
+    """The truth's sums with row r's answers traded (``_trades`` of ``deltas``, which move
+    its weighted sum by ``moves``) in the first way that keeps every published number of
+    the rows it touches, checked a batch at once."""
+    for batch, partner in _trades(family, r, deltas, moves, windows):
         for trades in _nearest_first(batch):
             ok = np.ones(len(trades), dtype=bool)
             touched = [(r, family.x[r] + trades)]
@@ -86,6 +94,31 @@ def _first_agreeing_trade(family: Family, r: int, deltas: np.ndarray) -> np.ndar
                     x[partner] -= trades[ok.argmax()]
                 return x
     return None
+
+
+# Per row of a family, the least and the greatest Σ_c w_c·δ_c that can keep its estimate.
+Windows = tuple[np.ndarray, np.ndarray]
+
+
+def _estimate_windows(family: Family) -> Windows:
+    """Per row, the moves Σ_c w_c·δ_c of its weighted sum that can keep its published
+    estimate (any, where the estimate is withheld): a trade moves the estimate by Σ w·δ / W,
+    and Published._agrees keeps it within its slack of the value. Most rows have no
+    agreeing trade, and most of a batch lies outside: cut before the trades are checked, it
+    is refused without its figures. The windows are _agrees's own, widened by far more than
+    floating point can move an estimate: every trade it keeps remains, in its order, and
+    Published.narrow decides on them as before (the audit's verdicts are unchanged)."""
+    estimates = [row.published.values["estimate"] for row in family.rows]
+    value = np.array([np.nan if v is None else v for v in estimates])
+    half_width = np.array([row.published.half_widths["estimate"] for row in family.rows])
+    w = family.cells.weight
+    big_w = float((w * family.m).sum())
+    slack = np.maximum(half_width, 1e-9 * np.maximum(1.0, np.abs(value)))
+    # |Σ w·x_r + Σ w·δ − value·W| ≤ (slack·(1 + 1e-9) + 1e-12)·W
+    centre = value * big_w - family.x @ w
+    half = (slack * (1 + 1e-9) + 1e-12 + 1e-10) * big_w
+    withheld = np.isnan(value)
+    return np.where(withheld, -np.inf, centre - half), np.where(withheld, np.inf, centre + half)
 
 
 def _squares(family: Family, r: int):
@@ -176,16 +209,17 @@ def _respondent_moves(family: Family, cell: int) -> tuple[np.ndarray, np.ndarray
     return np.stack([a for a, _ in expanded]), np.stack([b for _, b in expanded])
 
 
-def _cell_deltas(family: Family, cell: int) -> np.ndarray:
+def _cell_deltas(family: Family, cell: int) -> tuple[np.ndarray, np.ndarray]:
     """The changes of a row's per-cell sums that touch ``cell``, nearest to the truth's
-    weighted sum first (the same for every row of the family)."""
+    weighted sum first (the same for every row of the family), and how each moves it
+    (Σ_c w_c·δ_c, growing in size)."""
     return _sorted_deltas(cell, family.cells.weight.tobytes())
 
 
 # Families of one breakdown mostly draw on the same cells, and so share their trades: kept
 # per cell and weights (read-only, as int8: steps of at most 2), a few MB for a wave.
 @lru_cache(maxsize=1024)
-def _sorted_deltas(cell: int, weights: bytes) -> np.ndarray:
+def _sorted_deltas(cell: int, weights: bytes) -> tuple[np.ndarray, np.ndarray]:
     w = np.frombuffer(weights)
     cells = len(w)
     if cells <= ALL_TRADES_UP_TO:
@@ -199,9 +233,11 @@ def _sorted_deltas(cell: int, weights: bytes) -> np.ndarray:
             deltas[k * len(pairs) : (k + 1) * len(pairs), j] = pairs[:, 1]
         deltas[:, cell] = np.tile(pairs[:, 0], len(nearest))
     deltas = deltas[deltas[:, cell] != 0]
-    deltas = deltas[np.argsort(np.abs(deltas @ w), kind="stable")].astype(np.int8)
-    deltas.flags.writeable = False
-    return deltas
+    moves = deltas @ w
+    order = np.argsort(np.abs(moves), kind="stable")
+    deltas, moves = deltas[order].astype(np.int8), moves[order]
+    deltas.flags.writeable = moves.flags.writeable = False
+    return deltas, moves
 
 
 @cache
@@ -213,28 +249,33 @@ def _steps(cells: int) -> np.ndarray:
     return steps
 
 
-def _trades(family: Family, r: int, deltas: np.ndarray):
+def _trades(family: Family, r: int, deltas: np.ndarray, moves: np.ndarray, windows: Windows):
     """Batches of ``deltas`` (_cell_deltas) of row r's per-cell sums that keep every sum on
-    its scale, in their order, each with the row that takes the opposite change or None. A
-    single-choice question's answers move to another of its items within each cell (a
-    distribution's must: its items split the cell), or, where answers may be missing, also
-    in or out of the row alone."""
+    its scale and may keep the estimates (``moves``: their Σ w·δ; _estimate_windows), in
+    their order, each with the row that takes the opposite change or None. A single-choice
+    question's answers move to another of its items within each cell (a distribution's
+    must: its items split the cell), or, where answers may be missing, also in or out of
+    the row alone."""
     bottom, top = family.rows[r].scale
     x, m = family.x, family.m
-    # x[r] + δ within [bottom·m, top·m]
-    on_scale = _within(deltas, bottom * m - x[r], top * m - x[r])
+    # x[r] + δ within [bottom·m, top·m], and row r's estimate kept
+    kept = _within(deltas, bottom * m - x[r], top * m - x[r])
+    low, high = windows
+    kept &= (moves >= low[r]) & (moves <= high[r])
     question = next(((ms, exact) for ms, exact in family.exclusive if r in ms), None)
     if question is None:
-        yield deltas[on_scale], None
+        yield deltas[kept], None
         return
     members, exact = question
     if not exact:
         # Σ x[members] + δ ≤ m
-        yield deltas[on_scale & _within(deltas, None, m - x[members].sum(axis=0))], None
+        yield deltas[kept & _within(deltas, None, m - x[members].sum(axis=0))], None
     for partner in members:
         if partner != r:
-            # x[partner] − δ within [0, m]
-            yield deltas[on_scale & _within(deltas, x[partner] - m, x[partner])], partner
+            # x[partner] − δ within [0, m], and the partner's estimate kept (it moves by −Σ w·δ)
+            on_scale = kept & _within(deltas, x[partner] - m, x[partner])
+            kept_too = (moves <= -low[partner]) & (moves >= -high[partner])
+            yield deltas[on_scale & kept_too], partner
 
 
 def _within(deltas: np.ndarray, low: np.ndarray | None, high: np.ndarray) -> np.ndarray:
