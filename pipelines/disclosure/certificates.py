@@ -33,10 +33,11 @@ def uncertified_cells(family: Family, min_cell_size: int, search: bool = True) -
     cell with 1 to min − 1 respondents — there is then nothing small to find. ``search``
     adds the integer program's certificates to the local moves' (slower)."""
     small = {c for c, k in enumerate(family.m) if 0 < k < min_cell_size}
+    windows = _estimate_windows(family)  # the family's, whichever cell is tried
     for cell in sorted(small):
         if cell not in small:
             continue  # certified already, by a move that touched it
-        split = certificate(family, cell)
+        split = certificate(family, cell, windows)
         if split is not None:
             small -= changed_cells(family, split)
         elif not search:
@@ -46,12 +47,13 @@ def uncertified_cells(family: Family, min_cell_size: int, search: bool = True) -
     return sorted(small)
 
 
-def certificate(family: Family, cell: int) -> Split | None:
+def certificate(family: Family, cell: int, windows: Windows | None = None) -> Split | None:
     """A split one small move from the truth that changes ``cell`` and reproduces every
     number the family publishes: answers traded with other cells, or a respondent moved
-    (with the answers that keep the estimates nearest). None where no such move does."""
+    (with the answers that keep the estimates nearest). None where no such move does.
+    ``windows``: the family's _estimate_windows, where the caller has them."""
     deltas, moves = _cell_deltas(family, cell)
-    windows = _estimate_windows(family)
+    windows = _estimate_windows(family) if windows is None else windows
     # the trades come nearest first: past the farther end of row r's window none keeps its
     # estimate
     reach = np.searchsorted(np.abs(moves), np.maximum(-windows[0], windows[1]), "right")
