@@ -54,9 +54,7 @@ def certificate(family: Family, cell: int, windows: Windows | None = None) -> Sp
     ``windows``: the family's _estimate_windows, where the caller has them."""
     deltas, moves = _cell_deltas(family, cell)
     windows = _estimate_windows(family) if windows is None else windows
-    # the trades come nearest first: past the farther end of row r's window none keeps its
-    # estimate
-    reach = np.searchsorted(np.abs(moves), np.maximum(-windows[0], windows[1]), "right")
+    reach = _reach(moves, windows)
     for r in range(len(family.rows)):
         if reach[r]:
             x = _first_agreeing_trade(family, r, deltas[: reach[r]], moves[: reach[r]], windows)
@@ -105,22 +103,29 @@ Windows = tuple[np.ndarray, np.ndarray]
 def _estimate_windows(family: Family) -> Windows:
     """Per row, the moves Σ_c w_c·δ_c of its weighted sum that can keep its published
     estimate (any, where the estimate is withheld): a trade moves the estimate by Σ w·δ / W,
-    and Published._agrees keeps it within its slack of the value. Most rows have no
+    and Published._agrees keeps it within its tolerance of the value. Most rows have no
     agreeing trade, and most of a batch lies outside: cut before the trades are checked, it
     is refused without its figures. The windows are _agrees's own, widened by far more than
     floating point can move an estimate: every trade it keeps remains, in its order, and
     Published.narrow decides on them as before (the audit's verdicts are unchanged)."""
-    estimates = [row.published.values["estimate"] for row in family.rows]
-    value = np.array([np.nan if v is None else v for v in estimates])
-    half_width = np.array([row.published.half_widths["estimate"] for row in family.rows])
+    published = [row.published for row in family.rows]
+    withheld = np.array([p.values["estimate"] is None for p in published])
+    value = np.array([p.values["estimate"] or 0.0 for p in published])
+    tolerance = np.array(
+        [0.0 if p.values["estimate"] is None else p.tolerance("estimate") for p in published]
+    )
     w = family.cells.weight
     big_w = float((w * family.m).sum())
-    slack = np.maximum(half_width, 1e-9 * np.maximum(1.0, np.abs(value)))
-    # |Σ w·x_r + Σ w·δ − value·W| ≤ (slack·(1 + 1e-9) + 1e-12)·W
+    # |Σ w·x_r + Σ w·δ − value·W| ≤ tolerance·W
     centre = value * big_w - family.x @ w
-    half = (slack * (1 + 1e-9) + 1e-12 + 1e-10) * big_w
-    withheld = np.isnan(value)
+    half = (tolerance + 1e-10) * big_w
     return np.where(withheld, -np.inf, centre - half), np.where(withheld, np.inf, centre + half)
+
+
+def _reach(moves: np.ndarray, windows: Windows) -> np.ndarray:
+    """Per row, how many of the trades (``moves``: their Σ w·δ, nearest first) come before
+    the first past the farther end of its window: none after them keeps its estimate."""
+    return np.searchsorted(np.abs(moves), np.maximum(-windows[0], windows[1]), "right")
 
 
 def _squares(family: Family, r: int):

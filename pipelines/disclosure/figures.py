@@ -95,11 +95,18 @@ class Published:
                 ok &= self._agrees(name, candidate[name])
         return ok
 
+    def slack(self, name: str) -> float:
+        """How far the number ``name`` may lie from what is printed: half its rounding's
+        width; at full precision, what floating point may move between two summation orders."""
+        return max(self.half_widths[name], 1e-9 * max(1.0, abs(self.values[name])))
+
+    def tolerance(self, name: str) -> float:
+        """The slack, with room for the candidate figure's own rounding errors: a figure
+        agrees with the printed number when it lies within this of it."""
+        return self.slack(name) * (1 + 1e-9) + 1e-12
+
     def _agrees(self, name: str, figure: np.ndarray) -> np.ndarray:
-        value = self.values[name]
-        # full precision: what floating point may move between two summation orders
-        slack = max(self.half_widths[name], 1e-9 * max(1.0, abs(value)))
-        return np.abs(figure - value) <= slack * (1 + 1e-9) + 1e-12
+        return np.abs(figure - self.values[name]) <= self.tolerance(name)
 
     def narrow(
         self,

@@ -64,7 +64,7 @@ class Program:
         scale = 1.0 / (n * w.mean())
         for r, row in enumerate(family.rows):
             value = row.published.values["estimate"]
-            half = max(row.published.half_widths["estimate"], 1e-9 * max(1.0, abs(value)))
+            half = row.published.slack("estimate")
             for bound, sense in ((value + half, "upper"), (value - half, "lower")):
                 coefficients = {self.x_index(r, c): w[c] * scale for c in range(cells)}
                 for c in range(cells):

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.disclosure.certificates import _estimate_windows, _sorted_deltas, _within
+from pipelines.disclosure.certificates import (
+    _estimate_windows,
+    _reach,
+    _sorted_deltas,
+    _within,
+)
 from pipelines.disclosure.families import Family, Row
 from pipelines.disclosure.figures import FIGURES, Cells, Published, figures, weighted_estimate
 
@@ -76,7 +81,7 @@ def test_the_estimate_windows_keep_every_trade_whose_estimate_agrees_and_refuse_
                     refused += int((~inside).sum())
                     agreeing += int(agrees.sum())
             # the trades come nearest first: a row's window keeps none past its farther end
-            reach = np.searchsorted(np.abs(moves), np.maximum(-low, high), "right")
+            reach = _reach(moves, (low, high))
             for r in range(len(family.rows)):
                 assert not ((moves[reach[r] :] >= low[r]) & (moves[reach[r] :] <= high[r])).any()
     # trades whose estimate agrees were drawn, and most others were refused unseen
